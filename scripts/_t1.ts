@@ -1,0 +1,23 @@
+import * as tf from '@tensorflow/tfjs';
+import { useNodeBackend } from '../src/cli/backend-node';
+import { folderReader } from '../src/models/node-io';
+import { loadLayersModelNetwork } from '../src/models/layers-format';
+import { forward, split } from '../src/models/network';
+import { preprocess, resizeCenterCrop, rgbaToTensor } from '../src/models/preprocess';
+import { readImage } from '../src/data/image-file';
+import labels from '../src/models/imagenet-labels.json';
+import { readdirSync } from 'node:fs';
+console.log(await useNodeBackend('wasm'));
+let t=performance.now();
+const net = await loadLayersModelNetwork(await folderReader('/work/shared/models/vgg19-imagenet-tfjs'), 'vgg', 'vgg19');
+console.log('load ms', performance.now()-t, tf.memory().numTensors);
+const dir='/work/shared/imagenet/val-samples-256/'; const files=readdirSync(dir).sort().slice(0,6);
+for (const f of files){ const im=readImage(dir+f); t=performance.now();
+ const p = tf.tidy(()=>{const x=resizeCenterCrop(rgbaToTensor(im.data,im.width,im.height),224).expandDims(0); return tf.softmax(forward(net, preprocess('caffe',x)) as tf.Tensor2D);});
+ const d=await p.data(); p.dispose(); let best=0; for(let i=0;i<1000;i++) if(d[i]>d[best]) best=i;
+ console.log(f, labels[best], d[best].toFixed(3), (performance.now()-t).toFixed(0),'ms');}
+const s = split(net,'block4_conv1');
+const x = tf.tidy(()=>{const im=readImage(dir+files[0]);return preprocess('caffe',resizeCenterCrop(rgbaToTensor(im.data,im.width,im.height),224).expandDims(0));});
+t=performance.now(); const f=s.encode(x); console.log('enc', performance.now()-t, f.shape);
+t=performance.now(); const g = tf.grad((ff:tf.Tensor)=>tf.sum(s.head(ff)))(f); await g.data(); console.log('head fwd+bwd', performance.now()-t);
+console.log(tf.memory().numTensors);

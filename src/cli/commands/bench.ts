@@ -1,0 +1,2 @@
+import type { Options } from '../args';
+export async function benchCommand(_o: Options): Promise<void> { throw new Error('not yet implemented'); }

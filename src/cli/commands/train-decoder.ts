@@ -1,0 +1,152 @@
+/**
+ * advbn train-decoder --model DIR --layer L --images DIR [--size 128] [--batch 8] [--steps N]
+ *                     [--lr 1e-3] [--tv 1e-4] [--via LAYER --via-decoder DIR] [--resume DIR]
+ *                     [--checkpoint-every 100] [--seed 1] --out DIR
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Options } from '../args';
+import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, log } from '../vgg';
+import { buildNetwork, createDecoder, loadDecoder, mirrorSpec, serializeDecoder, type Decoder, type DecoderManifest } from '../../models/decoder';
+import { decoderTrainStep, featureStd, psnr, reconstruct } from '../../core/train-decoder';
+import { ImageCache, listImages, loadCenterCrop, randomCropBatch, trainEvalSplit } from '../../data/image-folder';
+import { mulberry32 } from '../../core/random';
+import { disposeNetwork, forwardRange } from '../../models/network';
+
+export interface TrainingLog {
+  steps: number;
+  crops: number;
+  seconds: number;
+  curve: Array<{ step: number; loss: number; psnr?: number; seconds: number }>;
+  [k: string]: unknown;
+}
+
+async function saveDecoder(d: Decoder, dir: string, precision: 'float16' | 'float32', prefix = '') {
+  mkdirSync(dir, { recursive: true });
+  const { json, weights } = await serializeDecoder(d, precision);
+  const jsonName = prefix ? `${prefix}.json` : 'decoder.json';
+  const m = JSON.parse(json) as DecoderManifest;
+  if (prefix) m.weights.path = `${prefix}.bin`;
+  writeFileSync(join(dir, m.weights.path), weights);
+  writeFileSync(join(dir, jsonName), JSON.stringify(m, null, 1));
+}
+
+export async function trainDecoderCommand(o: Options): Promise<void> {
+  const modelDir = o.string('model', DEFAULT_MODEL_DIR);
+  const layer = o.string('layer');
+  const imagesDir = o.string('images');
+  const size = o.integer('size', 128);
+  const batch = o.integer('batch', 8);
+  const steps = o.integer('steps', 1000);
+  const lr = o.number('lr', 1e-3);
+  const tv = o.number('tv', 1e-4);
+  const seed = o.integer('seed', 1);
+  const every = o.integer('checkpoint-every', 100);
+  const evalImages = o.integer('eval-images', 6);
+  const via = o.optionalString('via');
+  const viaDecoderDir = o.optionalString('via-decoder');
+  const resume = o.optionalString('resume');
+  const out = o.string('out');
+  o.done();
+  if (via && !viaDecoderDir) throw new Error('--via needs --via-decoder DIR (a trained decoder for the via layer).');
+
+  const vgg = await loadVgg(modelDir);
+  const files = listImages(imagesDir);
+  const { train, evaluation } = trainEvalSplit(files);
+  log(`images: ${train.length} train, ${evaluation.length} held out (every 10th)`);
+  const cache = new ImageCache();
+  const rng = mulberry32(seed);
+  const viaDecoder = viaDecoderDir ? await loadDecoderFolder(viaDecoderDir) : null;
+
+  let decoder: Decoder;
+  let logState: TrainingLog = { steps: 0, crops: 0, seconds: 0, curve: [] };
+  const ckptJson = resume ? join(resume, 'checkpoint.json') : '';
+  if (resume && existsSync(ckptJson)) {
+    decoder = await loadDecoder(async (name) => {
+      const buf = readFileSync(join(resume, name === 'decoder.json' ? 'checkpoint.json' : name));
+      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    }, resume);
+    logState = (decoder.manifest.training as TrainingLog | undefined) ?? logState;
+    log(`resumed from ${resume} at step ${logState.steps}`);
+  } else {
+    const probe = randomCropBatch(cache, train, 8, size, mulberry32(seed + 1000));
+    const scale = await featureStd(vgg, 'caffe', layer, probe);
+    probe.dispose();
+    log(`feature std at ${layer}: ${scale.toFixed(1)}`);
+    if (via && viaDecoder) {
+      // Staged: the top maps `layer` features to `via` features (scaled as the via decoder expects).
+      const top = mirrorSpec(vgg, layer, via, 'top');
+      const specs: DecoderManifest['layers'] = [{ kind: 'scale', name: 'feature_scale', factor: 1 / scale }, ...top];
+      decoder = {
+        manifest: { ...viaDecoder.manifest, layer, featureScale: scale, layers: specs, weights: { path: 'weights.bin', entries: [] } },
+        net: buildNetwork(`decoder-top-${layer}`, specs, seed),
+      };
+    } else {
+      decoder = createDecoder(vgg, 'vgg19-imagenet (Keras)', layer, scale, seed);
+    }
+  }
+  const optimizer = tf.train.adam(lr);
+  const setup = {
+    encoder: vgg, preprocessing: 'caffe' as const, layer, decoder: decoder.net, tvWeight: tv, optimizer,
+    via: via && viaDecoder ? { layer: via, scale: viaDecoder.manifest.featureScale } : undefined,
+  };
+  const evalSet = evaluation.slice(0, evalImages);
+
+  /** Held-out PSNR at 224 px centre crops (for staged training: of the stacked decoder). */
+  const evaluate = async (): Promise<number> => {
+    let total = 0;
+    for (const f of evalSet) {
+      const x = loadCenterCrop(f, 224);
+      const y = setup.via ? reconstructMid(x) : reconstruct(vgg, 'caffe', layer, decoder.net, x);
+      total += await psnr(y, x);
+      tf.dispose([x, y]);
+    }
+    return total / evalSet.length;
+  };
+  /** Staged: top (layer → scaled via-features), then the via decoder without its own input scaling. */
+  const reconstructMid = (x: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => {
+    const mid = reconstruct(vgg, 'caffe', layer, decoder.net, x);
+    return forwardRange(viaDecoder!.net, mid, 1, viaDecoder!.net.layers.length) as tf.Tensor4D;
+  });
+
+  const start = performance.now();
+  const startSeconds = logState.seconds;
+  let windowLoss = 0, windowN = 0, windowStart = performance.now();
+  for (let s = logState.steps + 1; s <= steps; s++) {
+    const x = randomCropBatch(cache, train, batch, size, rng);
+    const loss = await decoderTrainStep(setup, x);
+    x.dispose();
+    windowLoss += loss; windowN++;
+    logState.steps = s;
+    logState.crops += batch;
+    const elapsed = startSeconds + (performance.now() - start) / 1000;
+    logState.seconds = elapsed;
+    if (s % 10 === 0 || s === steps) {
+      const rate = (windowN * batch) / ((performance.now() - windowStart) / 1000);
+      const eta = ((steps - s) * batch) / rate;
+      log(`step ${s}/${steps} loss ${(windowLoss / windowN).toFixed(5)} ${rate.toFixed(2)} crops/s ETA ${Math.round(eta / 60)} min`);
+    }
+    if (s % every === 0 || s === steps) {
+      const p = await evaluate();
+      logState.curve.push({ step: s, loss: windowLoss / windowN, psnr: Math.round(p * 100) / 100, seconds: Math.round(elapsed) });
+      windowLoss = 0; windowN = 0; windowStart = performance.now();
+      log(`checkpoint step ${s}: held-out PSNR ${p.toFixed(2)} dB (${evalSet.length} images, 224 px)`);
+      decoder.manifest.training = { ...logState, size, batch, lr, tv, layer, via: via ?? null, images: imagesDir.split('/').slice(-1)[0] };
+      await saveDecoder(decoder, out, 'float32', 'checkpoint');
+      if (setup.via && viaDecoder) await saveStacked(decoder, viaDecoder, out);
+      else await saveDecoder(decoder, out, 'float16');
+    }
+  }
+  optimizer.dispose();
+  disposeNetwork(vgg);
+}
+
+
+/** The full decoder for a staged run: top (layer → via features) followed by the via decoder. */
+async function saveStacked(top: Decoder, via: Decoder, out: string) {
+  const layers = [...top.net.layers, ...via.net.layers.slice(1)];
+  const specs = [...top.manifest.layers, ...via.manifest.layers.slice(1)];
+  const stacked: Decoder = { manifest: { ...top.manifest, layers: specs, training: { ...top.manifest.training, viaDecoder: via.manifest.layer, viaTraining: via.manifest.training } }, net: { ...top.net, layers } };
+  await saveDecoder(stacked, out, 'float16');
+}

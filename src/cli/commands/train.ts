@@ -1,0 +1,2 @@
+import type { Options } from '../args';
+export async function trainCommand(_o: Options): Promise<void> { throw new Error('not yet implemented'); }

@@ -1,0 +1,18 @@
+export const HELP: Record<string, string> = {
+  perturb: `advbn perturb --image FILE|DIR [--model DIR] [--layer block4_conv1] [--eps 1.1] [--tau 0.2] [--steps 6]
+              [--mode feature|image] [--decoder DIR] [--label N] [--target N] [--batch-size 1]
+              [--out FILE.png|DIR] [--json]
+  AdvBN PGD on the image's features at --layer. Label: clean top-1 unless --label; --target N runs a
+  targeted attack toward class N. --mode image needs --decoder: the loss is VGG-19 on the decoded image.
+  With a folder, writes one decoded adversarial PNG per image into --out (an ImageNet-AdvBN-style set).`,
+  bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 5] [--backends wasm,cpu] [--json]
+  Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode.`,
+  'train-decoder': `advbn train-decoder --layer L --images DIR --out DIR [--model DIR] [--size 128] [--batch 8]
+              [--steps 1000] [--lr 1e-3] [--tv 1e-4] [--via LAYER --via-decoder DIR] [--resume DIR]
+              [--checkpoint-every 100] [--eval-images 6] [--seed 1]
+  Trains a mirror decoder for features at L (staged with --via: L → via features, then the via decoder).`,
+  'eval-decoder': `advbn eval-decoder --decoder DIR --images DIR [--model DIR] [--count 90] [--grid FILE.png] [--json]
+  Mean PSNR (RGB, 0–255) and SSIM of 224 px centre-crop reconstructions (m = 0) on held-out images.`,
+  train: `advbn train --data style-world [--advbn|--no-advbn] [--layer L] [--epochs N] [--seed S] [--json]
+  Algorithm 1: fine-tunes the head of the style-world model, then reports accuracy per test set.`,
+};

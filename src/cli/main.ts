@@ -1,0 +1,60 @@
+/** The `advbn` command line: the same core as the app, on tfjs's WASM backend in Node. */
+import { parseArgs, Options, UsageError } from './args';
+import { useNodeBackend, type NodeBackend } from './backend-node';
+
+const USAGE = `advbn — Adversarial Batch Normalization (Shu et al., NeurIPS 2021) on real models
+
+Commands:
+  perturb        AdvBN PGD on one image or a folder of images (feature or image mode)
+  bench          time one PGD step per backend (feature and image mode), FLOPs and GFLOP/s
+  train-decoder  train a decoder that turns features at a layer back into an image
+  eval-decoder   PSNR/SSIM of a decoder on held-out images, and a comparison grid PNG
+  train          Algorithm 1 (AdvBN fine-tuning) on the style world
+
+Common options: --backend wasm|cpu (default wasm)
+Run 'advbn <command> --help' for a command's options.`;
+
+type Command = (o: Options) => Promise<void>;
+
+async function command(name: string): Promise<Command | null> {
+  switch (name) {
+    case 'perturb': return (await import('./commands/perturb')).perturbCommand;
+    case 'bench': return (await import('./commands/bench')).benchCommand;
+    case 'train-decoder': return (await import('./commands/train-decoder')).trainDecoderCommand;
+    case 'eval-decoder': return (await import('./commands/eval-decoder')).evalDecoderCommand;
+    case 'train': return (await import('./commands/train')).trainCommand;
+    default: return null;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const name = args.positional[0];
+  if (!name || name === 'help' || (args.options.has('help') && !name)) {
+    process.stdout.write(USAGE + '\n');
+    return name ? 0 : 1;
+  }
+  const cmd = await command(name);
+  if (!cmd) {
+    process.stderr.write(`Unknown command "${name}".\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.options.has('help')) {
+    const { HELP } = await import('./help');
+    process.stdout.write((HELP[name] ?? USAGE) + '\n');
+    return 0;
+  }
+  const o = new Options({ positional: args.positional.slice(1), options: args.options });
+  try {
+    const backend = o.string('backend', 'wasm');
+    if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got "${backend}".`);
+    if (name !== 'bench') await useNodeBackend(backend as NodeBackend);
+    await cmd(o);
+    return 0;
+  } catch (e) {
+    const err = e as Error;
+    process.stderr.write(`advbn ${name}: ${err.message}\n`);
+    if (process.env.ADVBN_DEBUG) process.stderr.write(String(err.stack) + '\n');
+    return err instanceof UsageError ? 2 : 1;
+  }
+}

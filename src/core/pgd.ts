@@ -1,0 +1,204 @@
+/**
+ * PGD on the AdvBN statistics δ = (δμ, δσ) (§3 of the method):
+ *
+ *     repeat m times:
+ *         L = CE(objective(f_adv(δ)), y)
+ *         δ ← clip(δ + τ · sign(∂L/∂δ), 1 − ε, 1 + ε)
+ *
+ * Written as an async generator so a UI can draw every step as it arrives and cancel a run (an
+ * AbortSignal, or simply stop iterating). All tensors it makes are disposed before it yields, except
+ * the final δ, which the caller receives and owns.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type Delta, identityDelta, perturbFeatures, pgdUpdate } from './advbn';
+import { channelMean } from './stats';
+import { crossEntropy } from './loss';
+
+export interface PgdSettings {
+  /** Bound on ‖δ − 1‖∞ for both δμ and δσ. */
+  eps: number;
+  /** Step size of the sign-gradient step. */
+  tau: number;
+  /** Number of PGD steps m. */
+  steps: number;
+}
+
+/** τ = 0.2, m = 6, ε = m·τ − 0.1 = 1.1 (paper). */
+export const PAPER_DEFAULTS: Readonly<PgdSettings> = Object.freeze({ eps: 1.1, tau: 0.2, steps: 6 });
+
+/** The ablation's coupling of ε to m and τ: ε = m·τ − 0.1 (never below 0). */
+export function ablationEps(steps: number, tau: number): number {
+  return Math.max(0, Math.round((steps * tau - 0.1) * 1e6) / 1e6);
+}
+
+export const MAX_STEPS = 100;
+
+/** Throws a RangeError naming the bad setting (NaN, infinite, negative, fractional step counts). */
+export function validatePgdSettings(s: PgdSettings): PgdSettings {
+  const bad = (name: string, v: unknown, want: string) => new RangeError(`AdvBN setting ${name} = ${String(v)} is invalid: ${want}.`);
+  if (typeof s.eps !== 'number' || !Number.isFinite(s.eps) || s.eps < 0) throw bad('ε (eps)', s.eps, 'expected a finite number ≥ 0');
+  if (typeof s.tau !== 'number' || !Number.isFinite(s.tau) || s.tau < 0) throw bad('τ (tau)', s.tau, 'expected a finite number ≥ 0');
+  if (typeof s.steps !== 'number' || !Number.isInteger(s.steps) || s.steps < 0 || s.steps > MAX_STEPS) throw bad('m (steps)', s.steps, `expected a whole number from 0 to ${MAX_STEPS}`);
+  return s;
+}
+
+/** Whom the attack is about: one label per image in the batch. */
+export interface PgdGoal {
+  labels: number[];
+  /** false: ascend CE(y) (push away from y, the paper). true: descend CE(y) (pull toward y). */
+  targeted: boolean;
+}
+
+/** Maps perturbed features to logits, and optionally to the image they decode to (image mode / display). */
+export type Objective = (fAdv: tf.Tensor) => { logits: tf.Tensor; image?: tf.Tensor };
+
+export interface Summary { min: number; max: number; mean: number; }
+
+export function summarize(a: Float32Array): Summary {
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (const v of a) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  return { min, max, mean: a.length ? sum / a.length : NaN };
+}
+
+/** What the generator reports for every state of δ: step 0 is δ = 1, step k is after k updates. */
+export interface PgdReport {
+  step: number;
+  /** CE against the goal's labels at this δ (mean over the batch). */
+  loss: number;
+  /** Softmax probabilities, [N × K] row-major. */
+  probs: Float32Array;
+  classes: number;
+  deltaMu: Float32Array;
+  deltaSigma: Float32Array;
+  /** The objective's image at this δ ([N, H, W, 3] RGB in [0, 1]), when it gives one. */
+  image?: { data: Float32Array; shape: number[] };
+  /** Wall time of this step (forward + backward + update) in ms. */
+  ms: number;
+}
+
+export interface PgdOptions {
+  signal?: AbortSignal;
+  /** Read the objective's image back at every step (for a filmstrip). Default true. */
+  images?: boolean;
+}
+
+export class PgdAbortedError extends Error {
+  constructor() {
+    super('PGD run cancelled');
+    this.name = 'AbortError';
+  }
+}
+
+const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/**
+ * Runs PGD and yields m + 1 reports. Returns the final δ (owned by the caller) when the run completes.
+ * `f` is not modified or disposed. `clampAtZero`: the split layer is a ReLU output.
+ */
+export async function* pgd(
+  f: tf.Tensor,
+  clampAtZero: boolean,
+  objective: Objective,
+  goal: PgdGoal,
+  settings: PgdSettings,
+  options: PgdOptions = {},
+): AsyncGenerator<PgdReport, Delta, void> {
+  validatePgdSettings(settings);
+  const n = f.shape[0]!;
+  if (goal.labels.length !== n) throw new Error(`PGD goal has ${goal.labels.length} labels for a batch of ${n}.`);
+  const channels = f.shape[f.rank - 1]!;
+  const mean = channelMean(f); // μ(f) is fixed: f does not change during PGD
+  const labels = tf.tensor1d(goal.labels, 'int32');
+  // Ascent on CE moves away from y; a targeted run ascends −CE, i.e. descends toward y.
+  const sign = goal.targeted ? -1 : 1;
+  let delta = identityDelta(channels);
+  const wantImages = options.images ?? true;
+  try {
+    for (let step = 0; step <= settings.steps; step++) {
+      if (options.signal?.aborted) throw new PgdAbortedError();
+      const t0 = performance.now();
+      const last = step === settings.steps;
+      let logits: tf.Tensor | null = null;
+      let image: tf.Tensor | null = null;
+      let lossValue: tf.Scalar;
+      let next: Delta | null = null;
+      if (!last) {
+        // One forward/backward at the current δ gives this state's report and the step's gradient.
+        const { value, grads } = tf.valueAndGrads((dMu: tf.Tensor, dSigma: tf.Tensor) => {
+          const out = objective(perturbFeatures(f, dMu as tf.Tensor1D, dSigma as tf.Tensor1D, clampAtZero, mean));
+          logits = tf.keep(out.logits);
+          if (out.image && wantImages) image = tf.keep(out.image);
+          return tf.mul(sign, crossEntropy(out.logits, labels)) as tf.Scalar;
+        })([delta.mu, delta.sigma]);
+        lossValue = value;
+        next = {
+          mu: pgdUpdate(delta.mu, grads[0] as tf.Tensor1D, settings.tau, settings.eps),
+          sigma: pgdUpdate(delta.sigma, grads[1] as tf.Tensor1D, settings.tau, settings.eps),
+        };
+        grads.forEach((g) => g.dispose());
+      } else {
+        const out = tf.tidy(() => {
+          const o = objective(perturbFeatures(f, delta.mu, delta.sigma, clampAtZero, mean));
+          return { logits: o.logits, image: wantImages ? o.image : undefined, loss: tf.mul(sign, crossEntropy(o.logits, labels)) as tf.Scalar };
+        });
+        logits = out.logits;
+        image = out.image ?? null;
+        lossValue = out.loss;
+      }
+      const probsT = tf.softmax(logits! as tf.Tensor2D);
+      const [probs, loss, dMu, dSigma, img] = await Promise.all([
+        probsT.data() as Promise<Float32Array>,
+        lossValue.data(),
+        delta.mu.data() as Promise<Float32Array>,
+        delta.sigma.data() as Promise<Float32Array>,
+        image ? ((image as tf.Tensor).data() as Promise<Float32Array>) : Promise.resolve(null),
+      ]);
+      const report: PgdReport = {
+        step,
+        loss: sign * loss[0]!,
+        probs,
+        classes: (logits! as tf.Tensor).shape[1]!,
+        deltaMu: dMu,
+        deltaSigma: dSigma,
+        ms: performance.now() - t0,
+      };
+      if (img && image) report.image = { data: img, shape: (image as tf.Tensor).shape };
+      tf.dispose([probsT, lossValue, logits!, image ?? []]);
+      if (next) {
+        const old = delta;
+        delta = next;
+        old.mu.dispose();
+        old.sigma.dispose();
+      }
+      yield report;
+      await yieldToEventLoop();
+    }
+    const result = delta;
+    delta = { mu: tf.zeros([0]) as tf.Tensor1D, sigma: tf.zeros([0]) as tf.Tensor1D }; // hand ownership over
+    return result;
+  } finally {
+    mean.dispose();
+    labels.dispose();
+    delta.mu.dispose();
+    delta.sigma.dispose();
+  }
+}
+
+/** Runs PGD to the end, collecting reports (for the CLI and tests). */
+export async function runPgd(
+  f: tf.Tensor, clampAtZero: boolean, objective: Objective, goal: PgdGoal, settings: PgdSettings, options: PgdOptions = {},
+  onStep?: (r: PgdReport) => void,
+): Promise<{ reports: PgdReport[]; delta: Delta }> {
+  const reports: PgdReport[] = [];
+  const it = pgd(f, clampAtZero, objective, goal, settings, options);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return { reports, delta: r.value };
+    reports.push(r.value);
+    onStep?.(r.value);
+  }
+}

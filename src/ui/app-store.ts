@@ -1,0 +1,29 @@
+/** App-level state: which page, which tfjs backend the engine runs (requested and actual). */
+import { create } from 'zustand';
+import type { BackendName } from '../worker/backends';
+
+export type Page = 'explore' | 'train';
+
+export interface AppState {
+  page: Page;
+  /** Backend the user asked for ('auto' = WebGPU, else WebGL, else WASM, else CPU). */
+  requestedBackend: BackendName | 'auto';
+  /** Backend the engine actually runs, once started. */
+  backend: BackendName | null;
+  backendFailed: BackendName[];
+  backendError: string | null;
+  setPage(p: Page): void;
+  setRequestedBackend(b: BackendName | 'auto'): void;
+  setBackend(b: BackendName | null, failed?: BackendName[], error?: string | null): void;
+}
+
+export const useApp = create<AppState>((set) => ({
+  page: 'explore',
+  requestedBackend: 'auto',
+  backend: null,
+  backendFailed: [],
+  backendError: null,
+  setPage: (page) => set({ page }),
+  setRequestedBackend: (requestedBackend) => set({ requestedBackend }),
+  setBackend: (backend, backendFailed = [], backendError = null) => set({ backend, backendFailed, backendError }),
+}));

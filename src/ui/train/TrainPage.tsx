@@ -1,0 +1,1 @@
+export function TrainPage() { return <section><h2>Train</h2></section>; }

@@ -1,0 +1,51 @@
+/// <reference lib="webworker" />
+/**
+ * The engine: all tfjs work of the app runs here, so the UI thread never freezes. Handlers for each
+ * page live in their own modules and are merged into one table.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { FromWorker, HandlerMap, ToWorker, InitResult, MemoryResult } from './protocol';
+import { initBackend, type BackendName } from './backends';
+import { exploreHandlers } from './explore-handlers';
+import { trainHandlers } from './train-handlers';
+
+const coreHandlers: HandlerMap = {
+  async init(payload: { backend?: BackendName }): Promise<InitResult> {
+    return initBackend(payload.backend);
+  },
+  async memory(): Promise<MemoryResult> {
+    const m = tf.memory();
+    return { numTensors: m.numTensors, numBytes: m.numBytes };
+  },
+};
+
+const handlers: HandlerMap = { ...coreHandlers, ...exploreHandlers, ...trainHandlers };
+const inFlight = new Map<number, AbortController>();
+const post = (m: FromWorker, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(m, transfer);
+
+self.onmessage = async (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  if (msg.kind === 'cancel') {
+    inFlight.get(msg.id)?.abort();
+    return;
+  }
+  const handler = handlers[msg.type];
+  if (!handler) {
+    post({ kind: 'error', id: msg.id, message: `Unknown request type ${msg.type}`, aborted: false });
+    return;
+  }
+  const ctrl = new AbortController();
+  inFlight.set(msg.id, ctrl);
+  try {
+    const result = await handler(msg.payload as never, {
+      signal: ctrl.signal,
+      emit: (payload, transfer) => post({ kind: 'event', id: msg.id, payload }, transfer),
+    });
+    post({ kind: 'result', id: msg.id, payload: result });
+  } catch (err) {
+    const aborted = ctrl.signal.aborted || (err as Error)?.name === 'AbortError';
+    post({ kind: 'error', id: msg.id, message: (err as Error)?.message ?? String(err), aborted });
+  } finally {
+    inFlight.delete(msg.id);
+  }
+};

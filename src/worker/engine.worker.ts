@@ -9,9 +9,14 @@ import { initBackend, type BackendName } from './backends';
 import { exploreHandlers } from './explore-handlers';
 import { trainHandlers } from './train-handlers';
 
+/** Backend switches are serialised: two overlapping inits (React StrictMode, quick clicks) would race. */
+let backendQueue: Promise<unknown> = Promise.resolve();
+
 const coreHandlers: HandlerMap = {
   async init(payload: { backend?: BackendName }): Promise<InitResult> {
-    return initBackend(payload.backend);
+    const next = backendQueue.then(() => initBackend(payload.backend));
+    backendQueue = next.catch(() => undefined);
+    return next;
   },
   async memory(): Promise<MemoryResult> {
     const m = tf.memory();

@@ -1,0 +1,52 @@
+/**
+ * End-to-end harness: a Vite dev server on 127.0.0.1 (WebGPU needs a secure context) and Debian's
+ * Chromium driven by playwright-core. `npx playwright install` cannot work here (no internet), so the
+ * browser comes from CHROMIUM_PATH or /usr/bin/chromium; tests skip with a message when it is absent.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type ViteDevServer } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox', '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+/** Why browser tests cannot run here, or null when they can. */
+export function browserSkipReason(): string | null {
+  return existsSync(CHROMIUM) ? null : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+}
+
+export interface AppHandle { url: string; browser: Browser; page: Page; close(): Promise<void>; errors: string[]; }
+
+let server: ViteDevServer | null = null;
+let serverUrl = '';
+
+async function ensureServer(): Promise<string> {
+  if (server) return serverUrl;
+  server = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+  await server.listen();
+  const addr = server.httpServer!.address();
+  if (!addr || typeof addr === 'string') throw new Error('dev server has no port');
+  serverUrl = `http://127.0.0.1:${addr.port}/`;
+  return serverUrl;
+}
+
+export async function stopServer(): Promise<void> {
+  await server?.close();
+  server = null;
+}
+
+/** Opens the app at `hash` (e.g. '#/explore?backend=wasm'); console errors are collected in `errors`. */
+export async function openApp(hash = '', opts: { timeoutMs?: number } = {}): Promise<AppHandle> {
+  const url = await ensureServer();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(opts.timeoutMs ?? 120_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url + hash);
+  return { url, browser, page, errors, close: () => browser.close() };
+}

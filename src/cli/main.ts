@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const backend = o.string('backend', 'wasm');
     if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got "${backend}".`);
-    if (name !== 'bench') await useNodeBackend(backend as NodeBackend);
+    if (name !== 'bench') await useNodeBackend(backend as NodeBackend); // bench picks its own backends
     await cmd(o);
     return 0;
   } catch (e) {

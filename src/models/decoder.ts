@@ -77,8 +77,8 @@ export function buildNetwork(name: string, specs: DecoderManifest['layers'], see
       if (!kernel || !bias || kernel.shape.join() !== spec.shape.join()) throw new Error(`Weights for ${spec.name} are missing or have the wrong shape.`);
       const conv: ConvLayer = {
         kind: 'conv2d', name: spec.name, activation: spec.activation, padding: 'reflect', strides: 1,
-        kernel: tf.variable(kernel as tf.Tensor4D, true, `${name}/${spec.name}/kernel`) as unknown as tf.Tensor4D,
-        bias: tf.variable(bias as tf.Tensor1D, true, `${name}/${spec.name}/bias`) as unknown as tf.Tensor1D,
+        kernel: tf.variable(kernel as tf.Tensor4D, true) as unknown as tf.Tensor4D,
+        bias: tf.variable(bias as tf.Tensor1D, true) as unknown as tf.Tensor1D,
       };
       layers.push(conv);
       // tf.variable copies: the initial tensors are no longer needed.

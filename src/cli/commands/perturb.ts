@@ -1,2 +1,194 @@
-import type { Options } from '../args';
-export async function perturbCommand(_o: Options): Promise<void> { throw new Error('not yet implemented'); }
+/**
+ * advbn perturb: AdvBN PGD on one image (predictions, δ ranges, decoded image) or on a folder of
+ * images (an ImageNet-AdvBN-style set of decoded adversarial images).
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Options, UsageError } from '../args';
+import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, log, progress } from '../vgg';
+import { split } from '../../models/network';
+import { attack, type AttackResult, type LossMode } from '../../core/attack';
+import { summarize, validatePgdSettings, type PgdSettings } from '../../core/pgd';
+import { topK, type Prediction } from '../../core/loss';
+import { listImages, loadCenterCrop } from '../../data/image-folder';
+import { writePng } from '../../data/image-file';
+import { rgbToRgba } from '../../models/preprocess';
+import labels from '../../models/imagenet-labels.json';
+
+const LABELS = labels as string[];
+
+export interface PerturbJson {
+  image: string;
+  model: string;
+  layer: string;
+  mode: LossMode;
+  settings: PgdSettings;
+  label: { index: number; name: string };
+  targeted: boolean;
+  clean: { top5: Prediction[] };
+  adversarial: { top5: Prediction[] };
+  flipped: boolean;
+  steps: Array<{ step: number; loss: number; top1: Prediction; ms: number }>;
+  delta: { mu: ReturnType<typeof summarize>; sigma: ReturnType<typeof summarize> };
+  timings_ms: { load: number; clean: number; encode: number; pgd: number; per_step: number; total: number };
+  backend: string;
+  out?: string;
+}
+
+function rowProbs(probs: Float32Array, classes: number, row: number): Float32Array {
+  return probs.subarray(row * classes, (row + 1) * classes);
+}
+
+function writeImage(path: string, data: Float32Array, shape: number[], row = 0) {
+  const [, h, w] = shape as [number, number, number, number];
+  const px = data.subarray(row * h * w * 3, (row + 1) * h * w * 3);
+  writePng(path, { data: new Uint8Array(rgbToRgba(px, w, h).buffer), width: w, height: h });
+}
+
+export async function perturbCommand(o: Options): Promise<void> {
+  const tStart = performance.now();
+  const modelDir = o.string('model', DEFAULT_MODEL_DIR);
+  const imagePath = o.string('image');
+  const layer = o.string('layer', 'block4_conv1');
+  const settings: PgdSettings = { eps: o.number('eps', 1.1), tau: o.number('tau', 0.2), steps: o.integer('steps', 6) };
+  const mode = o.string('mode', 'feature') as LossMode;
+  const decoderDir = o.optionalString('decoder');
+  const label = o.optionalInteger('label');
+  const target = o.optionalInteger('target');
+  const out = o.optionalString('out');
+  const json = o.flag('json');
+  const batchSize = o.integer('batch-size', 1);
+  o.done();
+  validatePgdSettings(settings);
+  if (mode !== 'feature' && mode !== 'image') throw new UsageError(`--mode must be feature or image, got "${mode}".`);
+  if (mode === 'image' && !decoderDir) throw new UsageError('--mode image needs --decoder DIR (a decoder for the split layer).');
+  if (label !== undefined && target !== undefined) throw new UsageError('Give --label (untargeted) or --target (targeted), not both.');
+  if (out && !decoderDir) throw new UsageError('--out writes the decoded adversarial image: it needs --decoder DIR.');
+  if (batchSize < 1) throw new UsageError('--batch-size must be at least 1.');
+  const isDir = statSync(imagePath, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  if (!isDir && !statSync(imagePath, { throwIfNoEntry: false })) throw new UsageError(`Image ${imagePath} does not exist.`);
+  if (isDir && !out) throw new UsageError('With a folder of images, --out DIR is required.');
+
+  const vgg = await loadVgg(modelDir);
+  const decoder = decoderDir ? await loadDecoderFolder(decoderDir) : null;
+  if (decoder && decoder.manifest.layer !== layer) {
+    throw new UsageError(`The decoder in ${decoderDir} decodes ${decoder.manifest.layer}, not ${layer}: pass --layer ${decoder.manifest.layer}.`);
+  }
+  const classifier = { split: split(vgg, layer), preprocessing: 'caffe' as const };
+  const tLoaded = performance.now();
+  const size = vgg.inputShape[0];
+  const request = (images: tf.Tensor4D) => ({
+    images, mode, decoder: decoder?.net ?? null, settings,
+    label: target ?? label, targeted: target !== undefined,
+  });
+
+  if (!isDir) {
+    const x = loadCenterCrop(imagePath, size);
+    const r = await attack(classifier, request(x), { images: !!out });
+    x.dispose();
+    const last = r.reports[r.reports.length - 1]!;
+    if (out) {
+      if (!last.image) throw new Error('No decoded image was produced.');
+      writeImage(out, last.image.data, last.image.shape);
+    }
+    const result = describe(r, 0, {
+      image: imagePath, layer, mode, settings, targeted: target !== undefined,
+      load: tLoaded - tStart, total: performance.now() - tStart, out,
+    });
+    if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else printHuman(result);
+    return;
+  }
+
+  const files = listImages(imagePath);
+  mkdirSync(out!, { recursive: true });
+  let flipped = 0, done = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < files.length; i += batchSize) {
+    const group = files.slice(i, i + batchSize);
+    const x = tf.tidy(() => tf.concat(group.map((f) => loadCenterCrop(f, size))) as tf.Tensor4D);
+    const r = await attack(classifier, request(x), { images: false });
+    // The decoded images of the final δ: one more pass through the objective would duplicate work, so
+    // the last report's image is requested only for this final state.
+    x.dispose();
+    const last = r.reports[r.reports.length - 1]!;
+    const finalImage = await decodeFinal(classifier, request, group, size, r);
+    for (let k = 0; k < group.length; k++) {
+      const name = basename(group[k]!).replace(/\.[^.]+$/, '') + '.png';
+      writeImage(join(out!, name), finalImage.data, finalImage.shape, k);
+      const adv = topK(rowProbs(last.probs, last.classes, k), 1, LABELS)[0]!;
+      if (adv.index !== r.labels[k]) flipped++;
+    }
+    done += group.length;
+    const rate = done / ((performance.now() - t0) / 1000);
+    progress(done, files.length, `${rate.toFixed(2)} img/s, flipped ${flipped}/${done}`);
+  }
+  const summary = { images: files.length, flipped, flip_rate: flipped / files.length, out, layer, mode, settings, seconds: (performance.now() - tStart) / 1000, backend: tf.getBackend() };
+  if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else log(`wrote ${files.length} images to ${out}; top-1 changed on ${flipped} (${((100 * flipped) / files.length).toFixed(1)} %)`);
+}
+
+/** Re-runs the attack's final state only to get the decoded images (the folder mode keeps no filmstrip). */
+async function decodeFinal(
+  classifier: Parameters<typeof attack>[0],
+  request: (x: tf.Tensor4D) => Parameters<typeof attack>[1],
+  group: string[], size: number, r: AttackResult,
+): Promise<{ data: Float32Array; shape: number[] }> {
+  const { forward } = await import('../../models/network');
+  const { perturbFeatures } = await import('../../core/advbn');
+  const { preprocess } = await import('../../models/preprocess');
+  const x = tf.tidy(() => tf.concat(group.map((f) => loadCenterCrop(f, size))) as tf.Tensor4D);
+  const req = request(x);
+  const img = tf.tidy(() => {
+    const f = classifier.split.encode(preprocess(classifier.preprocessing, x));
+    const fAdv = perturbFeatures(f, tf.tensor1d(r.delta.mu), tf.tensor1d(r.delta.sigma), classifier.split.relu);
+    return tf.clipByValue(forward(req.decoder!, fAdv), 0, 1);
+  });
+  const data = (await img.data()) as Float32Array;
+  const shape = img.shape;
+  tf.dispose([x, img]);
+  return { data, shape };
+}
+
+function describe(r: AttackResult, row: number, meta: {
+  image: string; layer: string; mode: LossMode; settings: PgdSettings; targeted: boolean; load: number; total: number; out?: string;
+}): PerturbJson {
+  const last = r.reports[r.reports.length - 1]!;
+  const clean = topK(rowProbs(r.cleanProbs, r.classes, row), 5, LABELS);
+  const adv = topK(rowProbs(last.probs, last.classes, row), 5, LABELS);
+  const steps = r.reports.slice(1).map((s) => ({ step: s.step, loss: s.loss, top1: topK(rowProbs(s.probs, s.classes, row), 1, LABELS)[0]!, ms: Math.round(r.reports[s.step - 1]!.ms) }));
+  const stepMs = r.reports.slice(0, -1).map((s) => s.ms);
+  return {
+    image: meta.image, model: 'vgg19-imagenet', layer: meta.layer, mode: meta.mode, settings: meta.settings,
+    label: { index: r.labels[row]!, name: LABELS[r.labels[row]!]! }, targeted: meta.targeted,
+    clean: { top5: clean }, adversarial: { top5: adv }, flipped: adv[0]!.index !== clean[0]!.index,
+    steps,
+    delta: { mu: summarize(r.delta.mu), sigma: summarize(r.delta.sigma) },
+    timings_ms: {
+      load: Math.round(meta.load), clean: Math.round(r.timings.clean), encode: Math.round(r.timings.encode), pgd: Math.round(r.timings.pgd),
+      per_step: stepMs.length ? Math.round(stepMs.reduce((a, b) => a + b, 0) / stepMs.length) : 0, total: Math.round(meta.total),
+    },
+    backend: tf.getBackend(),
+    ...(meta.out ? { out: meta.out } : {}),
+  };
+}
+
+function printHuman(r: PerturbJson) {
+  const pct = (p: number) => `${(100 * p).toFixed(1).padStart(5)} %`;
+  const lines = [
+    `${r.image}  (${r.layer}, ${r.mode} mode, ε ${r.settings.eps}, τ ${r.settings.tau}, m ${r.settings.steps}, backend ${r.backend})`,
+    `${r.targeted ? 'target' : 'attacked label'}: ${r.label.name} (${r.label.index})`,
+    '', 'clean                                   adversarial',
+  ];
+  for (let i = 0; i < 5; i++) {
+    const c = r.clean.top5[i]!, a = r.adversarial.top5[i]!;
+    lines.push(`${pct(c.prob)} ${c.name.slice(0, 30).padEnd(32)} ${pct(a.prob)} ${a.name.slice(0, 30)}`);
+  }
+  lines.push('', 'step  loss     top-1');
+  for (const s of r.steps) lines.push(`${String(s.step).padStart(4)}  ${s.loss.toFixed(3).padStart(7)}  ${s.top1.name} (${pct(s.top1.prob).trim()})`);
+  lines.push('', `δμ ∈ [${r.delta.mu.min.toFixed(3)}, ${r.delta.mu.max.toFixed(3)}] mean ${r.delta.mu.mean.toFixed(3)};  δσ ∈ [${r.delta.sigma.min.toFixed(3)}, ${r.delta.sigma.max.toFixed(3)}] mean ${r.delta.sigma.mean.toFixed(3)}`);
+  lines.push(`top-1 ${r.flipped ? 'changed' : 'unchanged'}; ${r.timings_ms.per_step} ms per PGD step, ${r.timings_ms.total} ms in all`);
+  if (r.out) lines.push(`decoded adversarial image: ${r.out}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -113,6 +113,14 @@ export async function trainDecoderCommand(o: Options): Promise<void> {
   const start = performance.now();
   const startSeconds = logState.seconds;
   let windowLoss = 0, windowN = 0, windowStart = performance.now();
+  if (logState.steps >= steps) {
+    // Nothing left to train (e.g. a resumed staged run): re-evaluate and re-save, which re-stacks the
+    // top on the current via decoder.
+    const p = await evaluate();
+    log(`step ${logState.steps} ≥ --steps ${steps}: nothing to train; held-out PSNR ${p.toFixed(2)} dB, saved again`);
+    if (setup.via && viaDecoder) await saveStacked(decoder, viaDecoder, out);
+    else await saveDecoder(decoder, out, 'float16');
+  }
   for (let s = logState.steps + 1; s <= steps; s++) {
     const x = randomCropBatch(cache, train, batch, size, rng);
     const loss = await decoderTrainStep(setup, x);

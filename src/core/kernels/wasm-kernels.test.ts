@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { useNodeBackend } from '../../cli/backend-node';
+
+/** Conv gradients on the CPU backend (reference) and on WASM with the project's kernels. */
+async function convGrads(backend: 'cpu' | 'wasm', xv: Float32Array, xs: number[], wv: Float32Array, ws: number[], stride: number, pad: 'same' | 'valid') {
+  await useNodeBackend(backend);
+  const x = tf.tensor4d(xv, xs as [number, number, number, number]);
+  const w = tf.tensor4d(wv, ws as [number, number, number, number]);
+  const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad))))([x, w]);
+  const out = [await gx!.data(), await gw!.data()] as Float32Array[];
+  tf.dispose([x, w, gx!, gw!]);
+  return out;
+}
+
+const maxRelErr = (a: Float32Array, b: Float32Array) => {
+  let scale = 0, err = 0;
+  for (let i = 0; i < a.length; i++) { scale = Math.max(scale, Math.abs(a[i]!)); err = Math.max(err, Math.abs(a[i]! - b[i]!)); }
+  return err / Math.max(scale, 1e-6);
+};
+
+for (const [stride, pad, k] of [[1, 'same', 3], [1, 'valid', 3], [2, 'same', 3], [2, 'valid', 3], [1, 'same', 1], [1, 'same', 5]] as const) {
+  test(`WASM Conv2DBackpropFilter/Input match the CPU backend (stride ${stride}, ${pad}, ${k}×${k})`, async () => {
+    await tf.setBackend('cpu');
+    const xs = [2, 9, 8, 3], ws = [k, k, 3, 4];
+    const xv = tf.randomNormal(xs, 0, 1, 'float32', 1).dataSync() as Float32Array;
+    const wv = tf.randomNormal(ws, 0, 1, 'float32', 2).dataSync() as Float32Array;
+    const [cx, cw] = await convGrads('cpu', xv, xs, wv, ws, stride, pad);
+    const [wx, ww] = await convGrads('wasm', xv, xs, wv, ws, stride, pad);
+    assert.ok(maxRelErr(cx!, wx!) < 1e-4, `dx relative error ${maxRelErr(cx!, wx!)}`);
+    assert.ok(maxRelErr(cw!, ww!) < 1e-4, `dW relative error ${maxRelErr(cw!, ww!)}`);
+  });
+}
+
+test('the WASM kernels free their intermediates', async () => {
+  await useNodeBackend('wasm');
+  const x = tf.randomNormal([1, 6, 6, 2]) as tf.Tensor4D, w = tf.randomNormal([3, 3, 2, 3]) as tf.Tensor4D;
+  const run = () => { const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, w]); tf.dispose(g); };
+  run();
+  const bytes = tf.memory().numBytes, tensors = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) run();
+  assert.equal(tf.memory().numTensors, tensors);
+  assert.equal(tf.memory().numBytes, bytes);
+  tf.dispose([x, w]);
+});

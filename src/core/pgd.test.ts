@@ -1,0 +1,99 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { perturbFeatures } from './advbn';
+import { crossEntropy } from './loss';
+import { ablationEps, pgd, PgdAbortedError, runPgd, validatePgdSettings } from './pgd';
+import { attack, makeObjective } from './attack';
+import { split } from '../models/network';
+import { tinyConvNet } from '../testing/tiny-net';
+
+before(async () => { await tf.setBackend('cpu'); });
+
+const x = () => tf.randomUniform([1, 8, 8, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
+
+test('∂L/∂δ matches central finite differences on a tiny conv net', async () => {
+  const net = tinyConvNet(3);
+  const s = split(net, 'conv1');
+  const f = s.encode(x());
+  const labels = [2];
+  const loss = (dMu: tf.Tensor1D, dSigma: tf.Tensor1D) => crossEntropy(s.head(perturbFeatures(f, dMu, dSigma, s.relu)), labels);
+  const dMu0 = tf.tensor1d([0.9, 1.1, 1.05, 0.8]);
+  const dSigma0 = tf.tensor1d([1.2, 0.7, 1.0, 1.3]);
+  const [gMu, gSigma] = tf.grads((a: tf.Tensor, b: tf.Tensor) => loss(a as tf.Tensor1D, b as tf.Tensor1D))([dMu0, dSigma0]);
+  const analytic = [...(await gMu!.data()), ...(await gSigma!.data())];
+  const base = [...(await dMu0.data()), ...(await dSigma0.data())];
+  const h = 1e-2; // float32: smaller steps drown in rounding
+  for (let i = 0; i < 8; i++) {
+    const at = (delta: number) => {
+      const v = base.slice();
+      v[i]! += delta;
+      const l = loss(tf.tensor1d(v.slice(0, 4)), tf.tensor1d(v.slice(4)));
+      return l.dataSync()[0]!;
+    };
+    const numeric = (at(h) - at(-h)) / (2 * h);
+    assert.ok(Math.abs(numeric - analytic[i]!) < 2e-3 + 5e-2 * Math.abs(numeric), `component ${i}: analytic ${analytic[i]} vs numeric ${numeric}`);
+  }
+});
+
+test('the loss rises over the PGD steps (untargeted) and falls (targeted)', async () => {
+  const net = tinyConvNet(5);
+  const c = { split: split(net, 'conv2'), preprocessing: 'unit' as const };
+  const img = x();
+  const r = await attack(c, { images: img, mode: 'feature', decoder: null, settings: { eps: 1.1, tau: 0.2, steps: 6 } });
+  const losses = r.reports.map((s) => s.loss);
+  assert.equal(r.reports.length, 7);
+  assert.ok(losses[6]! > losses[0]! + 0.1, `loss did not rise: ${losses.join(', ')}`);
+  const t = await attack(c, { images: img, mode: 'feature', decoder: null, settings: { eps: 1.1, tau: 0.2, steps: 6 }, label: (r.labels[0]! + 1) % 5, targeted: true });
+  const tl = t.reports.map((s) => s.loss);
+  assert.ok(tl[6]! < tl[0]!, `targeted loss did not fall: ${tl.join(', ')}`);
+});
+
+test('the tensor count is the same before and after a PGD run (and after a cancelled one)', async () => {
+  const net = tinyConvNet(7);
+  const c = { split: split(net, 'conv1'), preprocessing: 'unit' as const };
+  const img = x();
+  await attack(c, { images: img, mode: 'feature', decoder: null, settings: { eps: 1.1, tau: 0.2, steps: 3 } }); // warm-up
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) await attack(c, { images: img, mode: 'feature', decoder: null, settings: { eps: 0.5, tau: 0.1, steps: 4 } });
+  assert.equal(tf.memory().numTensors, before);
+  const ctrl = new AbortController();
+  const f = c.split.encode(img);
+  const beforeCancel = tf.memory().numTensors;
+  await assert.rejects(runPgd(f, true, makeObjective(c, 'feature', null), { labels: [0], targeted: false }, { eps: 1, tau: 0.1, steps: 10 }, { signal: ctrl.signal }, (r) => { if (r.step === 2) ctrl.abort(); }), PgdAbortedError);
+  assert.equal(tf.memory().numTensors, beforeCancel);
+  // Stopping iteration early (a UI moving on) also frees everything.
+  const it = pgd(f, true, makeObjective(c, 'feature', null), { labels: [0], targeted: false }, { eps: 1, tau: 0.1, steps: 10 });
+  await it.next();
+  await it.return(undefined as never);
+  assert.equal(tf.memory().numTensors, beforeCancel);
+  f.dispose();
+});
+
+test('a batch shares one δ: its length is the channel count, not N × C', async () => {
+  const net = tinyConvNet(9);
+  const c = { split: split(net, 'conv1'), preprocessing: 'unit' as const };
+  const imgs = tf.randomUniform([3, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const r = await attack(c, { images: imgs, mode: 'feature', decoder: null, settings: { eps: 1.1, tau: 0.2, steps: 2 } });
+  assert.equal(r.delta.mu.length, 4);
+  assert.equal(r.labels.length, 3);
+  assert.equal(r.reports[0]!.probs.length, 3 * 5);
+});
+
+test('bad settings are rejected with a message naming them', () => {
+  assert.throws(() => validatePgdSettings({ eps: NaN, tau: 0.2, steps: 6 }), /ε/);
+  assert.throws(() => validatePgdSettings({ eps: 1, tau: -1, steps: 6 }), /τ/);
+  assert.throws(() => validatePgdSettings({ eps: 1, tau: 0.2, steps: 2.5 }), /m \(steps\)/);
+  assert.throws(() => validatePgdSettings({ eps: Infinity, tau: 0.2, steps: 1 }), /ε/);
+  assert.doesNotThrow(() => validatePgdSettings({ eps: 1.1, tau: 0.2, steps: 0 }));
+});
+
+test('the ablation coupling ε = m·τ − 0.1 gives the paper default 1.1', () => {
+  assert.equal(ablationEps(6, 0.2), 1.1);
+  assert.equal(ablationEps(0, 0.2), 0);
+});
+
+test('image mode without a decoder is a clear error', () => {
+  const c = { split: split(tinyConvNet(1), 'conv1'), preprocessing: 'unit' as const };
+  assert.throws(() => makeObjective(c, 'image', null), /decoder/);
+});

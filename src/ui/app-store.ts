@@ -1,6 +1,7 @@
 /** App-level state: which page, which tfjs backend the engine runs (requested and actual). */
 import { create } from 'zustand';
 import type { BackendName } from '../worker/backends';
+import { readHash } from './url-state';
 
 export type Page = 'explore' | 'train';
 
@@ -17,9 +18,15 @@ export interface AppState {
   setBackend(b: BackendName | null, failed?: BackendName[], error?: string | null): void;
 }
 
+/** A link may ask for a backend (`#/explore?backend=wasm`): start with it rather than switch later. */
+function backendFromHash(): BackendName | 'auto' {
+  const b = readHash().params.get('backend');
+  return b === 'webgpu' || b === 'webgl' || b === 'wasm' || b === 'cpu' ? b : 'auto';
+}
+
 export const useApp = create<AppState>((set) => ({
   page: 'explore',
-  requestedBackend: 'auto',
+  requestedBackend: backendFromHash(),
   backend: null,
   backendFailed: [],
   backendError: null,

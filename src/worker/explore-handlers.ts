@@ -1,3 +1,301 @@
-import type { HandlerMap } from "./protocol";
-/** Handlers of the Explore page (see src/ui/explore). */
-export const exploreHandlers: HandlerMap = {};
+/**
+ * Handlers of the Explore page (see src/ui/explore). All tfjs work of the page happens here.
+ *
+ * State kept between requests (so moving a slider only re-runs PGD):
+ * - the loaded classifier (one at a time) and its decoders, by split layer;
+ * - the current image's crop at the model's input size and its clean predictions;
+ * - the features f = g^{1,l}(crop), re-encoded only when the image, model or layer change.
+ *
+ * Requests are serialised: a run that is cancelled finishes its current step, then the next request
+ * starts, so two PGD runs never compete for the backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { HandlerMap } from './protocol';
+import { loadLayersModelNetwork, type ReadFile } from '../models/layers-format';
+import { loadDecoder } from '../models/decoder';
+import { disposeNetwork, forward, split, type Network, type Split } from '../models/network';
+import { preprocess, resizeCenterCrop, rgbaToTensor, rgbToRgba, type Preprocessing } from '../models/preprocess';
+import { joinPath, type FileSource, type RegistryEntry } from '../models/registry';
+import { cachingReader, idbReader } from '../models/idb-cache';
+import { pgd, validatePgdSettings, type Objective, type PgdSettings } from '../core/pgd';
+import { getBackend } from '@tensorflow/tfjs';
+
+// ---- protocol of this page (payloads and results), shared with the UI ----
+
+export interface ModelRequest { key: string; source: FileSource; entry: RegistryEntry }
+export interface ModelResult { key: string; classes: number; inputSize: number; layers: string[]; ms: number }
+export interface ModelProgress { kind: 'progress'; loaded: number; total: number }
+
+export interface ImageRequest { key: string; rgba: Uint8ClampedArray; width: number; height: number }
+export interface ImageResult { key: string; size: number; crop: Uint8ClampedArray; cleanProbs: Float32Array; ms: number }
+
+export type LossMode = 'feature' | 'image';
+export interface RunRequest {
+  layer: string;
+  /** Whether a decoder for `layer` is present (the UI probed it). */
+  decoder: boolean;
+  mode: LossMode;
+  settings: PgdSettings;
+  /** Class attacked; null: the clean top-1. */
+  label: number | null;
+  targeted: boolean;
+}
+export interface StepEvent {
+  kind: 'step';
+  step: number;
+  loss: number;
+  probs: Float32Array;
+  /** Probability of the attacked class at this step. */
+  attackedProb: number;
+  deltaMu: Float32Array;
+  deltaSigma: Float32Array;
+  /** Decoded image at this step (RGBA, size × size), when a decoder is present. */
+  image?: Uint8ClampedArray;
+  size: number;
+  ms: number;
+}
+export interface RunStart { kind: 'start'; label: number; encodeMs: number; backend: string; relu: boolean; channels: number }
+export type RunEvent = StepEvent | RunStart;
+export interface RunResult { steps: number; label: number; totalMs: number; backend: string }
+
+// ---- state ----
+
+interface LoadedModel {
+  key: string;
+  entry: RegistryEntry;
+  source: FileSource;
+  net: Network;
+  classes: number;
+  decoders: Map<string, Network>;
+}
+
+let model: LoadedModel | null = null;
+let image: { key: string; crop: tf.Tensor4D; cleanProbs: Float32Array } | null = null;
+let features: { key: string; split: Split; f: tf.Tensor } | null = null;
+
+let queue: Promise<unknown> = Promise.resolve();
+/** Runs `fn` after every earlier request of this page has settled. */
+function exclusive<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  const next = queue.then(() => {
+    if (signal.aborted) throw abortError();
+    return fn();
+  });
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+function abortError(): Error {
+  const e = new Error('cancelled');
+  e.name = 'AbortError';
+  return e;
+}
+
+// ---- reading files ----
+
+async function fetchBuffer(url: string): Promise<ArrayBuffer> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`HTTP ${r.status} for ${url}`);
+  const buf = await r.arrayBuffer();
+  return buf;
+}
+
+/** A ReadFile for files in `dir` (registry-relative) of a source. */
+export function readerFor(source: FileSource, dir: string): ReadFile {
+  const under = (name: string) => joinPath(dir, name);
+  switch (source.kind) {
+    case 'url':
+      return cachingReader((name) => fetchBuffer(source.base + under(name)), `url:${source.base}${joinPath(dir)}`);
+    case 'idb': {
+      const read = idbReader(source.prefix);
+      return (name) => read(under(name));
+    }
+    case 'files':
+      return async (name) => {
+        const f = source.files[under(name)];
+        if (!f) throw new Error(`${under(name)} is not in the picked folder.`);
+        return f.arrayBuffer();
+      };
+  }
+}
+
+function sourceName(source: FileSource, dir: string): string {
+  if (source.kind === 'url') return `${source.base}${joinPath(dir)}`;
+  return `picked folder${dir ? '/' + joinPath(dir) : ''}`;
+}
+
+// ---- helpers ----
+
+function disposeFeatures() {
+  features?.f.dispose();
+  features = null;
+}
+function disposeImage() {
+  image?.crop.dispose();
+  image = null;
+  disposeFeatures();
+}
+function disposeModel() {
+  if (!model) return;
+  disposeNetwork(model.net);
+  for (const d of model.decoders.values()) disposeNetwork(d);
+  model = null;
+  disposeImage();
+}
+
+function argmax(a: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
+  return best;
+}
+
+function classify(net: Network, pre: Preprocessing, rgb: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => tf.softmax(forward(net, preprocess(pre, rgb)) as tf.Tensor2D));
+}
+
+async function decoderFor(layer: string): Promise<Network> {
+  const m = model!;
+  const have = m.decoders.get(layer);
+  if (have) return have;
+  const dir = m.entry.decoders[layer];
+  if (dir === undefined) throw new Error(`${m.entry.name} has no decoder for ${layer}.`);
+  const d = await loadDecoder(readerFor(m.source, dir), sourceName(m.source, dir));
+  if (d.manifest.layer !== layer) {
+    disposeNetwork(d.net);
+    throw new Error(`The decoder in ${dir} decodes ${d.manifest.layer}, not ${layer}.`);
+  }
+  m.decoders.set(layer, d.net);
+  return d.net;
+}
+
+/**
+ * The two places to measure the loss (§4 of the method). Feature mode: logits = head(f_adv), the
+ * decoded image (when there is a decoder) is only shown. Image mode: logits = g(preprocess(decoder(f_adv))).
+ */
+function objective(s: Split, pre: Preprocessing, mode: LossMode, decoder: Network | null): Objective {
+  if (mode === 'image') {
+    if (!decoder) throw new Error(`Image mode needs a decoder for ${s.layer}; none is present. Use feature mode, or train one with "advbn train-decoder --layer ${s.layer}".`);
+    return (fAdv) => {
+      const img = tf.clipByValue(forward(decoder, fAdv), 0, 1);
+      return { logits: forward(s.net, preprocess(pre, img)), image: img };
+    };
+  }
+  return (fAdv) => ({ logits: s.head(fAdv), image: decoder ? tf.clipByValue(forward(decoder, fAdv), 0, 1) : undefined });
+}
+
+// ---- handlers ----
+
+export const exploreHandlers: HandlerMap = {
+  async 'explore.model'(p: ModelRequest, { signal, emit }): Promise<ModelResult> {
+    return exclusive(signal, async () => {
+      const t0 = performance.now();
+      if (model?.key === p.key) {
+        return { key: p.key, classes: model.classes, inputSize: p.entry.inputSize, layers: model.net.layers.map((l) => l.name), ms: 0 };
+      }
+      disposeModel();
+      const inner = readerFor(p.source, p.entry.path);
+      let total = 0, loaded = 0;
+      const read: ReadFile = async (name) => {
+        const buf = await inner(name);
+        if (name === 'model.json') {
+          try {
+            total = (JSON.parse(new TextDecoder().decode(buf)) as { weightsManifest: Array<{ paths: string[] }> }).weightsManifest.reduce((n, g) => n + g.paths.length, 0);
+          } catch { /* the loader reports bad JSON */ }
+        } else {
+          loaded++;
+          emit({ kind: 'progress', loaded, total } satisfies ModelProgress);
+        }
+        return buf;
+      };
+      const net = await loadLayersModelNetwork(read, sourceName(p.source, p.entry.path), p.entry.id);
+      if (net.inputShape[0] !== p.entry.inputSize || net.inputShape[2] !== 3) {
+        const got = net.inputShape.join('×');
+        disposeNetwork(net);
+        throw new Error(`${p.entry.name}: model.json says the input is ${got}, the registry says ${p.entry.inputSize}×${p.entry.inputSize}×3.`);
+      }
+      // Number of classes: one forward pass of a blank image.
+      const probe = tf.tidy(() => forward(net, tf.zeros([1, ...net.inputShape])));
+      const classes = probe.shape[1]!;
+      probe.dispose();
+      model = { key: p.key, entry: p.entry, source: p.source, net, classes, decoders: new Map() };
+      return { key: p.key, classes, inputSize: p.entry.inputSize, layers: net.layers.map((l) => l.name), ms: performance.now() - t0 };
+    });
+  },
+
+  async 'explore.image'(p: ImageRequest, { signal }): Promise<ImageResult> {
+    return exclusive(signal, async () => {
+      if (!model) throw new Error('No model is loaded.');
+      if (!(p.width > 0 && p.height > 0) || p.rgba.length !== p.width * p.height * 4) throw new Error('The image has no pixels.');
+      const t0 = performance.now();
+      disposeImage();
+      const size = model.entry.inputSize;
+      const crop = tf.tidy(() => {
+        const rgb = rgbaToTensor(p.rgba, p.width, p.height);
+        return resizeCenterCrop(rgb, size).expandDims(0) as tf.Tensor4D;
+      });
+      const probsT = classify(model.net, model.entry.preprocessing, crop);
+      const [cleanProbs, pixels] = await Promise.all([probsT.data() as Promise<Float32Array>, crop.data() as Promise<Float32Array>]);
+      probsT.dispose();
+      image = { key: `${model.key}|${p.key}`, crop, cleanProbs };
+      return { key: p.key, size, crop: rgbToRgba(pixels, size, size), cleanProbs: cleanProbs.slice(), ms: performance.now() - t0 };
+    });
+  },
+
+  async 'explore.run'(p: RunRequest, { signal, emit }): Promise<RunResult> {
+    return exclusive(signal, async () => {
+      if (!model) throw new Error('No model is loaded.');
+      if (!image) throw new Error('No image is loaded.');
+      const settings = validatePgdSettings({ eps: Number(p.settings?.eps), tau: Number(p.settings?.tau), steps: Number(p.settings?.steps) });
+      if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
+      const classes = model.classes;
+      const label = p.label === null || p.label === undefined ? argmax(image.cleanProbs) : p.label;
+      if (!Number.isInteger(label) || label < 0 || label >= classes) throw new RangeError(`Label ${String(p.label)} is not a class of this model (0–${classes - 1}).`);
+      const t0 = performance.now();
+      const decoder = p.decoder ? await decoderFor(p.layer) : null;
+      const fKey = `${image.key}|${p.layer}`;
+      if (features?.key !== fKey) {
+        disposeFeatures();
+        const s = split(model.net, p.layer);
+        const crop = image.crop;
+        const f = tf.tidy(() => s.encode(preprocess(model!.entry.preprocessing, crop)));
+        await f.data();
+        features = { key: fKey, split: s, f };
+      }
+      const { split: s, f } = features;
+      const backend = getBackend();
+      emit({ kind: 'start', label, encodeMs: performance.now() - t0, backend, relu: s.relu, channels: f.shape[f.rank - 1]! } satisfies RunStart);
+      const size = model.entry.inputSize;
+      const it = pgd(f, s.relu, objective(s, model.entry.preprocessing, p.mode, decoder), { labels: [label], targeted: !!p.targeted }, settings, { signal, images: !!decoder });
+      let steps = 0;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) {
+          r.value.mu.dispose();
+          r.value.sigma.dispose();
+          break;
+        }
+        const rep = r.value;
+        // Copies: on some backends data() hands out the tensor's own storage, which must not be transferred.
+        const ev: StepEvent = {
+          kind: 'step', step: rep.step, loss: rep.loss, probs: rep.probs.slice(), attackedProb: rep.probs[label]!,
+          deltaMu: rep.deltaMu.slice(), deltaSigma: rep.deltaSigma.slice(), size, ms: rep.ms,
+        };
+        const transfer: Transferable[] = [ev.probs.buffer, ev.deltaMu.buffer, ev.deltaSigma.buffer];
+        if (rep.image) {
+          ev.image = rgbToRgba(rep.image.data, size, size);
+          transfer.push(ev.image.buffer);
+        }
+        emit(ev, transfer as ArrayBuffer[]);
+        steps = rep.step;
+      }
+      return { steps, label, totalMs: performance.now() - t0, backend };
+    });
+  },
+
+  /** Forgets the loaded model (e.g. before loading a bigger one); frees its tensors. */
+  async 'explore.unload'(_p: unknown, { signal }): Promise<{ ok: true }> {
+    return exclusive(signal, async () => {
+      disposeModel();
+      return { ok: true };
+    });
+  },
+};

@@ -1,0 +1,189 @@
+/**
+ * The Explore page end to end, on a tiny CNN + decoder that the test writes itself and loads through
+ * the folder picker (so it runs on a fresh clone, without VGG-19).
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { browserSkipReason, openApp, stopServer } from './harness';
+import { makePng, tempFile, writeTinyModelFolder } from './fixtures';
+
+const skip = browserSkipReason();
+let tinyDir = '';
+before(() => { tinyDir = writeTinyModelFolder(); });
+after(async () => {
+  await stopServer();
+  if (tinyDir) rmSync(tinyDir, { recursive: true, force: true });
+});
+
+async function pickTiny(page: Page) {
+  await page.getByLabel('Model folder').first().setInputFiles(tinyDir);
+  await page.locator('[data-testid="model-status"][data-loaded="1"]').waitFor();
+}
+
+/** Waits until the number of finished runs exceeds `after` and the last run is done; returns the count. */
+async function waitRunDone(page: Page, afterRuns: number): Promise<number> {
+  const status = page.getByTestId('run-status');
+  await page.waitForFunction((n) => {
+    const el = document.querySelector('[data-testid="run-status"]');
+    return !!el && el.getAttribute('data-state') === 'done' && Number(el.getAttribute('data-runs')) > n;
+  }, afterRuns);
+  return Number(await status.getAttribute('data-runs'));
+}
+
+async function predictionTexts(page: Page, testid: string): Promise<string[]> {
+  return page.getByTestId(testid).locator('li').allTextContents();
+}
+
+test('upload an image, see the three images and both predictions; m grows the filmstrip; a non-image is refused', { skip: skip ?? false, timeout: 240_000 }, async () => {
+  const app = await openApp('#/explore?model=tiny&backend=wasm&steps=2');
+  const { page } = app;
+  try {
+    await page.getByTestId('backend').filter({ hasText: 'tfjs backend: wasm' }).waitFor();
+    await pickTiny(page);
+    let runs = await waitRunDone(page, 0);
+
+    // Upload a PNG made here (not square: the crop is shown on it).
+    await page.getByLabel('Image file').setInputFiles(tempFile('stripes.png', makePng(120, 80)));
+    await page.getByTestId('source-name').filter({ hasText: 'stripes.png · 120×80 · centre crop 80×80' }).waitFor();
+    runs = await waitRunDone(page, runs);
+    for (const id of ['img-original', 'img-recon', 'img-adv']) {
+      assert.equal(await page.getByTestId(id).count(), 1, `${id} is shown`);
+    }
+    assert.equal((await predictionTexts(page, 'clean-preds')).length, 5);
+    assert.equal((await predictionTexts(page, 'adv-preds')).length, 5);
+    assert.equal(await page.getByTestId('frame').count(), 3, 'm = 2: frames for steps 0, 1, 2');
+    assert.match(await page.getByRole('heading', { name: /^Adversarial/ }).textContent() ?? '', /step 2/);
+    const cleanBefore = await predictionTexts(page, 'clean-preds');
+
+    // The crop the model sees is the centre 80×80 of the 120×80 upload: the original-crop canvas is 32×32.
+    assert.deepEqual(await page.getByTestId('img-original').evaluate((c: HTMLCanvasElement) => [c.width, c.height]), [32, 32]);
+
+    // Move m (the range input) to 5: the filmstrip grows to 6 frames and the predictions follow.
+    await page.getByRole('slider', { name: 'm (steps)' }).fill('5');
+    assert.equal(await page.getByTestId('value-steps').textContent(), '5');
+    runs = await waitRunDone(page, runs);
+    assert.equal(await page.getByTestId('frame').count(), 6);
+    assert.match(await page.getByRole('heading', { name: /^Adversarial/ }).textContent() ?? '', /step 5/);
+    assert.equal(await page.getByTestId('filmstrip').getAttribute('data-frames'), '6');
+    // Loss chart has a point per step.
+    assert.equal(await page.getByTestId('loss-chart').locator('circle.loss').count(), 6);
+    assert.match(await page.getByTestId('timing').textContent() ?? '', /ms\/step \(wasm, tiny @ c2, feature loss\)/);
+
+    // A strong attack changes the adversarial predictions (probabilities at least) relative to clean.
+    await page.getByRole('slider', { name: 'ε (epsilon)' }).fill('2');
+    await page.getByRole('slider', { name: 'τ (tau, step size)' }).fill('1');
+    runs = await waitRunDone(page, runs);
+    const adv = await predictionTexts(page, 'adv-preds');
+    assert.notDeepEqual(adv, cleanBefore, 'adversarial predictions differ from the clean ones');
+
+    // Not an image: a clear message, and the page keeps working.
+    await page.getByLabel('Image file').setInputFiles(tempFile('notes.txt', 'hello, not an image'));
+    await page.getByTestId('image-error').filter({ hasText: /"notes\.txt" is not an image/ }).waitFor();
+    await page.getByLabel('Image file').setInputFiles({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
+    await page.getByTestId('image-error').filter({ hasText: /"broken\.png" could not be decoded/ }).waitFor();
+    assert.equal(await page.getByTestId('img-original').count(), 1);
+    await page.getByRole('slider', { name: 'm (steps)' }).fill('3');
+    await waitRunDone(page, runs);
+    assert.equal(await page.getByTestId('frame').count(), 4);
+    assert.deepEqual(app.errors, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('settings live in the URL: a shared link reproduces them (model kept in IndexedDB)', { skip: skip ?? false, timeout: 240_000 }, async () => {
+  const app = await openApp('#/explore?model=tiny&backend=wasm&steps=1');
+  const { page } = app;
+  try {
+    await pickTiny(page);
+    let runs = await waitRunDone(page, 0);
+    await page.getByRole('slider', { name: 'τ (tau, step size)' }).fill('0.35');
+    await page.getByRole('slider', { name: 'm (steps)' }).fill('4');
+    await page.getByRole('checkbox', { name: /ablation/ }).check();
+    await page.getByRole('checkbox', { name: /targeted/ }).check();
+    await page.getByLabel('Class to attack').fill('seven');
+    runs = await waitRunDone(page, runs);
+    const url = page.url();
+    assert.match(url, /tau=0\.35/);
+    assert.match(url, /steps=4/);
+    assert.match(url, /eps=1\.3/); // 4 · 0.35 − 0.1, coupled
+    assert.match(url, /label=7/);
+
+    // The link, opened in a new tab of the same browser: same settings, the picked model comes from IndexedDB.
+    const other = await page.context().newPage();
+    await other.goto(url);
+    await other.locator('[data-testid="model-status"][data-loaded="1"]').waitFor();
+    assert.equal(await other.getByRole('slider', { name: 'τ (tau, step size)' }).inputValue(), '0.35');
+    assert.equal(await other.getByRole('slider', { name: 'm (steps)' }).inputValue(), '4');
+    assert.equal(await other.getByRole('slider', { name: 'ε (epsilon)' }).inputValue(), '1.3');
+    assert.equal(await other.getByRole('checkbox', { name: /ablation/ }).isChecked(), true);
+    assert.equal(await other.getByRole('checkbox', { name: /targeted/ }).isChecked(), true);
+    assert.equal(await other.getByLabel('Class to attack').inputValue(), 'seven');
+    await waitRunDone(other, 0);
+    assert.equal(await other.getByTestId('frame').count(), 5);
+    // And a reload of the same tab keeps them too.
+    await page.reload();
+    assert.equal(await page.getByRole('slider', { name: 'm (steps)' }).inputValue(), '4');
+  } finally {
+    await app.close();
+  }
+});
+
+test('the worker holds as many tensors after 20 runs as after 1', { skip: skip ?? false, timeout: 300_000 }, async () => {
+  const app = await openApp('#/explore?model=tiny&backend=wasm&steps=2');
+  const { page } = app;
+  try {
+    await pickTiny(page);
+    let runs = await waitRunDone(page, 0);
+    const countAfter = async () => Number(await page.getByTestId('tensors').getAttribute('data-count'));
+    const first = await countAfter();
+    assert.ok(first > 0, 'the tensor count is shown');
+    // 19 more runs: alternate control changes (cancelling each other while debounced) and plain re-runs,
+    // with both loss modes.
+    for (let i = 0; i < 19; i++) {
+      if (i % 3 === 0) await page.getByRole('slider', { name: 'τ (tau, step size)' }).fill(String(0.1 + 0.05 * (i % 5)));
+      else if (i % 3 === 1) await page.getByRole('radio', { name: /decoded image|features/ }).nth(i % 2).check();
+      else await page.getByRole('button', { name: 'Run again' }).click();
+      runs = await waitRunDone(page, runs);
+    }
+    assert.ok(runs >= 20, `runs completed: ${runs}`);
+    assert.equal(await countAfter(), first, 'tensor count after 20 runs equals the count after 1');
+  } finally {
+    await app.close();
+  }
+});
+
+test('a wrong folder gives a clear error', { skip: skip ?? false, timeout: 120_000 }, async () => {
+  const app = await openApp('#/explore?model=tiny&backend=wasm');
+  const { page } = app;
+  try {
+    const dir = tempFile('readme.txt', 'nothing here').replace(/\/readme\.txt$/, '');
+    await page.getByLabel('Model folder').first().setInputFiles(dir);
+    await page.getByTestId('folder-error').filter({ hasText: /has neither index\.json nor model\.json/ }).waitFor();
+  } finally {
+    await app.close();
+  }
+});
+
+test('WebGPU: the tiny model runs PGD on the webgpu backend', { skip: skip ?? false, timeout: 300_000 }, async () => {
+  const app = await openApp('#/explore?model=tiny&backend=webgpu&steps=1');
+  const { page } = app;
+  try {
+    const badge = page.getByTestId('backend');
+    await badge.filter({ hasText: /tfjs backend: / }).waitFor();
+    const backend = await badge.getAttribute('data-backend');
+    if (backend !== 'webgpu') {
+      // navigator.gpu missing in this Chromium build: say so rather than pass silently.
+      assert.fail(`WebGPU is not available in this browser (the engine started ${backend}).`);
+    }
+    await pickTiny(page);
+    await waitRunDone(page, 0);
+    assert.equal(await page.getByTestId('frame').count(), 2);
+    assert.match(await page.getByTestId('timing').textContent() ?? '', /ms\/step \(webgpu, tiny @ c2/);
+    assert.equal(await page.getByTestId('backend').getAttribute('data-backend'), 'webgpu');
+  } finally {
+    await app.close();
+  }
+});

@@ -1,0 +1,121 @@
+/**
+ * Test fixtures made by code: a tiny CNN in TensorFlow.js layers format with a decoder (a "models/"
+ * folder with index.json, to be picked with the folder picker), and PNG images.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+
+/** Mulberry32: a small deterministic PRNG. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normal(r: () => number, n: number, std: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(1e-9, r()), v = r();
+    out[i] = std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  return out;
+}
+
+interface W { name: string; shape: number[]; values: Float32Array }
+function he(r: () => number, name: string, shape: number[]): W {
+  const fanIn = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  return { name, shape, values: normal(r, shape.reduce((a, b) => a * b, 1), Math.sqrt(2 / fanIn)) };
+}
+function bias(name: string, n: number, v = 0): W {
+  return { name, shape: [n], values: new Float32Array(n).fill(v) };
+}
+function pack(ws: W[]): { manifest: Array<{ name: string; shape: number[]; dtype: 'float32' }>; bytes: Buffer } {
+  const total = ws.reduce((n, w) => n + w.values.length, 0);
+  const all = new Float32Array(total);
+  let o = 0;
+  for (const w of ws) { all.set(w.values, o); o += w.values.length; }
+  return { manifest: ws.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })), bytes: Buffer.from(all.buffer) };
+}
+
+export const TINY_LABELS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+
+/**
+ * Writes `<dir>/index.json`, `<dir>/tiny/` (model.json + shard: 32×32 input, conv c1 (8) → pool →
+ * conv c2 (16) → pool → dense 10) and `<dir>/decoder-c2/` (decoder.json + weights.bin). Returns dir.
+ */
+export function writeTinyModelFolder(dir = mkdtempSync(join(tmpdir(), 'advbn-tiny-')), size = 32): string {
+  const r = rng(7);
+  const conv = (name: string, filters: number) => ({
+    class_name: 'Conv2D',
+    config: { name, filters, kernel_size: [3, 3], strides: [1, 1], padding: 'same', data_format: 'channels_last', activation: 'relu', use_bias: true },
+  });
+  const pool = (name: string) => ({ class_name: 'MaxPooling2D', config: { name, pool_size: [2, 2], strides: [2, 2], padding: 'valid' } });
+  const layers = [
+    { class_name: 'InputLayer', config: { name: 'input', batch_input_shape: [null, size, size, 3], dtype: 'float32' } },
+    conv('c1', 8), pool('p1'), conv('c2', 16), pool('p2'),
+    { class_name: 'Flatten', config: { name: 'flatten' } },
+    { class_name: 'Dense', config: { name: 'logits', units: 10, activation: 'softmax', use_bias: true } },
+  ];
+  const flat = (size / 4) * (size / 4) * 16;
+  const weights = pack([
+    he(r, 'c1/kernel', [3, 3, 3, 8]), bias('c1/bias', 8, 0.05),
+    he(r, 'c2/kernel', [3, 3, 8, 16]), bias('c2/bias', 16, 0.05),
+    he(r, 'logits/kernel', [flat, 10]), bias('logits/bias', 10),
+  ]);
+  mkdirSync(join(dir, 'tiny'), { recursive: true });
+  writeFileSync(join(dir, 'tiny', 'model.json'), JSON.stringify({
+    format: 'layers-model', generatedBy: 'advbn-studio e2e fixture', convertedBy: null,
+    modelTopology: { class_name: 'Sequential', config: { name: 'tiny', layers }, keras_version: '2.x', backend: 'tensorflow' },
+    weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: weights.manifest }],
+  }));
+  writeFileSync(join(dir, 'tiny', 'group1-shard1of1.bin'), weights.bytes);
+
+  // Decoder for c2 (the encoder's mirror, §5): scale → conv 16→8 relu → up ×2 → conv 8→3 linear.
+  const dw = pack([he(r, 'dec_conv1/kernel', [3, 3, 16, 8]), bias('dec_conv1/bias', 8), he(r, 'dec_conv2/kernel', [3, 3, 8, 3]), bias('dec_conv2/bias', 3, 0.5)]);
+  mkdirSync(join(dir, 'decoder-c2'), { recursive: true });
+  writeFileSync(join(dir, 'decoder-c2', 'decoder.json'), JSON.stringify({
+    format: 'advbn-decoder', version: 1, encoder: 'tiny', layer: 'c2', preprocessing: 'unit', output: 'rgb01', featureScale: 2,
+    layers: [
+      { kind: 'scale', name: 'feature_scale', factor: 0.5 },
+      { kind: 'conv2d', name: 'dec_conv1', shape: [3, 3, 16, 8], activation: 'relu' },
+      { kind: 'upsample', name: 'dec_up1', factor: 2 },
+      { kind: 'conv2d', name: 'dec_conv2', shape: [3, 3, 8, 3], activation: 'linear' },
+    ],
+    weights: { path: 'weights.bin', entries: dw.manifest },
+  }));
+  writeFileSync(join(dir, 'decoder-c2', 'weights.bin'), dw.bytes);
+
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({
+    models: [{ id: 'tiny', name: 'Tiny test CNN', path: 'tiny', preprocessing: 'unit', inputSize: size, labels: TINY_LABELS, defaultLayer: 'c2', decoders: { c2: 'decoder-c2' } }],
+  }, null, 1));
+  return dir;
+}
+
+/** A PNG of w×h with a colourful pattern (not square, so the centre crop matters). */
+export function makePng(w: number, h: number, seed = 1): Buffer {
+  const png = new PNG({ width: w, height: h });
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 4;
+      png.data[i] = (x * 255) / w;
+      png.data[i + 1] = (y * 255) / h;
+      png.data[i + 2] = ((x + y + seed * 40) % 64) * 4;
+      png.data[i + 3] = 255;
+    }
+  }
+  return PNG.sync.write(png);
+}
+
+export function tempFile(name: string, data: Buffer | string): string {
+  const d = mkdtempSync(join(tmpdir(), 'advbn-file-'));
+  const p = join(d, name);
+  writeFileSync(p, data);
+  return p;
+}

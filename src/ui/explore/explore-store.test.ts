@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_SETTINGS, normalizeSettings, pick, settingsFromParams, settingsToParams, useExplore, type ExploreSettings } from './explore-store';
+import { readHash } from '../url-state';
+
+test('settings survive a round trip through the URL', () => {
+  const s: ExploreSettings = {
+    model: 'vgg19', layer: 'block3_conv1', eps: 0.45, tau: 0.15, steps: 4, coupled: false,
+    mode: 'image', label: 281, targeted: true,
+  };
+  const hash = `#/explore?${settingsToParams(s).toString()}`;
+  const back = settingsFromParams(readHash(hash).params);
+  assert.deepEqual(back, s);
+});
+
+test('defaults are left out of links, and an empty link gives the defaults', () => {
+  assert.equal(settingsToParams({ ...DEFAULT_SETTINGS }).toString(), '');
+  assert.deepEqual(settingsFromParams(new URLSearchParams('')), { ...DEFAULT_SETTINGS });
+  assert.equal(settingsToParams({ ...DEFAULT_SETTINGS, steps: 3 }).toString(), 'steps=3');
+});
+
+test('bad values in a link fall back to defaults or are clamped, never NaN', () => {
+  const s = settingsFromParams(new URLSearchParams('eps=NaN&tau=abc&steps=99&mode=bogus&label=-3&targeted=maybe'));
+  assert.equal(s.eps, DEFAULT_SETTINGS.eps);
+  assert.equal(s.tau, DEFAULT_SETTINGS.tau);
+  assert.equal(s.steps, 20);
+  assert.equal(s.mode, 'feature');
+  assert.equal(s.label, -1);
+  assert.equal(s.targeted, false);
+  assert.equal(settingsFromParams(new URLSearchParams('eps=5')).eps, 2);
+  assert.equal(settingsFromParams(new URLSearchParams('steps=2.6')).steps, 3);
+});
+
+test('the ablation coupling keeps ε = m·τ − 0.1', () => {
+  const s = normalizeSettings({ ...DEFAULT_SETTINGS, coupled: true, steps: 3, tau: 0.2, eps: 0 });
+  assert.equal(s.eps, 0.5);
+  // Clamped to the slider's range.
+  assert.equal(normalizeSettings({ ...DEFAULT_SETTINGS, coupled: true, steps: 20, tau: 1 }).eps, 2);
+});
+
+test('store: paper defaults, coupling follows m and τ, moving ε by hand ends the coupling', () => {
+  const st = useExplore.getState();
+  st.replace({ ...DEFAULT_SETTINGS, eps: 0.3, tau: 0.5, steps: 2 });
+  useExplore.getState().paperDefaults();
+  let s = pick(useExplore.getState());
+  assert.deepEqual([s.eps, s.tau, s.steps], [1.1, 0.2, 6]);
+  useExplore.getState().set({ coupled: true });
+  useExplore.getState().set({ steps: 4 });
+  s = pick(useExplore.getState());
+  assert.equal(s.eps, 0.7);
+  useExplore.getState().set({ eps: 1.5 });
+  s = pick(useExplore.getState());
+  assert.equal(s.coupled, false);
+  assert.equal(s.eps, 1.5);
+});

@@ -1,0 +1,102 @@
+/**
+ * Explore settings: a zustand store whose fields are mirrored in the URL hash
+ * (`#/explore?model=vgg19&layer=block3_conv1&eps=1.1&tau=0.2&steps=6&…`), so a link reproduces them.
+ * Pure helpers (`settingsFromParams`, `settingsToParams`) do the conversion and are unit-tested.
+ */
+import { create } from 'zustand';
+import { parseFields, serializeFields, type FieldSpec } from '../url-state';
+import { ablationEps, PAPER_DEFAULTS } from '../../core/pgd';
+
+export type LossMode = 'feature' | 'image';
+
+export interface ExploreSettings {
+  /** Registry id of the model; '' = the first one present. */
+  model: string;
+  /** Split layer; '' = the model's default. */
+  layer: string;
+  eps: number;
+  tau: number;
+  steps: number;
+  /** Keep ε = m·τ − 0.1 (the paper's ablation). */
+  coupled: boolean;
+  mode: LossMode;
+  /** Attacked class; -1 = the clean top-1 prediction. */
+  label: number;
+  targeted: boolean;
+}
+
+export const RANGES = {
+  eps: { min: 0, max: 2, step: 0.05 },
+  tau: { min: 0.01, max: 1, step: 0.01 },
+  steps: { min: 0, max: 20, step: 1 },
+} as const;
+
+export const DEFAULT_SETTINGS: Readonly<ExploreSettings> = Object.freeze({
+  model: '', layer: '',
+  eps: PAPER_DEFAULTS.eps, tau: PAPER_DEFAULTS.tau, steps: PAPER_DEFAULTS.steps,
+  coupled: false, mode: 'feature', label: -1, targeted: false,
+});
+
+export const SETTINGS_FIELDS: FieldSpec = {
+  model: 'string', layer: 'string', eps: 'number', tau: 'number', steps: 'number',
+  coupled: 'boolean', mode: 'string', label: 'number', targeted: 'boolean',
+};
+
+const round = (v: number, digits = 4) => Math.round(v * 10 ** digits) / 10 ** digits;
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/** Brings settings into the controls' ranges; applies the ε coupling. Never returns NaN. */
+export function normalizeSettings(s: ExploreSettings): ExploreSettings {
+  const out = { ...s };
+  out.tau = round(clamp(Number.isFinite(s.tau) ? s.tau : DEFAULT_SETTINGS.tau, RANGES.tau.min, RANGES.tau.max));
+  out.steps = Math.round(clamp(Number.isFinite(s.steps) ? s.steps : DEFAULT_SETTINGS.steps, RANGES.steps.min, RANGES.steps.max));
+  out.eps = round(clamp(Number.isFinite(s.eps) ? s.eps : DEFAULT_SETTINGS.eps, RANGES.eps.min, RANGES.eps.max));
+  if (out.coupled) out.eps = round(clamp(ablationEps(out.steps, out.tau), RANGES.eps.min, RANGES.eps.max));
+  if (out.mode !== 'feature' && out.mode !== 'image') out.mode = 'feature';
+  out.label = Number.isInteger(s.label) && s.label >= 0 ? s.label : -1;
+  return out;
+}
+
+/** URL parameters → full settings (missing or unparseable fields take their defaults). */
+export function settingsFromParams(params: URLSearchParams): ExploreSettings {
+  const parsed = parseFields<ExploreSettings & Record<string, unknown>>(params, SETTINGS_FIELDS) as Partial<ExploreSettings>;
+  return normalizeSettings({ ...DEFAULT_SETTINGS, ...parsed });
+}
+
+/** Settings → URL parameters (only fields that differ from the defaults, to keep links short). */
+export function settingsToParams(s: ExploreSettings): URLSearchParams {
+  const changed: Record<string, unknown> = {};
+  for (const k of Object.keys(SETTINGS_FIELDS) as Array<keyof ExploreSettings>) {
+    if (s[k] !== DEFAULT_SETTINGS[k]) changed[k] = s[k];
+  }
+  return serializeFields(changed, SETTINGS_FIELDS);
+}
+
+export interface ExploreStore extends ExploreSettings {
+  set(patch: Partial<ExploreSettings>): void;
+  paperDefaults(): void;
+  replace(s: ExploreSettings): void;
+}
+
+export const useExplore = create<ExploreStore>((set, get) => ({
+  ...DEFAULT_SETTINGS,
+  set: (patch) => {
+    const cur = get();
+    const next = normalizeSettings({ ...pick(cur), ...patch });
+    // Moving ε by hand ends the coupling.
+    if (patch.eps !== undefined && patch.coupled === undefined && cur.coupled) {
+      next.coupled = false;
+      next.eps = normalizeSettings({ ...next, eps: patch.eps }).eps;
+    }
+    set(next);
+  },
+  paperDefaults: () => set(normalizeSettings({ ...pick(get()), eps: PAPER_DEFAULTS.eps, tau: PAPER_DEFAULTS.tau, steps: PAPER_DEFAULTS.steps })),
+  replace: (s) => set(normalizeSettings(s)),
+}));
+
+export function pick(s: ExploreSettings): ExploreSettings {
+  return {
+    model: s.model, layer: s.layer, eps: s.eps, tau: s.tau, steps: s.steps, coupled: s.coupled,
+    mode: s.mode, label: s.label, targeted: s.targeted,
+  };
+}

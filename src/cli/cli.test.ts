@@ -1,0 +1,95 @@
+/** The advbn CLI end to end, on a tiny layers model written to a temp folder (no third-party data). */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { writeTinyModel } from '../testing/tiny-model-files';
+import { encodePng } from '../data/image-file';
+import { createDecoder, serializeDecoder } from '../models/decoder';
+import { loadLayersModelNetwork } from '../models/layers-format';
+import { folderReader } from '../models/node-io';
+
+const BIN = new URL('../../bin/advbn.mjs', import.meta.url).pathname;
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+
+let dir = '', model = '', image = '', decoder = '';
+
+function png(size: number, seed: number): Uint8Array {
+  const data = new Uint8Array(size * size * 4);
+  for (let i = 0; i < data.length; i++) data[i] = i % 4 === 3 ? 255 : (i * 37 + seed * 101) % 256;
+  return encodePng({ data, width: size, height: size });
+}
+
+before(async () => {
+  await tf.setBackend('cpu');
+  dir = mkdtempSync(join(tmpdir(), 'advbn-cli-'));
+  model = join(dir, 'model');
+  mkdirSync(model);
+  writeTinyModel(model);
+  image = join(dir, 'img.png');
+  writeFileSync(image, png(6, 1));
+  const net = await loadLayersModelNetwork(await folderReader(model), model);
+  const d = createDecoder(net, 'tiny', 'c1', 1, 1);
+  decoder = join(dir, 'decoder');
+  mkdirSync(decoder);
+  const { json, weights } = await serializeDecoder(d);
+  writeFileSync(join(decoder, 'decoder.json'), json);
+  writeFileSync(join(decoder, 'weights.bin'), weights);
+});
+
+test('perturb --json prints clean and adversarial top-5, one entry per step, δ ranges within [1 − ε, 1 + ε]', () => {
+  const r = run('perturb', '--model', model, '--layer', 'c1', '--image', image, '--eps', '0.5', '--tau', '0.3', '--steps', '3', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.clean.top5.length, 3); // the tiny model has 3 classes
+  assert.equal(out.adversarial.top5.length, 3);
+  for (const p of [...out.clean.top5, ...out.adversarial.top5]) assert.ok(Number.isInteger(p.index) && typeof p.name === 'string' && p.prob >= 0 && p.prob <= 1);
+  assert.equal(out.steps.length, 3);
+  for (const s of out.steps) assert.equal(typeof s.loss, 'number');
+  for (const k of ['mu', 'sigma']) {
+    assert.ok(out.delta[k].min >= 0.5 - 1e-6 && out.delta[k].max <= 1.5 + 1e-6, JSON.stringify(out.delta[k]));
+  }
+  assert.equal(out.backend, 'wasm');
+  assert.equal(typeof out.timings_ms.total, 'number');
+});
+
+test('perturb over a folder writes one decoded PNG per image, with a progress line', () => {
+  const inDir = join(dir, 'in'), outDir = join(dir, 'out');
+  mkdirSync(inDir);
+  for (let i = 0; i < 3; i++) writeFileSync(join(inDir, `p${i}.png`), png(8, i));
+  const r = run('perturb', '--model', model, '--layer', 'c1', '--image', inDir, '--out', outDir, '--decoder', decoder, '--steps', '2');
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readdirSync(outDir).sort(), ['p0.png', 'p1.png', 'p2.png']);
+  assert.match(r.stderr, /3\/3/);
+});
+
+test('bad input gets a clear error and a non-zero exit', () => {
+  let r = run('perturb', '--model', model, '--layer', 'c1', '--image', image, '--eps', 'NaN');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--eps must be a finite number/);
+  r = run('perturb', '--model', model, '--layer', 'c1', '--image', image, '--steps', '-1');
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /m \(steps\)/);
+  const corrupt = join(dir, 'corrupt.jpg');
+  writeFileSync(corrupt, new Uint8Array([0xff, 0xd8, 0xff, 0, 1, 2, 3]));
+  r = run('perturb', '--model', model, '--layer', 'c1', '--image', corrupt);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /could not be decoded/);
+  const text = join(dir, 'notes.txt');
+  writeFileSync(text, 'hello');
+  r = run('perturb', '--model', model, '--layer', 'c1', '--image', text);
+  assert.match(r.stderr, /not a JPEG or PNG/);
+  r = run('perturb', '--model', join(dir, 'nope'), '--image', image);
+  assert.match(r.stderr, /does not exist\. Expected a folder with model\.json/);
+  r = run('perturb', '--model', model, '--layer', 'nope', '--image', image);
+  assert.match(r.stderr, /Layer "nope" is not in/);
+  r = run('perturb', '--model', model, '--layer', 'c1', '--image', image, '--mode', 'image');
+  assert.match(r.stderr, /--mode image needs --decoder/);
+  r = run('perturb', '--model', model, '--image', image, '--bogus', '1');
+  assert.match(r.stderr, /Unknown option\(s\): --bogus/);
+  r = run('frobnicate');
+  assert.equal(r.status, 2);
+});

@@ -4,7 +4,7 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { browserSkipReason, openApp, stopServer } from './harness';
 import { makePng, tempFile, writeTinyModelFolder } from './fixtures';
@@ -36,7 +36,7 @@ async function predictionTexts(page: Page, testid: string): Promise<string[]> {
   return page.getByTestId(testid).locator('li').allTextContents();
 }
 
-test('upload an image, see the three images and both predictions; m grows the filmstrip; a non-image is refused', { skip: skip ?? false, timeout: 240_000 }, async () => {
+test('upload an image, see the three images and both predictions; m grows the filmstrip; a non-image is refused', { skip: skip ?? false, timeout: 240_000 }, async (t) => {
   const app = await openApp('#/explore?model=tiny&backend=wasm&steps=2');
   const { page } = app;
   try {
@@ -70,6 +70,7 @@ test('upload an image, see the three images and both predictions; m grows the fi
     // Loss chart has a point per step.
     assert.equal(await page.getByTestId('loss-chart').locator('circle.loss').count(), 6);
     assert.match(await page.getByTestId('timing').textContent() ?? '', /ms\/step \(wasm, tiny @ c2, feature loss\)/);
+    t.diagnostic(`tiny 32×32 @ c2, feature loss, wasm: ${await page.getByTestId('step-ms').textContent()}`);
 
     // A strong attack changes the adversarial predictions (probabilities at least) relative to clean.
     await page.getByRole('slider', { name: 'ε (epsilon)' }).fill('2');
@@ -150,6 +151,49 @@ test('the worker holds as many tensors after 20 runs as after 1', { skip: skip ?
     }
     assert.ok(runs >= 20, `runs completed: ${runs}`);
     assert.equal(await countAfter(), first, 'tensor count after 20 runs equals the count after 1');
+    // Runs cancelled in flight leak nothing either: m = 20 runs interrupted by quick changes.
+    // (Changes 100 ms apart are debounced away; 300 ms apart, each starts a run the next one cancels.)
+    await page.getByRole('slider', { name: 'm (steps)' }).fill('20');
+    for (const [v, wait] of [['0.3', 300], ['0.4', 100], ['0.45', 300], ['0.5', 300], ['0.55', 0]] as const) {
+      await page.waitForTimeout(wait);
+      await page.getByRole('slider', { name: 'τ (tau, step size)' }).fill(v);
+    }
+    runs = await waitRunDone(page, runs);
+    assert.equal(await page.getByTestId('frame').count(), 21);
+    assert.equal(await countAfter(), first, 'tensor count unchanged after cancelled runs');
+  } finally {
+    await app.close();
+  }
+});
+
+test('drop and paste an image; download the adversarial image and the filmstrip as PNG', { skip: skip ?? false, timeout: 240_000 }, async () => {
+  const app = await openApp('#/explore?model=tiny&backend=wasm&steps=2');
+  const { page } = app;
+  try {
+    await pickTiny(page);
+    let runs = await waitRunDone(page, 0);
+    const png = makePng(50, 90, 3).toString('base64');
+    const send = (kind: 'drop' | 'paste', name: string) => page.evaluate(([b64, kind, name]) => {
+      const bytes = Uint8Array.from(atob(b64!), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name!, { type: 'image/png' }));
+      if (kind === 'drop') document.querySelector('[data-testid="dropzone"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      else document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, [png, kind, name]);
+    await send('drop', 'dropped.png');
+    await page.getByTestId('source-name').filter({ hasText: 'dropped.png · 50×90' }).waitFor();
+    runs = await waitRunDone(page, runs);
+    await send('paste', 'pasted.png');
+    await page.getByTestId('source-name').filter({ hasText: 'pasted.png · 50×90' }).waitFor();
+    runs = await waitRunDone(page, runs);
+    for (const [button, width] of [['Download adversarial PNG', 256], ['Download filmstrip PNG', 3 * 256 + 2 * 4]] as const) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+      const path = await download.path();
+      const bytes = readFileSync(path);
+      assert.equal(bytes.subarray(1, 4).toString(), 'PNG', `${button} gives a PNG`);
+      assert.equal(bytes.readUInt32BE(16), width, `${button}: width`);
+      assert.match(download.suggestedFilename(), /^advbn-.*tiny-c2-.*\.png$/);
+    }
   } finally {
     await app.close();
   }
@@ -167,7 +211,7 @@ test('a wrong folder gives a clear error', { skip: skip ?? false, timeout: 120_0
   }
 });
 
-test('WebGPU: the tiny model runs PGD on the webgpu backend', { skip: skip ?? false, timeout: 300_000 }, async () => {
+test('WebGPU: the tiny model runs PGD on the webgpu backend', { skip: skip ?? false, timeout: 300_000 }, async (t) => {
   const app = await openApp('#/explore?model=tiny&backend=webgpu&steps=1');
   const { page } = app;
   try {
@@ -183,6 +227,7 @@ test('WebGPU: the tiny model runs PGD on the webgpu backend', { skip: skip ?? fa
     assert.equal(await page.getByTestId('frame').count(), 2);
     assert.match(await page.getByTestId('timing').textContent() ?? '', /ms\/step \(webgpu, tiny @ c2/);
     assert.equal(await page.getByTestId('backend').getAttribute('data-backend'), 'webgpu');
+    t.diagnostic(`tiny 32×32 @ c2, feature loss, webgpu (SwiftShader): ${await page.getByTestId('step-ms').textContent()}`);
   } finally {
     await app.close();
   }

@@ -17,7 +17,8 @@ import { disposeNetwork, forward, split, type Network, type Split } from '../mod
 import { preprocess, resizeCenterCrop, rgbaToTensor, rgbToRgba, type Preprocessing } from '../models/preprocess';
 import { joinPath, type FileSource, type RegistryEntry } from '../models/registry';
 import { cachingReader, idbReader } from '../models/idb-cache';
-import { pgd, validatePgdSettings, type Objective, type PgdSettings } from '../core/pgd';
+import { pgd, validatePgdSettings, type PgdSettings } from '../core/pgd';
+import { makeObjective, type LossMode } from '../core/attack';
 import { getBackend } from '@tensorflow/tfjs';
 
 // ---- protocol of this page (payloads and results), shared with the UI ----
@@ -29,7 +30,7 @@ export interface ModelProgress { kind: 'progress'; loaded: number; total: number
 export interface ImageRequest { key: string; rgba: Uint8ClampedArray; width: number; height: number }
 export interface ImageResult { key: string; size: number; crop: Uint8ClampedArray; cleanProbs: Float32Array; ms: number }
 
-export type LossMode = 'feature' | 'image';
+export type { LossMode };
 export interface RunRequest {
   layer: string;
   /** Whether a decoder for `layer` is present (the UI probed it). */
@@ -167,21 +168,6 @@ async function decoderFor(layer: string): Promise<Network> {
   return d.net;
 }
 
-/**
- * The two places to measure the loss (§4 of the method). Feature mode: logits = head(f_adv), the
- * decoded image (when there is a decoder) is only shown. Image mode: logits = g(preprocess(decoder(f_adv))).
- */
-function objective(s: Split, pre: Preprocessing, mode: LossMode, decoder: Network | null): Objective {
-  if (mode === 'image') {
-    if (!decoder) throw new Error(`Image mode needs a decoder for ${s.layer}; none is present. Use feature mode, or train one with "advbn train-decoder --layer ${s.layer}".`);
-    return (fAdv) => {
-      const img = tf.clipByValue(forward(decoder, fAdv), 0, 1);
-      return { logits: forward(s.net, preprocess(pre, img)), image: img };
-    };
-  }
-  return (fAdv) => ({ logits: s.head(fAdv), image: decoder ? tf.clipByValue(forward(decoder, fAdv), 0, 1) : undefined });
-}
-
 // ---- handlers ----
 
 export const exploreHandlers: HandlerMap = {
@@ -251,6 +237,7 @@ export const exploreHandlers: HandlerMap = {
       if (!Number.isInteger(label) || label < 0 || label >= classes) throw new RangeError(`Label ${String(p.label)} is not a class of this model (0–${classes - 1}).`);
       const t0 = performance.now();
       const decoder = p.decoder ? await decoderFor(p.layer) : null;
+      if (p.mode === 'image' && !decoder) throw new Error(`Image mode needs a decoder for ${p.layer}; none is present. Use feature mode, or train one with "advbn train-decoder --layer ${p.layer}".`);
       const fKey = `${image.key}|${p.layer}`;
       if (features?.key !== fKey) {
         disposeFeatures();
@@ -264,7 +251,7 @@ export const exploreHandlers: HandlerMap = {
       const backend = getBackend();
       emit({ kind: 'start', label, encodeMs: performance.now() - t0, backend, relu: s.relu, channels: f.shape[f.rank - 1]! } satisfies RunStart);
       const size = model.entry.inputSize;
-      const it = pgd(f, s.relu, objective(s, model.entry.preprocessing, p.mode, decoder), { labels: [label], targeted: !!p.targeted }, settings, { signal, images: !!decoder });
+      const it = pgd(f, s.relu, makeObjective({ split: s, preprocessing: model.entry.preprocessing }, p.mode, decoder), { labels: [label], targeted: !!p.targeted }, settings, { signal, images: !!decoder });
       let steps = 0;
       for (;;) {
         const r = await it.next();

@@ -1,0 +1,124 @@
+/**
+ * The Explore worker handlers, run in Node on the CPU backend with the e2e fixture's tiny CNN and
+ * decoder (read through the 'files' source, i.e. what a picked folder gives).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { exploreHandlers, type ImageResult, type ModelResult, type RunEvent, type RunRequest, type RunResult, type StepEvent } from './explore-handlers';
+import { parseRegistry } from '../models/registry';
+import { writeTinyModelFolder } from '../../e2e/fixtures';
+
+let dir = '';
+before(async () => {
+  await tf.setBackend('cpu');
+  dir = writeTinyModelFolder();
+});
+after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+function filesOf(root: string): Record<string, Blob> {
+  const out: Record<string, Blob> = {};
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(root, p)] = new Blob([readFileSync(p)]);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+type Call = <R>(type: string, payload: unknown, opts?: { signal?: AbortSignal; events?: unknown[] }) => Promise<R>;
+const call: Call = async (type, payload, opts = {}) => {
+  const h = exploreHandlers[type]!;
+  return h(payload as never, { signal: opts.signal ?? new AbortController().signal, emit: (p) => opts.events?.push(p) }) as never;
+};
+
+const baseRun: RunRequest = { layer: 'c2', decoder: true, mode: 'feature', settings: { eps: 1.1, tau: 0.2, steps: 3 }, label: null, targeted: false };
+
+async function loadTinyWithImage() {
+  const [entry] = parseRegistry(readFileSync(join(dir, 'index.json'), 'utf8'), 'index.json');
+  const m = await call<ModelResult>('explore.model', { key: 'tiny', source: { kind: 'files', files: filesOf(dir) }, entry });
+  const w = 48, h = 40;
+  const rgba = new Uint8ClampedArray(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256));
+  const img = await call<ImageResult>('explore.image', { key: 'img1', rgba, width: w, height: h });
+  return { m, img };
+}
+
+test('model, image and a run: m + 1 step events with images, probabilities and δ', async () => {
+  const { m, img } = await loadTinyWithImage();
+  assert.equal(m.classes, 10);
+  assert.equal(m.inputSize, 32);
+  assert.equal(img.crop.length, 32 * 32 * 4);
+  assert.equal(img.cleanProbs.length, 10);
+  const events: unknown[] = [];
+  const r = await call<RunResult>('explore.run', baseRun, { events });
+  const steps = (events as RunEvent[]).filter((e): e is StepEvent => e.kind === 'step');
+  assert.equal(steps.length, 4);
+  assert.deepEqual(steps.map((s) => s.step), [0, 1, 2, 3]);
+  const top1 = img.cleanProbs.indexOf(Math.max(...img.cleanProbs));
+  assert.equal(r.label, top1, 'default label: the clean top-1');
+  for (const s of steps) {
+    assert.equal(s.image?.length, 32 * 32 * 4);
+    assert.equal(s.deltaMu.length, 16);
+    assert.ok(Math.abs(s.probs.reduce((a, b) => a + b, 0) - 1) < 1e-4);
+    assert.equal(s.attackedProb, s.probs[top1]);
+  }
+  // Step 0 is δ = 1; in feature mode its predictions are the clean ones (head(encoder(x)) = g(x)).
+  assert.ok(steps[0]!.deltaMu.every((v) => v === 1));
+  for (let k = 0; k < 10; k++) assert.ok(Math.abs(steps[0]!.probs[k]! - img.cleanProbs[k]!) < 1e-5);
+  // δ stays within the bound, and the untargeted attack does not lower the loss.
+  for (const s of steps) for (const v of [...s.deltaMu, ...s.deltaSigma]) assert.ok(v >= 1 - 1.1 - 1e-6 && v <= 1 + 1.1 + 1e-6);
+  assert.ok(steps[3]!.loss >= steps[0]!.loss - 1e-6, `loss ${steps[0]!.loss} → ${steps[3]!.loss}`);
+});
+
+test('no tensors are left behind by runs (features and model stay cached)', async () => {
+  await loadTinyWithImage();
+  await call('explore.run', baseRun);
+  const n1 = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) await call('explore.run', { ...baseRun, mode: i % 2 ? 'image' : 'feature', settings: { eps: 0.5, tau: 0.1 * (i + 1), steps: i } });
+  await call('explore.run', baseRun);
+  assert.equal(tf.memory().numTensors, n1);
+});
+
+test('a cancelled run stops, leaks nothing, and the next run works', async () => {
+  await loadTinyWithImage();
+  await call('explore.run', baseRun);
+  const n1 = tf.memory().numTensors;
+  const ctrl = new AbortController();
+  const events: unknown[] = [];
+  const p = call('explore.run', { ...baseRun, settings: { eps: 1, tau: 0.2, steps: 20 } }, { signal: ctrl.signal, events });
+  setTimeout(() => ctrl.abort(), 0);
+  await assert.rejects(p, (e: Error) => e.name === 'AbortError');
+  assert.ok(events.filter((e) => (e as RunEvent).kind === 'step').length < 21);
+  assert.equal(tf.memory().numTensors, n1);
+  const r = await call<RunResult>('explore.run', baseRun);
+  assert.equal(r.steps, 3);
+});
+
+test('bad settings, labels and modes are refused with a clear message', async () => {
+  await loadTinyWithImage();
+  await assert.rejects(call('explore.run', { ...baseRun, settings: { eps: NaN, tau: 0.2, steps: 2 } }), /ε \(eps\) = NaN is invalid/);
+  await assert.rejects(call('explore.run', { ...baseRun, settings: { eps: 1, tau: 0.2, steps: 2.5 } }), /m \(steps\)/);
+  await assert.rejects(call('explore.run', { ...baseRun, label: 10 }), /Label 10 is not a class/);
+  await assert.rejects(call('explore.run', { ...baseRun, decoder: false, mode: 'image' }), /Image mode needs a decoder for c2/);
+  await assert.rejects(call('explore.run', { ...baseRun, layer: 'nope', decoder: false }), /Layer "nope" is not in/);
+  // Targeted: pulls toward the class, so its probability does not fall.
+  const events: unknown[] = [];
+  await call('explore.run', { ...baseRun, label: 4, targeted: true, settings: { eps: 1.5, tau: 0.3, steps: 4 } }, { events });
+  const steps = (events as RunEvent[]).filter((e): e is StepEvent => e.kind === 'step');
+  assert.ok(steps[4]!.attackedProb >= steps[0]!.attackedProb - 1e-6);
+});
+
+test('a picked folder with missing weights is a clear error', async () => {
+  const [entry] = parseRegistry(readFileSync(join(dir, 'index.json'), 'utf8'), 'index.json');
+  const files = filesOf(dir);
+  delete files['tiny/group1-shard1of1.bin'];
+  await assert.rejects(
+    call('explore.model', { key: 'broken', source: { kind: 'files', files }, entry }),
+    /cannot read the weight shards.*not in the picked folder/,
+  );
+});

@@ -194,6 +194,12 @@ test('drop and paste an image; download the adversarial image and the filmstrip 
       assert.equal(bytes.readUInt32BE(16), width, `${button}: width`);
       assert.match(download.suggestedFilename(), /^advbn-.*tiny-c2-.*\.png$/);
     }
+    // Switching the backend re-runs on the new one (the loaded weights move with it).
+    await page.getByLabel('Backend').selectOption('cpu');
+    await page.getByTestId('backend').filter({ hasText: 'tfjs backend: cpu' }).waitFor();
+    await page.getByTestId('timing').filter({ hasText: /ms\/step \(cpu, tiny @ c2/ }).waitFor();
+    await waitRunDone(page, runs);
+    assert.match(page.url(), /backend=cpu/);
   } finally {
     await app.close();
   }

@@ -24,6 +24,10 @@
  *       ]
  *     }
  *
+ * The first model that is present is the page's default: list the small embedded model (style-world)
+ * first, so a fresh clone opens on it and VGG-19 (138 MB) loads only when chosen or linked.
+ * Decoder folders are relative to index.json too, e.g. "style-world/decoder-block2_relu1".
+ *
  * Only id, path, preprocessing and inputSize are required; name defaults to id, labels to "class i",
  * defaultLayer to the first decoder's layer, decoders to none. Entries whose files are missing are
  * listed as absent (the app probes model.json and each decoder.json).

@@ -13,6 +13,15 @@ export const HELP: Record<string, string> = {
   Trains a mirror decoder for features at L (staged with --via: L → via features, then the via decoder).`,
   'eval-decoder': `advbn eval-decoder --decoder DIR --images DIR [--model DIR] [--count 90] [--grid FILE.png] [--json]
   Mean PSNR (RGB, 0–255) and SSIM of 224 px centre-crop reconstructions (m = 0) on held-out images.`,
-  train: `advbn train --data style-world [--advbn|--no-advbn] [--layer L] [--epochs N] [--seed S] [--json]
-  Algorithm 1: fine-tunes the head of the style-world model, then reports accuracy per test set.`,
+  train: `advbn train --data style-world [--advbn|--no-advbn] [--layer block2_relu1] [--epochs 2] [--seed 1] [--json]
+              [--model models/style-world] [--train-size 1500] [--batch 32] [--lr 0.01] [--eps 1.0] [--tau 0.35]
+              [--pgd-steps 3] [--test-size 150] [--no-divergence] [--out DIR]
+  Algorithm 1: freezes the style-world model up to --layer and fine-tunes the head with CE(clean) + CE(AdvBN)
+  (auxiliary BatchNorms; SGD, momentum 0.9, weight decay 1e-4, lr ÷ 10 at half). --no-advbn: the same
+  fine-tuning without AdvBN (baseline). Prints accuracy per test set before and after (clean, each held-out
+  style, each corruption), mean held-out style / corruption accuracy, feature divergence per layer, timings.
+  --out DIR also writes the fine-tuned model (TF.js layers format).
+advbn train --data style-world --base --out DIR [--epochs 4] [--train-size 4000] [--lr 0.01] [--decoder-steps 600]
+  Standard training of the style-world model from scratch (Adam), then its decoder for block2_relu1:
+  how models/style-world was made.`,
 };

@@ -1,3 +1,204 @@
-import type { HandlerMap } from "./protocol";
-/** Handlers of the Train page (see src/ui/train). */
-export const trainHandlers: HandlerMap = {};
+/**
+ * Handlers of the Train page (see src/ui/train): Algorithm 1 on the style world or on a folder of the
+ * user's images, streamed step by step, with pause / resume / cancel, then the robustness report of the
+ * base and the fine-tuned model and the fine-tuned weights in TF.js layers format.
+ *
+ *   train.layers {source, entry}        → the model's layers (for the split-layer menu)
+ *   train.run    TrainRunRequest        → events TrainEvent…, result TrainRunResult
+ *   train.pause  {runId, paused}        → pauses / resumes a run between steps
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { HandlerMap } from './protocol';
+import { readerFor } from './explore-handlers';
+import { loadLayersModelNetwork } from '../models/layers-format';
+import { disposeNetwork, outputIsRelu, type DenseLayer, type Network } from '../models/network';
+import type { FileSource, RegistryEntry } from '../models/registry';
+import { serializeLayersModel } from '../models/layers-writer';
+import {
+  createTrainer, disposeTrainer, trainLoop, DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings, type StepResult,
+} from '../core/advbn-training';
+import { corruptSet, robustnessReport, styleWorldTestSets, type Report, type TestSet } from '../core/robustness';
+import { CORRUPTIONS } from '../data/corruptions';
+import { mulberry32 } from '../core/random';
+import { batchOf, epochSampler, renderSet, type ImageSet } from '../data/style-world-data';
+import { trainSet } from '../data/style-world';
+
+export const TRAIN_TEST_SEED = 9001;
+
+export interface ModelRef { source: FileSource; entry: RegistryEntry; }
+
+export type TrainData =
+  | { kind: 'style-world'; trainSize: number; seed: number }
+  /** A folder of the user's images, already decoded to inputSize² RGB bytes on the UI thread. */
+  | { kind: 'folder'; classes: string[]; size: number; pixels: Uint8Array; labels: number[] };
+
+export interface TrainRunRequest {
+  runId: string;
+  model: ModelRef;
+  layer: string;
+  data: TrainData;
+  advbn: boolean;
+  eps: number;
+  tau: number;
+  pgdSteps: number;
+  lr: number;
+  epochs: number;
+  batchSize: number;
+  /** Images per test set of the report (style world); 0 skips the report. */
+  testSize: number;
+  /** Layers whose feature divergence is reported (default: every ReLU output). */
+  divergenceLayers?: string[];
+}
+
+export type TrainEvent =
+  | { kind: 'phase'; phase: 'loading' | 'rendering' | 'report-before' | 'training' | 'report-after' | 'saving'; done?: number; total?: number }
+  | ({ kind: 'step'; total: number } & StepResult);
+
+export interface TrainRunResult {
+  runId: string;
+  classes: string[];
+  steps: number;
+  trainSeconds: number;
+  before: Report | null;
+  after: Report | null;
+  /** The fine-tuned model in TF.js layers format. */
+  modelJson: string;
+  weights: ArrayBuffer;
+  settings: AdvbnTrainSettings;
+  backend: string;
+}
+
+export interface LayerInfo { name: string; kind: string; relu: boolean; }
+
+/** Paused runs: the promise the loop awaits, and how to release it. */
+const pauses = new Map<string, { paused: boolean; release: (() => void) | null; wait: Promise<void> | null }>();
+
+function pauseState(runId: string) {
+  let s = pauses.get(runId);
+  if (!s) { s = { paused: false, release: null, wait: null }; pauses.set(runId, s); }
+  return s;
+}
+
+async function loadModel(m: ModelRef): Promise<Network> {
+  return loadLayersModelNetwork(readerFor(m.source, m.entry.path), m.entry.name, m.entry.id);
+}
+
+/** Replaces the last dense layer by a fresh one with `classes` outputs (a folder with other classes). */
+function replaceClassifier(net: Network, classes: number, seed: number): void {
+  const i = net.layers.map((l) => l.kind).lastIndexOf('dense');
+  if (i < 0) throw new Error('The model has no dense classifier layer to replace for these classes.');
+  const old = net.layers[i] as DenseLayer;
+  if (old.kernel.shape[1] === classes) return;
+  const cin = old.kernel.shape[0];
+  old.kernel.dispose();
+  old.bias?.dispose();
+  net.layers[i] = { ...old, kernel: tf.randomNormal([cin, classes], 0, Math.sqrt(1 / cin), 'float32', seed) as tf.Tensor2D, bias: tf.zeros([classes]) as tf.Tensor1D };
+}
+
+/** Folder data: every 5th image of each class is held out as the clean test set. */
+function folderSets(d: Extract<TrainData, { kind: 'folder' }>): { train: ImageSet; test: ImageSet } {
+  const per = d.size * d.size * 3;
+  const trainIdx: number[] = [], testIdx: number[] = [];
+  const seen = new Map<number, number>();
+  d.labels.forEach((l, i) => {
+    const k = seen.get(l) ?? 0;
+    seen.set(l, k + 1);
+    (k % 5 === 4 ? testIdx : trainIdx).push(i);
+  });
+  const pick = (idx: number[], name: string): ImageSet => {
+    const pixels = new Uint8Array(idx.length * per);
+    idx.forEach((src, k) => pixels.set(d.pixels.subarray(src * per, (src + 1) * per), k * per));
+    return { name, pixels, labels: idx.map((i) => d.labels[i]!), size: d.size };
+  };
+  return { train: pick(trainIdx, 'train'), test: pick(testIdx, 'clean') };
+}
+
+export const trainHandlers: HandlerMap = {
+  async 'train.layers'(payload: ModelRef): Promise<LayerInfo[]> {
+    const net = await loadModel(payload);
+    try {
+      return net.layers.map((l) => ({ name: l.name, kind: l.kind, relu: outputIsRelu(l) }));
+    } finally {
+      disposeNetwork(net);
+    }
+  },
+
+  async 'train.pause'(payload: { runId: string; paused: boolean }): Promise<boolean> {
+    const s = pauseState(payload.runId);
+    s.paused = payload.paused;
+    if (payload.paused && !s.wait) s.wait = new Promise<void>((r) => { s.release = r; });
+    if (!payload.paused && s.release) { s.release(); s.release = null; s.wait = null; }
+    return s.paused;
+  },
+
+  async 'train.run'(p: TrainRunRequest, { signal, emit }): Promise<TrainRunResult> {
+    const ev = (e: TrainEvent) => emit(e);
+    const pause = pauseState(p.runId);
+    // Cancelling a paused run must wake it so that it can stop.
+    signal.addEventListener('abort', () => { pause.release?.(); }, { once: true });
+    ev({ kind: 'phase', phase: 'loading' });
+    const base = await loadModel(p.model);
+    let trainer: ReturnType<typeof createTrainer> | null = null;
+    try {
+      const size = base.inputShape[0];
+      let train: ImageSet;
+      let tests: TestSet[];
+      let classes: string[];
+      ev({ kind: 'phase', phase: 'rendering', done: 0, total: 1 });
+      if (p.data.kind === 'style-world') {
+        if (size !== 64) throw new Error(`The style world is 64×64; ${p.model.entry.name} expects ${size}×${size} inputs.`);
+        train = renderSet(trainSet(), 100 + p.data.seed, p.data.trainSize, (done, total) => ev({ kind: 'phase', phase: 'rendering', done, total }));
+        tests = p.testSize > 0 ? styleWorldTestSets(TRAIN_TEST_SEED, p.testSize) : [];
+        classes = Array.isArray(p.model.entry.labels) ? p.model.entry.labels : [];
+      } else {
+        if (p.data.size !== size) throw new Error(`Folder images were prepared at ${p.data.size} px; the model expects ${size}.`);
+        const sets = folderSets(p.data);
+        train = sets.train;
+        classes = p.data.classes;
+        replaceClassifier(base, classes.length, 7);
+        tests = p.testSize > 0 && sets.test.labels.length ? [
+          { ...sets.test, kind: 'clean' },
+          ...CORRUPTIONS.map((c) => ({ ...corruptSet(sets.test, c.name, c.apply, TRAIN_TEST_SEED), kind: 'corruption' as const })),
+        ] : [];
+      }
+      if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
+      const layers = p.divergenceLayers ?? base.layers.filter((l) => l.kind === 'relu' || (l.kind === 'conv2d' && l.activation === 'relu')).map((l) => l.name);
+      let before: Report | null = null;
+      if (tests.length) {
+        ev({ kind: 'phase', phase: 'report-before', done: 0, total: tests.length });
+        before = await robustnessReport(base, p.model.entry.preprocessing, tests, layers, (done, total) => ev({ kind: 'phase', phase: 'report-before', done, total }));
+      }
+      const settings: AdvbnTrainSettings = {
+        ...DEFAULT_TRAIN_SETTINGS, advbn: p.advbn, lr: p.lr, pgd: { eps: p.eps, tau: p.tau, steps: p.pgdSteps },
+      };
+      trainer = createTrainer(base, p.layer, p.model.entry.preprocessing, settings);
+      const n = train.labels.length;
+      const batch = Math.min(p.batchSize, n);
+      const steps = Math.max(1, Math.round((p.epochs * n) / batch));
+      const sample = epochSampler(n, batch, mulberry32(p.data.kind === 'style-world' ? p.data.seed : 1));
+      ev({ kind: 'phase', phase: 'training', done: 0, total: steps });
+      const t0 = performance.now();
+      await trainLoop(trainer, steps, (s) => batchOf(train, sample(s)), {
+        signal,
+        waitWhilePaused: async () => { while (pause.paused && pause.wait && !signal.aborted) await pause.wait; },
+        onStep: (r) => ev({ kind: 'step', total: steps, ...r }),
+      });
+      const trainSeconds = (performance.now() - t0) / 1000;
+      let after: Report | null = null;
+      if (tests.length) {
+        ev({ kind: 'phase', phase: 'report-after', done: 0, total: tests.length });
+        after = await robustnessReport(trainer.net, p.model.entry.preprocessing, tests, layers, (done, total) => ev({ kind: 'phase', phase: 'report-after', done, total }));
+      }
+      ev({ kind: 'phase', phase: 'saving' });
+      const s = await serializeLayersModel(trainer.net, {
+        userDefinedMetadata: { base: p.model.entry.id, layer: p.layer, advbn: p.advbn, steps, classes, settings },
+      });
+      const weights = s.weights.buffer.slice(s.weights.byteOffset, s.weights.byteOffset + s.weights.byteLength) as ArrayBuffer;
+      return { runId: p.runId, classes, steps, trainSeconds, before, after, modelJson: s.modelJson, weights, settings, backend: tf.getBackend() };
+    } finally {
+      if (trainer) disposeTrainer(trainer);
+      disposeNetwork(base);
+      pauses.delete(p.runId);
+    }
+  },
+};

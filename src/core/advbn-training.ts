@@ -1,0 +1,380 @@
+/**
+ * Algorithm 1 of the method (§6): fine-tuning a classifier's head with AdvBN.
+ *
+ *     f = g^{1,l}(x)                          (frozen encoder, BNs in eval mode, no gradient)
+ *     δ = PGD(f) with the head in eval mode using the auxiliary BNs
+ *     loss = CE(head_adv(f_adv), y) + CE(head_clean(f), y)
+ *     SGD (momentum 0.9, weight decay 1e-4) on the head's weights; lr ÷ 10 after half the steps
+ *
+ * The same step with AdvBN switched off is plain fine-tuning (the baseline); with the split before
+ * the first layer and no AdvBN it is standard training from scratch (how the style-world model is made).
+ *
+ * Framework-free and backend-agnostic (WebGPU, WebGL, WASM with the project's kernels, CPU): the
+ * caller supplies batches and receives per-step results; pause/cancel through an AbortSignal and an
+ * optional `waitWhilePaused` hook. All tensors are disposed; a trained network is owned by the caller.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  forwardRange, layerIndex, outputIsRelu,
+  type BatchNormLayer, type BatchNormTwin, type ForwardOptions, type Layer, type Network,
+} from '../models/network';
+import { preprocess, type Preprocessing } from '../models/preprocess';
+import { crossEntropy } from './loss';
+import { disposeDelta, perturbFeatures } from './advbn';
+import { runPgd, validatePgdSettings, type PgdSettings } from './pgd';
+import { channelMean } from './stats';
+
+export interface AdvbnTrainSettings {
+  /** false: plain fine-tuning of the same head (the baseline). */
+  advbn: boolean;
+  /** PGD on δ (ε, τ, m). */
+  pgd: PgdSettings;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  /** Fraction of the total steps after which the learning rate is divided by 10. */
+  decayAt: number;
+  /**
+   * 'sgd' (default): SGD with momentum and weight decay, as Algorithm 1. 'adam' (same lr schedule,
+   * no weight decay) is only used to train the small base model from scratch quickly.
+   */
+  optimizer?: 'sgd' | 'adam';
+}
+
+/** Small-model defaults: the paper's optimiser; a shorter PGD (m = 3, τ = 0.35, ε = 1.0) for speed. */
+export const DEFAULT_TRAIN_SETTINGS: Readonly<AdvbnTrainSettings> = Object.freeze({
+  advbn: true, pgd: { eps: 1.0, tau: 0.35, steps: 3 }, lr: 0.01, momentum: 0.9, weightDecay: 1e-4, decayAt: 0.5,
+});
+
+/** Step-decay schedule: lr until `decayAt`·total steps, then lr/10. */
+export function learningRate(s: Pick<AdvbnTrainSettings, 'lr' | 'decayAt'>, step: number, totalSteps: number): number {
+  return step < Math.floor(s.decayAt * totalSteps) ? s.lr : s.lr / 10;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preparing a network for training
+
+// tf.variable shares the source's data (reference counted) until the first assign: nothing to dispose here.
+const copyVar = (t: tf.Tensor, trainable: boolean) => tf.variable(t, trainable);
+
+function twinCopy(t: BatchNormTwin, trainable: boolean): BatchNormTwin {
+  return {
+    gamma: copyVar(t.gamma, trainable), beta: copyVar(t.beta, trainable),
+    movingMean: copyVar(t.movingMean, false), movingVariance: copyVar(t.movingVariance, false),
+  };
+}
+
+/**
+ * A copy of `base` ready for Algorithm 1 at split index `splitIndex` (−1: train everything):
+ * layers ≤ splitIndex are frozen copies, later ones own trainable tf.Variables, and every BN after
+ * the split gets an auxiliary twin initialised as a copy of its clean twin (when `auxiliaryBn`).
+ * `base` is not modified; the copy is owned by the caller (disposeNetwork).
+ */
+export function prepareForTraining(base: Network, splitIndex: number, auxiliaryBn: boolean): Network {
+  const layers: Layer[] = base.layers.map((l, i) => {
+    const train = i > splitIndex;
+    switch (l.kind) {
+      case 'conv2d': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor4D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null };
+      case 'dense': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor2D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null };
+      case 'batchnorm': {
+        const clean = twinCopy(l.clean, train);
+        const adv = train && auxiliaryBn ? twinCopy(l.clean, true) : null;
+        return { ...l, clean, adv };
+      }
+      default: return { ...l };
+    }
+  });
+  return { ...base, layers };
+}
+
+/** The trainable variables of layers after the split (kernels, biases, BN γ/β of both twins). */
+export function headVariables(net: Network, splitIndex: number): tf.Variable[] {
+  const out: tf.Variable[] = [];
+  const add = (t: unknown) => { if (t instanceof tf.Variable && t.trainable) out.push(t); };
+  net.layers.forEach((l, i) => {
+    if (i <= splitIndex) return;
+    if (l.kind === 'conv2d' || l.kind === 'dense') { add(l.kernel); add(l.bias); }
+    if (l.kind === 'batchnorm') for (const t of [l.clean, l.adv]) if (t) { add(t.gamma); add(t.beta); }
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimiser: SGD with momentum and (coupled, PyTorch-style) weight decay.
+
+export class SgdMomentum {
+  private velocity = new Map<tf.Variable, tf.Variable>();
+  constructor(readonly momentum: number, readonly weightDecay: number) {}
+
+  /** v ← μ·v + (g + wd·w);  w ← w − lr·v. Disposes nothing of `grads` (the caller does). */
+  apply(vars: tf.Variable[], grads: tf.NamedTensorMap | (tf.Tensor | null)[], lr: number): void {
+    vars.forEach((v, i) => {
+      const g = Array.isArray(grads) ? grads[i] : grads[v.name];
+      if (!g) return;
+      let vel = this.velocity.get(v);
+      if (!vel) {
+        const zeros = tf.zerosLike(v);
+        vel = tf.variable(zeros, false);
+        zeros.dispose();
+        this.velocity.set(v, vel);
+      }
+      const velNow = vel;
+      tf.tidy(() => {
+        const d = this.weightDecay ? tf.add(g, tf.mul(this.weightDecay, v)) : g;
+        velNow.assign(tf.add(tf.mul(this.momentum, velNow), d));
+        v.assign(tf.sub(v, tf.mul(lr, velNow)));
+      });
+    });
+  }
+
+  dispose(): void {
+    for (const v of this.velocity.values()) v.dispose();
+    this.velocity.clear();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One training step
+
+export interface Trainer {
+  net: Network;
+  /** Index of the split layer l (−1: no frozen encoder). */
+  splitIndex: number;
+  /** The feature at l is a ReLU output: f_adv is clamped at 0. */
+  relu: boolean;
+  preprocessing: Preprocessing;
+  settings: AdvbnTrainSettings;
+  vars: tf.Variable[];
+  optimizer: SgdMomentum | AdamWithSchedule;
+}
+
+/** Adam whose learning rate can follow the same step schedule (tfjs's AdamOptimizer has a public lr). */
+export class AdamWithSchedule {
+  private adam = tf.train.adam(1e-3);
+  apply(vars: tf.Variable[], grads: tf.NamedTensorMap, lr: number): void {
+    (this.adam as unknown as { learningRate: number }).learningRate = lr;
+    this.adam.applyGradients(vars.filter((v) => grads[v.name]).map((v) => ({ name: v.name, tensor: grads[v.name]! })));
+  }
+  dispose(): void { this.adam.dispose(); }
+}
+
+/** Builds a trainer on a prepared copy of `base` (see prepareForTraining). */
+export function createTrainer(base: Network, layer: string | null, preprocessing: Preprocessing, settings: AdvbnTrainSettings): Trainer {
+  if (settings.advbn) validatePgdSettings(settings.pgd);
+  const splitIndex = layer ? layerIndex(base, layer) : -1;
+  if (settings.advbn && splitIndex < 0) throw new Error('AdvBN needs a split layer.');
+  if (splitIndex >= base.layers.length - 1) throw new Error(`Layer ${layer} is the last layer: there is no head to fine-tune.`);
+  const net = prepareForTraining(base, splitIndex, settings.advbn);
+  const vars = headVariables(net, splitIndex);
+  if (!vars.length) throw new Error(`The head after ${layer} has no trainable weights.`);
+  return {
+    net, splitIndex, preprocessing, settings, vars,
+    relu: splitIndex >= 0 && outputIsRelu(net.layers[splitIndex]!),
+    optimizer: settings.optimizer === 'adam' ? new AdamWithSchedule() : new SgdMomentum(settings.momentum, settings.weightDecay),
+  };
+}
+
+export function disposeTrainer(t: Trainer, keepNetwork = false): void {
+  t.optimizer.dispose();
+  if (!keepNetwork) disposeNetworkVars(t.net);
+}
+
+function disposeNetworkVars(net: Network) {
+  for (const l of net.layers) {
+    if (l.kind === 'conv2d' || l.kind === 'dense') { l.kernel.dispose(); l.bias?.dispose(); }
+    if (l.kind === 'batchnorm') for (const t of [l.clean, l.adv]) if (t) tf.dispose([t.gamma, t.beta, t.movingMean, t.movingVariance]);
+  }
+}
+
+export interface StepResult {
+  step: number;
+  lr: number;
+  /** CE and accuracy of the clean path (batch statistics, before the update). */
+  cleanLoss: number;
+  cleanAcc: number;
+  /** Same for the AdvBN path (null without AdvBN). */
+  advLoss: number | null;
+  advAcc: number | null;
+  /** CE of the PGD objective at δ = 1 and at the final δ (eval mode, auxiliary BNs). */
+  pgdLoss: [number, number] | null;
+  ms: number;
+}
+
+type Observed = NonNullable<ForwardOptions['observedStats']>;
+
+/** running ← momentum·running + (1 − momentum)·batch, for every BN a forward pass observed. */
+function updateRunningStats(observed: Observed): void {
+  for (const o of observed) {
+    const twin = o.layer[o.twin] as BatchNormTwin;
+    const m = o.layer.momentum;
+    tf.tidy(() => {
+      twin.movingMean.assign(tf.add(tf.mul(m, twin.movingMean), tf.mul(1 - m, o.mean)));
+      twin.movingVariance.assign(tf.add(tf.mul(m, twin.movingVariance), tf.mul(1 - m, o.variance)));
+    });
+    o.mean.dispose();
+    o.variance.dispose();
+  }
+  observed.length = 0;
+}
+
+function correct(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'float32')) as tf.Scalar);
+}
+
+/**
+ * One step of Algorithm 1 on a batch of RGB images in [0, 1] ([N, H, W, 3]). `x` is not disposed.
+ * `step`/`totalSteps` drive the learning-rate schedule.
+ */
+export async function trainStep(t: Trainer, x: tf.Tensor4D, labels: number[], step: number, totalSteps: number, signal?: AbortSignal): Promise<StepResult> {
+  const t0 = performance.now();
+  const n = t.net.layers.length;
+  const y = tf.tensor1d(labels, 'int32');
+  // Frozen encoder: eval mode, outside any tape.
+  const f = tf.tidy(() => forwardRange(t.net, preprocess(t.preprocessing, x), 0, t.splitIndex + 1));
+  let fAdv: tf.Tensor | null = null;
+  let pgdLoss: [number, number] | null = null;
+  try {
+    if (t.settings.advbn) {
+      const head = (fa: tf.Tensor) => ({ logits: forwardRange(t.net, fa, t.splitIndex + 1, n, { bn: 'adv', training: false }) });
+      const { reports, delta } = await runPgd(f, t.relu, head, { labels, targeted: false }, t.settings.pgd, { images: false, signal });
+      pgdLoss = [reports[0]!.loss, reports[reports.length - 1]!.loss];
+      const mean = channelMean(f);
+      fAdv = perturbFeatures(f, delta.mu, delta.sigma, t.relu, mean);
+      mean.dispose();
+      disposeDelta(delta);
+    }
+    const observed: Observed = [];
+    const parts: tf.Tensor[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const logitsClean = forwardRange(t.net, f, t.splitIndex + 1, n, { bn: 'clean', training: true, observedStats: observed });
+      const lossClean = crossEntropy(logitsClean, y);
+      parts.push(tf.keep(lossClean), tf.keep(correct(logitsClean, y)));
+      let loss = lossClean;
+      if (fAdv) {
+        const logitsAdv = forwardRange(t.net, fAdv, t.splitIndex + 1, n, { bn: 'adv', training: true, observedStats: observed });
+        const lossAdv = crossEntropy(logitsAdv, y);
+        parts.push(tf.keep(lossAdv), tf.keep(correct(logitsAdv, y)));
+        loss = tf.add(lossClean, lossAdv);
+      }
+      for (const o of observed) { tf.keep(o.mean); tf.keep(o.variance); }
+      return loss as tf.Scalar;
+    }, t.vars);
+    const lr = learningRate(t.settings, step, totalSteps);
+    t.optimizer.apply(t.vars, grads, lr);
+    updateRunningStats(observed);
+    const vals = await Promise.all(parts.map((p) => p.data()));
+    tf.dispose([value, ...Object.values(grads), ...parts]);
+    const v = vals.map((d) => d[0]!);
+    if (!Number.isFinite(v[0]!)) throw new Error('Training diverged (loss is not finite); lower the learning rate.');
+    return {
+      step, lr, cleanLoss: v[0]!, cleanAcc: v[1]!, advLoss: fAdv ? v[2]! : null, advAcc: fAdv ? v[3]! : null, pgdLoss,
+      ms: performance.now() - t0,
+    };
+  } finally {
+    tf.dispose([y, f, fAdv ?? []]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loop
+
+export interface Batch { x: tf.Tensor4D; labels: number[]; }
+
+export interface TrainLoopOptions {
+  signal?: AbortSignal;
+  /** Awaited before every step: resolve when the run may go on (pause = a promise that waits). */
+  waitWhilePaused?: () => Promise<void>;
+  onStep?: (r: StepResult) => void;
+}
+
+export class TrainingCancelledError extends Error {
+  constructor() { super('Training cancelled'); this.name = 'AbortError'; }
+}
+
+/**
+ * Runs `totalSteps` steps; `batch(step)` supplies each batch (its tensor is disposed here).
+ * Returns all step results. The trainer's network holds the trained weights.
+ */
+export async function trainLoop(t: Trainer, totalSteps: number, batch: (step: number) => Batch | Promise<Batch>, opts: TrainLoopOptions = {}): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  for (let step = 0; step < totalSteps; step++) {
+    await opts.waitWhilePaused?.();
+    if (opts.signal?.aborted) throw new TrainingCancelledError();
+    const b = await batch(step);
+    try {
+      const r = await trainStep(t, b.x, b.labels, step, totalSteps, opts.signal);
+      results.push(r);
+      opts.onStep?.(r);
+    } finally {
+      b.x.dispose();
+    }
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+/** Top-1 accuracy of the network (clean BNs, eval mode) over batches of RGB [0, 1] images. */
+export async function accuracy(net: Network, preprocessing: Preprocessing, batches: Iterable<Batch>): Promise<number> {
+  let right = 0, total = 0;
+  for (const b of batches) {
+    const pred = tf.tidy(() => tf.argMax(forwardRange(net, preprocess(preprocessing, b.x), 0, net.layers.length), -1));
+    const p = await pred.data();
+    pred.dispose();
+    b.x.dispose();
+    b.labels.forEach((l, i) => { if (p[i] === l) right++; });
+    total += b.labels.length;
+  }
+  return total ? right / total : NaN;
+}
+
+/** Per-channel running sums of a layer's features (for the §7 divergence over a whole data set). */
+export interface FeatureMoments { count: number; sum: Float64Array; sumSq: Float64Array; }
+
+/** Accumulates per-channel moments of the features at each named layer over the batches. */
+export async function featureMoments(net: Network, preprocessing: Preprocessing, layers: string[], batches: Iterable<Batch>): Promise<Record<string, FeatureMoments>> {
+  const idx = layers.map((l) => layerIndex(net, l));
+  const last = Math.max(...idx);
+  const out: Record<string, FeatureMoments> = {};
+  for (const b of batches) {
+    let h = preprocess(preprocessing, b.x);
+    b.x.dispose();
+    for (let i = 0; i <= last; i++) {
+      const next = tf.tidy(() => forwardRange(net, h, i, i + 1));
+      h.dispose();
+      h = next;
+      const k = idx.indexOf(i);
+      if (k < 0) continue;
+      const name = layers[k]!;
+      const c = h.shape[h.rank - 1]!;
+      const axes = Array.from({ length: h.rank - 1 }, (_, a) => a);
+      const [s, q] = tf.tidy(() => [tf.sum(h, axes), tf.sum(tf.square(h), axes)]);
+      const [sv, qv] = await Promise.all([s!.data(), q!.data()]);
+      tf.dispose([s!, q!]);
+      const m = (out[name] ??= { count: 0, sum: new Float64Array(c), sumSq: new Float64Array(c) });
+      m.count += h.size / c;
+      for (let j = 0; j < c; j++) { m.sum[j]! += sv[j]!; m.sumSq[j]! += qv[j]!; }
+    }
+    h.dispose();
+  }
+  return out;
+}
+
+/** Mean and std (unbiased variance + 1e-5, as §1) of accumulated moments, as tensors for stats.ts. */
+export function momentsToStats(m: FeatureMoments): { mean: tf.Tensor1D; std: tf.Tensor1D } {
+  const c = m.sum.length;
+  const mean = new Float32Array(c), std = new Float32Array(c);
+  for (let j = 0; j < c; j++) {
+    const mu = m.sum[j]! / m.count;
+    const varU = Math.max(0, (m.sumSq[j]! - m.count * mu * mu) / Math.max(1, m.count - 1));
+    mean[j] = mu;
+    std[j] = Math.sqrt(varU + 1e-5);
+  }
+  return { mean: tf.tensor1d(mean), std: tf.tensor1d(std) };
+}
+
+/** Names of the BN layers that own an auxiliary twin (for tests and the UI). */
+export function auxiliaryBnLayers(net: Network): BatchNormLayer[] {
+  return net.layers.filter((l): l is BatchNormLayer => l.kind === 'batchnorm' && l.adv !== null);
+}

@@ -1,0 +1,53 @@
+/** Live training curves (SVG): clean and adversarial loss, and accuracy, per step (smoothed). */
+import type { StepResult } from '../../core/advbn-training';
+
+interface Series { name: string; color: string; values: Array<number | null>; dash?: string }
+
+function smooth(values: Array<number | null>, k = 0.8): Array<number | null> {
+  let s: number | null = null;
+  return values.map((v) => (v === null ? null : (s = s === null ? v : k * s + (1 - k) * v)));
+}
+
+function Chart(props: { title: string; series: Series[]; total: number; yMax?: number; testid: string; percent?: boolean }) {
+  const W = 460, H = 200, L = 44, B = 26, T = 10, R = 10;
+  const all = props.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
+  const yMax = props.yMax ?? Math.max(0.1, ...all) * 1.05;
+  const x = (i: number) => L + ((W - L - R) * i) / Math.max(1, props.total - 1);
+  const y = (v: number) => T + (H - T - B) * (1 - v / yMax);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * yMax);
+  return (
+    <figure className="chart" data-testid={props.testid}>
+      <figcaption>{props.title}</figcaption>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.title}>
+        {ticks.map((t) => (
+          <g key={t}>
+            <line x1={L} x2={W - R} y1={y(t)} y2={y(t)} className="grid" />
+            <text x={L - 6} y={y(t) + 4} textAnchor="end" className="tick">{props.percent ? `${Math.round(t * 100)}%` : t.toFixed(1)}</text>
+          </g>
+        ))}
+        <text x={(W + L) / 2} y={H - 4} textAnchor="middle" className="tick">step (of {props.total})</text>
+        {props.series.map((s) => {
+          const pts = s.values.map((v, i) => (v === null ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`)).filter(Boolean);
+          return pts.length ? <polyline key={s.name} points={pts.join(' ')} fill="none" stroke={s.color} strokeWidth={2.5} strokeDasharray={s.dash} data-series={s.name} /> : null;
+        })}
+      </svg>
+      <div className="legend">{props.series.map((s) => <span key={s.name}><i style={{ background: s.color }} />{s.name}</span>)}</div>
+    </figure>
+  );
+}
+
+export function Curves({ steps, total }: { steps: StepResult[]; total: number }) {
+  const adv = steps.some((s) => s.advLoss !== null);
+  const loss: Series[] = [{ name: 'clean loss', color: 'var(--clean)', values: smooth(steps.map((s) => s.cleanLoss)) }];
+  const acc: Series[] = [{ name: 'clean accuracy', color: 'var(--clean)', values: smooth(steps.map((s) => s.cleanAcc)) }];
+  if (adv) {
+    loss.push({ name: 'AdvBN loss', color: 'var(--adv)', values: smooth(steps.map((s) => s.advLoss)) });
+    acc.push({ name: 'AdvBN accuracy', color: 'var(--adv)', values: smooth(steps.map((s) => s.advAcc)) });
+  }
+  return (
+    <div className="curves" data-testid="curves" data-steps={steps.length}>
+      <Chart title="Cross-entropy (training batches)" series={loss} total={total} testid="chart-loss" />
+      <Chart title="Accuracy (training batches)" series={acc} total={total} yMax={1} percent testid="chart-acc" />
+    </div>
+  );
+}

@@ -1,0 +1,1 @@
+export const IMAGE_EXTENSIONS_RE = /\.(jpe?g|png|webp|gif|bmp)$/i;

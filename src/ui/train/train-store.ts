@@ -1,0 +1,71 @@
+/**
+ * Train page settings: a zustand store mirrored in the URL hash
+ * (`#/train?model=style-world&layer=block2_relu1&advbn=1&epochs=2&…`), so a link reproduces a run's setup.
+ */
+import { create } from 'zustand';
+import { parseFields, serializeFields, type FieldSpec } from '../url-state';
+import { DEFAULT_TRAIN_SETTINGS } from '../../core/advbn-training';
+
+export type DataKind = 'style-world' | 'folder';
+
+export interface TrainSettings {
+  model: string;
+  layer: string;
+  data: DataKind;
+  advbn: boolean;
+  eps: number;
+  tau: number;
+  pgdSteps: number;
+  lr: number;
+  epochs: number;
+  batchSize: number;
+  trainSize: number;
+  testSize: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN_UI: Readonly<TrainSettings> = Object.freeze({
+  model: 'style-world', layer: '', data: 'style-world', advbn: true,
+  eps: DEFAULT_TRAIN_SETTINGS.pgd.eps, tau: DEFAULT_TRAIN_SETTINGS.pgd.tau, pgdSteps: DEFAULT_TRAIN_SETTINGS.pgd.steps,
+  lr: DEFAULT_TRAIN_SETTINGS.lr, epochs: 2, batchSize: 32, trainSize: 1000, testSize: 100, seed: 1,
+});
+
+export const TRAIN_FIELDS: FieldSpec = {
+  model: 'string', layer: 'string', data: 'string', advbn: 'boolean', eps: 'number', tau: 'number', pgdSteps: 'number',
+  lr: 'number', epochs: 'number', batchSize: 'number', trainSize: 'number', testSize: 'number', seed: 'number',
+};
+
+const clamp = (v: number, lo: number, hi: number, fallback: number) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : fallback);
+
+/** Brings settings into range (never NaN, whole numbers where needed). */
+export function normalizeTrainSettings(s: TrainSettings): TrainSettings {
+  const d = DEFAULT_TRAIN_UI;
+  return {
+    ...s,
+    data: s.data === 'folder' ? 'folder' : 'style-world',
+    eps: clamp(s.eps, 0, 2, d.eps), tau: clamp(s.tau, 0, 1, d.tau), pgdSteps: Math.round(clamp(s.pgdSteps, 0, 20, d.pgdSteps)),
+    lr: clamp(s.lr, 1e-5, 1, d.lr), epochs: clamp(s.epochs, 0.05, 50, d.epochs),
+    batchSize: Math.round(clamp(s.batchSize, 2, 256, d.batchSize)), trainSize: Math.round(clamp(s.trainSize, 16, 20000, d.trainSize)),
+    testSize: Math.round(clamp(s.testSize, 0, 2000, d.testSize)), seed: Math.round(clamp(s.seed, 0, 1e9, d.seed)),
+  };
+}
+
+export function trainSettingsFromParams(p: URLSearchParams): TrainSettings {
+  return normalizeTrainSettings({ ...DEFAULT_TRAIN_UI, ...parseFields<TrainSettings & Record<string, unknown>>(p, TRAIN_FIELDS) });
+}
+
+export function trainSettingsToParams(s: TrainSettings): URLSearchParams {
+  return serializeFields(s as unknown as Record<string, unknown>, TRAIN_FIELDS);
+}
+
+interface TrainStore {
+  settings: TrainSettings;
+  set(patch: Partial<TrainSettings>): void;
+  replace(s: TrainSettings): void;
+}
+
+export const useTrainStore = create<TrainStore>((set) => ({
+  settings: { ...DEFAULT_TRAIN_UI },
+  set: (patch) => set((st) => ({ settings: normalizeTrainSettings({ ...st.settings, ...patch }) })),
+  replace: (s) => set({ settings: normalizeTrainSettings(s) }),
+}));

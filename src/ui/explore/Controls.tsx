@@ -44,8 +44,10 @@ export function Controls(props: ControlsProps) {
     let i = props.labels.findIndex((n) => n.toLowerCase() === t);
     if (i < 0) i = props.labels.findIndex((n) => n.toLowerCase().split(',').map((x) => x.trim()).includes(t));
     if (i < 0 && /^#?\d+$/.test(t)) i = Number(t.replace('#', ''));
-    if (i >= 0 && i < props.labels.length) { s.set({ label: i }); setLabelError(null); }
-    else setLabelError(`No class is called "${text}". Pick a name from the list.`);
+    if (i >= 0 && i < props.labels.length) { s.set({ label: i }); setLabelError(null); return; }
+    // Still typing a name that exists: no complaint yet.
+    const partial = props.labels.some((n) => n.toLowerCase().includes(t));
+    setLabelError(partial ? null : `No class is called "${text}". Pick a name from the list.`);
   };
 
   return (

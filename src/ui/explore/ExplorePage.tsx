@@ -86,6 +86,8 @@ export function ExplorePage() {
   // model panel says so and offers the others.
   const current: KnownModel | null = settings.model ? present.find((m) => m.entry.id === settings.model) ?? null : present[0] ?? null;
   const modelKey = current ? `${current.origin}|${current.entry.id}` : '';
+  /** The run in flight: a new image or model cancels it at once (not only when its result arrives). */
+  const runCtrl = useRef<AbortController | null>(null);
   const [engineReady, setEngineReady] = useState(false);
   useEffect(() => { if (backend) setEngineReady(true); }, [backend]);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -97,6 +99,7 @@ export function ExplorePage() {
   useEffect(() => {
     const m = currentRef.current;
     if (!m || !engineReady) return;
+    runCtrl.current?.abort();
     const ctrl = new AbortController();
     setLoaded(null);
     setLoadError(null);
@@ -117,6 +120,7 @@ export function ExplorePage() {
   const [imgError, setImgError] = useState<string | null>(null);
   useEffect(() => {
     if (!loaded) return;
+    runCtrl.current?.abort();
     const ctrl = new AbortController();
     setImgError(null);
     engine()
@@ -159,6 +163,7 @@ export function ExplorePage() {
     if (!req) return;
     const ctrl = new AbortController();
     const timer = setTimeout(() => {
+      runCtrl.current = ctrl;
       const id = ++runId.current;
       setRun((prev) => ({ ...IDLE, id, state: 'running', stale: prev.steps.length ? prev.steps : prev.stale, m: req.settings.steps, mode: req.mode }));
       engine()
@@ -240,7 +245,7 @@ export function ExplorePage() {
               </span>
               <span className="muted" data-testid="timing">
                 {meanMs !== null ? `${meanMs.toFixed(0)} ms/step (${run.backend ?? backend}, ${current?.entry.id} @ ${layer}, ${run.mode} loss)` : ''}
-                {run.encodeMs !== null && run.steps.length ? ` · encode ${run.encodeMs.toFixed(0)} ms` : ''}
+                {run.encodeMs !== null && run.steps.length ? (run.encodeMs < 1 ? ' · features cached' : ` · encode ${run.encodeMs.toFixed(0)} ms`) : ''}
               </span>
               <span className="muted" data-testid="tensors" data-count={tensors ?? ''}>{tensors !== null ? `worker tensors: ${tensors}` : ''}</span>
               <button type="button" onClick={() => setNonce((n) => n + 1)} disabled={!request}>Run again</button>

@@ -6,7 +6,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { browserSkipReason, openApp, stopServer } from './harness';
+import { chromium } from 'playwright-core';
+import { browserSkipReason, CHROMIUM, CHROMIUM_FLAGS, openApp, stopServer } from './harness';
 import { makePng, tempFile, writeTinyModelFolder } from './fixtures';
 
 const skip = browserSkipReason();
@@ -202,6 +203,31 @@ test('drop and paste an image; download the adversarial image and the filmstrip 
     assert.match(page.url(), /backend=cpu/);
   } finally {
     await app.close();
+  }
+});
+
+test('camera snapshot (Chromium fake camera)', { skip: skip ?? false, timeout: 180_000 }, async () => {
+  // openApp starts the dev server; this test needs its own browser with a fake camera.
+  const first = await openApp('#/train');
+  const url = first.url;
+  await first.close();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    await context.grantPermissions(['camera'], { origin: url });
+    const page = await context.newPage();
+    page.setDefaultTimeout(120_000);
+    await page.goto(url + '#/explore?model=tiny&backend=wasm&steps=1');
+    await pickTiny(page);
+    const runs = await waitRunDone(page, 0);
+    await page.getByRole('button', { name: 'Camera' }).click();
+    await page.waitForFunction(() => (document.querySelector('video[aria-label="Camera preview"]') as HTMLVideoElement | null)?.videoWidth);
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    await page.getByTestId('source-name').filter({ hasText: /^camera snapshot · \d+×\d+/ }).waitFor();
+    await waitRunDone(page, runs);
+    assert.equal(await page.getByTestId('img-original').count(), 1);
+  } finally {
+    await browser.close();
   }
 });
 

@@ -112,6 +112,8 @@ test('settings live in the URL: a shared link reproduces them (model kept in Ind
     assert.match(url, /steps=4/);
     assert.match(url, /eps=1\.3/); // 4 · 0.35 − 0.1, coupled
     assert.match(url, /label=7/);
+    assert.match(url, /model=tiny/);
+    assert.match(url, /layer=c2/);
 
     // The link, opened in a new tab of the same browser: same settings, the picked model comes from IndexedDB.
     const other = await page.context().newPage();

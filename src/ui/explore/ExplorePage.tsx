@@ -140,6 +140,14 @@ export function ExplorePage() {
   }, [current, loaded]);
   const layer = current ? initialLayer(current.entry, current.decoders, settings.layer) : '';
   const hasDecoder = !!current?.decoders.includes(layer);
+  // Links name the model and layer actually shown, so they reproduce the view on another machine.
+  useEffect(() => {
+    if (!current) return;
+    const patch: { model?: string; layer?: string } = {};
+    if (settings.model !== current.entry.id) patch.model = current.entry.id;
+    if (settings.layer !== layer && (loaded?.layers.includes(layer) ?? false)) patch.layer = layer;
+    if (patch.model !== undefined || patch.layer !== undefined) setSettings(patch);
+  }, [current, layer, loaded, settings.model, settings.layer, setSettings]);
   const labels = loaded?.labels ?? [];
   const cleanTop1 = img ? argmax(img.cleanProbs) : null;
 
@@ -229,7 +237,7 @@ export function ExplorePage() {
       <div className="explore-grid">
         <div className="col-left">
           <ModelPanel
-            models={models} current={current} onSelect={(id) => setSettings({ model: id, layer: '' })} onPick={pickFolder} onRefresh={refresh}
+            models={models} current={current} onSelect={(id) => setSettings({ model: id, layer: '', label: -1 })} onPick={pickFolder} onRefresh={refresh}
             folderError={folderError} busy={folderBusy} loaded={!!loaded} loadError={loadError} progress={progress}
             requested={settings.model} loadMs={loaded?.ms ?? null}
           />

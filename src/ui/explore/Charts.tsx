@@ -50,8 +50,8 @@ export function LossChart(props: { losses: number[]; probs: number[]; steps: num
         {props.probs.map((v, i) => <circle key={`p${i}`} cx={x(i)} cy={yp(v)} r={3} className="dot prob" />)}
       </svg>
       <figcaption>
-        <span className="legend loss">■ loss (CE{props.targeted ? ' to target' : ''})</span>{' '}
-        <span className="legend prob">■ p(attacked class)</span> <span className="muted">· x: PGD step</span>
+        <span className="ex-legend loss">■ loss (CE{props.targeted ? ' to target' : ''})</span>{' '}
+        <span className="ex-legend prob">■ p(attacked class)</span> <span className="muted">· x: PGD step</span>
       </figcaption>
     </figure>
   );

@@ -266,3 +266,27 @@ test('WebGPU: the tiny model runs PGD on the webgpu backend', { skip: skip ?? fa
     await app.close();
   }
 });
+
+test('the embedded style-world model (served from models/) is the default and runs with its decoder', { skip: skip ?? false, timeout: 240_000 }, async (t) => {
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(new URL('../models/style-world/model.json', import.meta.url))) {
+    t.skip('models/style-world is not there');
+    return;
+  }
+  const app = await openApp('#/explore?backend=wasm&steps=2');
+  const { page } = app;
+  try {
+    await page.locator('[data-testid="model-status"][data-loaded="1"]').waitFor();
+    assert.match(page.url(), /model=style-world/);
+    await waitRunDone(page, 0);
+    assert.equal(await page.getByTestId('frame').count(), 3);
+    for (const id of ['img-original', 'img-recon', 'img-adv']) assert.equal(await page.getByTestId(id).count(), 1, id);
+    assert.equal((await predictionTexts(page, 'clean-preds')).length, 5);
+    await page.getByRole('radio', { name: /decoded image/ }).check();
+    await page.getByTestId('timing').filter({ hasText: /image loss/ }).waitFor();
+    t.diagnostic(`style-world 64×64 @ block2_relu1, image loss, wasm: ${await page.getByTestId('step-ms').textContent()}`);
+    assert.deepEqual(app.errors, []);
+  } finally {
+    await app.close();
+  }
+});

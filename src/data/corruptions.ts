@@ -144,7 +144,7 @@ export const CORRUPTIONS: ReadonlyArray<{ name: string; apply: Corruption }> = [
   { name: 'blur', apply: gaussianBlur(1.5) },
   { name: 'contrast', apply: contrast(0.3) },
   { name: 'brightness', apply: brightness(0.35) },
-  { name: 'jpeg', apply: jpegLike(8) },
+  { name: 'jpeg', apply: jpegLike(15) },
   { name: 'pixelate', apply: pixelate(4) },
   { name: 'sepia', apply: colorMatrix(SEPIA) },
   { name: 'cold-tint', apply: colorMatrix(COLD_TINT) },

@@ -109,11 +109,14 @@ export function TrainPage() {
   const [result, setResult] = useState<TrainRunResult | null>(null);
   const [saved, setSaved] = useState<SavedModel | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
-  const run = useRef<{ id: string; ctrl: AbortController; trainStart: number; pausedMs: number; pausedAt: number | null } | null>(null);
+  const run = useRef<{ id: string; ctrl: AbortController; trainStart: number; pausedMs: number; pausedAt: number | null; finished: boolean } | null>(null);
 
-  // URL ⇄ settings.
-  useEffect(() => { replace(trainSettingsFromParams(readHash().params)); }, [replace]);
-  useEffect(() => { writeHash('train', trainSettingsToParams(settings)); }, [settings]);
+  // URL ⇄ settings: read the hash once on mount, then write it on every change (a subscription, not an
+  // effect on `settings`, so that StrictMode's double mount cannot overwrite the link's values).
+  useEffect(() => {
+    replace(trainSettingsFromParams(readHash().params));
+    return useTrainStore.subscribe((st) => { if (readHash().page === 'train') writeHash('train', trainSettingsToParams(st.settings)); });
+  }, [replace]);
 
   const model = useMemo(() => models?.find((m) => m.entry.id === settings.model) ?? models?.[0] ?? null, [models, settings.model]);
 
@@ -159,7 +162,7 @@ export function TrainPage() {
     if (s.data === 'folder' && !folder) { setError('Pick a folder of images first (one sub-folder per class).'); return; }
     const id = `run-${Date.now()}`;
     const ctrl = new AbortController();
-    run.current = { id, ctrl, trainStart: 0, pausedMs: 0, pausedAt: null };
+    run.current = { id, ctrl, trainStart: 0, pausedMs: 0, pausedAt: null, finished: false };
     setState('running'); setSteps([]); setTotal(0); setError(null); setResult(null); setSaved(null); setSaveError(null); setPhase({ phase: 'loading' });
     const req: TrainRunRequest = {
       runId: id, model: { source: model.source, entry: model.entry }, layer: s.layer,
@@ -197,6 +200,7 @@ export function TrainPage() {
       if (e instanceof RequestCancelled) setState('cancelled');
       else { setError((e as Error).message); setState('error'); }
     } finally {
+      if (run.current?.id === id) run.current.finished = true;
       setPhase(null);
     }
   }, [model, folder]);
@@ -206,6 +210,8 @@ export function TrainPage() {
     if (!r) return;
     const pause = state === 'running';
     await engine().request('train.pause', { runId: r.id, paused: pause });
+    // The run may have ended meanwhile (its last step was in flight): its final state stands.
+    if (r.finished || run.current !== r) return;
     if (pause) r.pausedAt = performance.now();
     else if (r.pausedAt !== null) { r.pausedMs += performance.now() - r.pausedAt; r.pausedAt = null; }
     setState(pause ? 'paused' : 'running');

@@ -1,0 +1,71 @@
+/**
+ * The Train page end to end: a tiny AdvBN run on the style world on the WASM backend, with the shipped
+ * style-world model; the curves draw, the report table lists the clean and held-out sets, and the
+ * model can be kept in the browser and opened in Explore.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserSkipReason, openApp, stopServer } from './harness';
+
+const skip = browserSkipReason();
+after(stopServer);
+
+test('Train page: a tiny AdvBN run on the style world shows curves and the robustness report', { skip: skip ?? false, timeout: 300_000 }, async () => {
+  const app = await openApp('#/train?model=style-world&layer=block2_relu1&advbn=1&trainSize=48&testSize=10&epochs=1&batchSize=16&pgdSteps=2', { timeoutMs: 240_000 });
+  try {
+    const page = app.page;
+    await page.getByLabel('Backend').selectOption('wasm');
+    await page.getByTestId('backend').filter({ hasText: 'tfjs backend: wasm' }).waitFor();
+    await page.getByLabel('Split layer').filter({ has: page.locator('option[value="block2_relu1"]') }).waitFor();
+    assert.equal(await page.getByLabel('Split layer').inputValue(), 'block2_relu1');
+    await page.getByTestId('start').click();
+    await page.locator('[data-testid="run-state"][data-state="running"]').waitFor();
+    await page.locator('[data-testid="run-state"][data-state="done"]').waitFor();
+    // Curves: one point per step (48 images / 16 = 3 steps), clean and AdvBN series.
+    assert.equal(await page.getByTestId('curves').getAttribute('data-steps'), '3');
+    assert.equal(await page.locator('[data-testid="chart-loss"] polyline').count(), 2);
+    assert.equal(await page.locator('[data-testid="chart-acc"] polyline[data-series="AdvBN accuracy"]').count(), 1);
+    assert.equal(await page.getByTestId('progress').getAttribute('aria-valuenow'), '3');
+    // The report table: clean, the held-out styles and the corruptions, base and fine-tuned.
+    const table = page.getByTestId('report-table');
+    for (const set of ['clean', 'neon', 'sketch', 'dots', 'fog', 'noise', 'jpeg']) {
+      const cells = await table.locator(`tr[data-set="${set}"] td`).allTextContents();
+      assert.equal(cells.length, 3, `row ${set}`);
+      for (const c of cells.slice(0, 2)) assert.match(c, /^\d+\.\d$/);
+    }
+    assert.equal(await page.locator('[data-testid="divergence-table"] tbody tr').count(), 4);
+    // Keep it in the browser; Explore offers it.
+    await page.getByTestId('save').click();
+    const link = page.getByTestId('open-explore');
+    await link.waitFor();
+    assert.match((await link.getAttribute('href'))!, /#\/explore\?model=style-world-ft-/);
+    assert.deepEqual(app.errors, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('Train page: pause, resume and cancel', { skip: skip ?? false, timeout: 300_000 }, async () => {
+  const app = await openApp('#/train?model=style-world&advbn=1&pgdSteps=3&trainSize=400&testSize=0&epochs=3&batchSize=16', { timeoutMs: 240_000 });
+  try {
+    const page = app.page;
+    await page.getByLabel('Backend').selectOption('wasm');
+    await page.getByTestId('backend').filter({ hasText: 'tfjs backend: wasm' }).waitFor();
+    await page.getByLabel('Split layer').filter({ has: page.locator('option[value="block2_relu1"]') }).waitFor();
+    await page.getByTestId('start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="curves"]')?.getAttribute('data-steps')) >= 2);
+    await page.getByTestId('pause').click();
+    await page.locator('[data-testid="run-state"][data-state="paused"]').waitFor();
+    await page.waitForTimeout(3000); // a step in flight may still finish
+    const n = await page.getByTestId('curves').getAttribute('data-steps');
+    await page.waitForTimeout(3000);
+    assert.equal(await page.getByTestId('curves').getAttribute('data-steps'), n, 'no steps while paused');
+    await page.getByTestId('pause').click(); // resume
+    await page.waitForFunction((k) => Number(document.querySelector('[data-testid="curves"]')?.getAttribute('data-steps')) > k, Number(n));
+    await page.getByTestId('cancel').click();
+    await page.locator('[data-testid="run-state"][data-state="cancelled"]').waitFor();
+    assert.deepEqual(app.errors, []);
+  } finally {
+    await app.close();
+  }
+});

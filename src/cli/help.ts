@@ -13,7 +13,7 @@ export const HELP: Record<string, string> = {
   Trains a mirror decoder for features at L (staged with --via: L → via features, then the via decoder).`,
   'eval-decoder': `advbn eval-decoder --decoder DIR --images DIR [--model DIR] [--count 90] [--grid FILE.png] [--json]
   Mean PSNR (RGB, 0–255) and SSIM of 224 px centre-crop reconstructions (m = 0) on held-out images.`,
-  train: `advbn train --data style-world [--advbn|--no-advbn] [--layer block2_relu1] [--epochs 2] [--seed 1] [--json]
+  train: `advbn train --data style-world [--advbn|--no-advbn] [--layer block1_relu1] [--epochs 2] [--seed 1] [--json]
               [--model models/style-world] [--train-size 1500] [--batch 32] [--lr 0.01] [--eps 1.0] [--tau 0.35]
               [--pgd-steps 3] [--test-size 150] [--no-divergence] [--out DIR]
   Algorithm 1: freezes the style-world model up to --layer and fine-tunes the head with CE(clean) + CE(AdvBN)

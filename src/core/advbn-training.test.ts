@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { buildStyleWorldNet } from '../models/style-world-model';
 import { disposeNetwork, forwardRange, layerIndex, type BatchNormLayer, type ForwardOptions } from '../models/network';
 import {
-  auxiliaryBnLayers, createTrainer, disposeTrainer, learningRate, trainLoop, trainStep, DEFAULT_TRAIN_SETTINGS,
+  auxiliaryBnLayers, createTrainer, disposeTrainer, featureMoments, learningRate, momentsToStats, trainLoop, trainStep, DEFAULT_TRAIN_SETTINGS,
 } from './advbn-training';
+import { channelStats } from './stats';
 import { renderBatch, TRAIN_FAMILIES } from '../data/style-world';
 import { useNodeBackend } from '../cli/backend-node';
 
@@ -91,4 +92,21 @@ test('lr is divided by 10 after half the steps; cancel stops the loop', async ()
   b.x.dispose();
   disposeTrainer(t);
   disposeNetwork(base);
+});
+
+test('per-set feature statistics accumulated over batches equal those of the whole set (§7 divergence input)', async () => {
+  const net = buildStyleWorldNet(4, WIDTHS);
+  const b = batch(9, 8);
+  const halves = [{ x: tf.slice(b.x, [0, 0, 0, 0], [4, -1, -1, -1]) as tf.Tensor4D, labels: b.labels.slice(0, 4) }, { x: tf.slice(b.x, [4, 0, 0, 0], [4, -1, -1, -1]) as tf.Tensor4D, labels: b.labels.slice(4) }];
+  const m = await featureMoments(net, 'unit', ['block2_relu1'], halves);
+  const s = momentsToStats(m.block2_relu1!);
+  const f = forwardRange(net, tf.sub(b.x, 0.5), 0, layerIndex(net, 'block2_relu1') + 1);
+  const ref = channelStats(f);
+  const [a1, a2, r1, r2] = await Promise.all([s.mean.data(), s.std.data(), ref.mean.data(), ref.std.data()]);
+  for (let c = 0; c < a1.length; c++) {
+    assert.ok(Math.abs(a1[c]! - r1[c]!) < 1e-4, `mean ${c}`);
+    assert.ok(Math.abs(a2[c]! - r2[c]!) < 1e-3 * Math.max(1, r2[c]!), `std ${c}: ${a2[c]} vs ${r2[c]}`);
+  }
+  tf.dispose([b.x, f, s.mean, s.std, ref.mean, ref.std]);
+  disposeNetwork(net);
 });

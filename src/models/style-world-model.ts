@@ -5,12 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchNormLayer, BatchNormTwin, Layer, Network } from './network';
-import { NUM_CLASSES, SHAPES, IMAGE_SIZE } from '../data/style-world';
+import { NUM_CLASSES, IMAGE_SIZE } from '../data/style-world';
 
-export const STYLE_WORLD_MODEL_ID = 'style-world';
-export const STYLE_WORLD_LABELS: readonly string[] = SHAPES;
-/** AdvBN's default position: the output of block 2 (a ReLU, so f_adv is clamped at 0). */
-export const STYLE_WORLD_DEFAULT_LAYER = 'block2_relu1';
+export { STYLE_WORLD_MODEL_ID, STYLE_WORLD_LABELS, STYLE_WORLD_DEFAULT_LAYER, STYLE_WORLD_TRAIN_LAYER } from './style-world-info';
+import { STYLE_WORLD_MODEL_ID } from './style-world-info';
 
 function bnTwin(c: number): BatchNormTwin {
   return {

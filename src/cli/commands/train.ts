@@ -21,7 +21,7 @@ import { loadLayersModelNetwork } from '../../models/layers-format';
 import { folderReader } from '../../models/node-io';
 import { disposeNetwork, layerIndex, type Network } from '../../models/network';
 import { serializeLayersModel } from '../../models/layers-writer';
-import { buildStyleWorldNet, STYLE_WORLD_DEFAULT_LAYER } from '../../models/style-world-model';
+import { buildStyleWorldNet, STYLE_WORLD_DEFAULT_LAYER, STYLE_WORLD_TRAIN_LAYER } from '../../models/style-world-model';
 import { trainStyleWorldDecoder } from '../../models/style-world-decoder';
 import { serializeDecoder } from '../../models/decoder';
 
@@ -69,7 +69,7 @@ export async function trainCommand(o: Options): Promise<void> {
     return;
   }
   const advbn = o.flag('advbn', true);
-  const layer = o.string('layer', STYLE_WORLD_DEFAULT_LAYER);
+  const layer = o.string('layer', STYLE_WORLD_TRAIN_LAYER);
   const eps = o.number('eps', DEFAULT_TRAIN_SETTINGS.pgd.eps);
   const tau = o.number('tau', DEFAULT_TRAIN_SETTINGS.pgd.tau);
   const pgdSteps = o.integer('pgd-steps', DEFAULT_TRAIN_SETTINGS.pgd.steps);

@@ -18,6 +18,7 @@ import { Curves } from './Curves';
 import { trainSettingsFromParams, trainSettingsToParams, useTrainStore, type TrainSettings } from './train-store';
 import { readClassFolder, type FolderData } from './folder-data';
 import { download, PICKED_FOLDERS_KEY, saveTrainedModel, type SavedModel } from './saved-models';
+import { STYLE_WORLD_MODEL_ID, STYLE_WORLD_TRAIN_LAYER } from '../../models/style-world-info';
 import './train.css';
 
 type RunState = 'idle' | 'running' | 'paused' | 'done' | 'error' | 'cancelled';
@@ -109,7 +110,7 @@ export function TrainPage() {
   const [result, setResult] = useState<TrainRunResult | null>(null);
   const [saved, setSaved] = useState<SavedModel | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
-  const run = useRef<{ id: string; ctrl: AbortController; trainStart: number; pausedMs: number; pausedAt: number | null; finished: boolean } | null>(null);
+  const run = useRef<{ id: string; ctrl: AbortController; trainStart: number; pausedMs: number; pausedAt: number | null; finished: boolean; lastStepAt: number } | null>(null);
 
   // URL ⇄ settings: read the hash once on mount, then write it on every change (a subscription, not an
   // effect on `settings`, so that StrictMode's double mount cannot overwrite the link's values).
@@ -129,7 +130,8 @@ export function TrainPage() {
         setLayers(ls);
         const offered = ls.slice(0, -1).filter((l) => l.relu);
         if (!offered.some((l) => l.name === useTrainStore.getState().settings.layer)) {
-          const def = offered.find((l) => l.name === model.entry.defaultLayer) ?? offered[Math.floor(offered.length / 2)];
+          const preferred = model.entry.id === STYLE_WORLD_MODEL_ID ? STYLE_WORLD_TRAIN_LAYER : model.entry.defaultLayer;
+          const def = offered.find((l) => l.name === preferred) ?? offered[Math.floor(offered.length / 2)];
           if (def) set({ layer: def.name });
         }
       })
@@ -162,7 +164,7 @@ export function TrainPage() {
     if (s.data === 'folder' && !folder) { setError('Pick a folder of images first (one sub-folder per class).'); return; }
     const id = `run-${Date.now()}`;
     const ctrl = new AbortController();
-    run.current = { id, ctrl, trainStart: 0, pausedMs: 0, pausedAt: null, finished: false };
+    run.current = { id, ctrl, trainStart: 0, pausedMs: 0, pausedAt: null, finished: false, lastStepAt: 0 };
     setState('running'); setSteps([]); setTotal(0); setError(null); setResult(null); setSaved(null); setSaveError(null); setPhase({ phase: 'loading' });
     const req: TrainRunRequest = {
       runId: id, model: { source: model.source, entry: model.entry }, layer: s.layer,
@@ -184,6 +186,7 @@ export function TrainPage() {
           } else {
             const { kind: _k, total: t, ...step } = e;
             buffer.push(step);
+            if (run.current?.id === id) run.current.lastStepAt = performance.now();
             setTotal(t);
             // Batch React updates: at most ~10 renders per second.
             if (!flush) flush = window.setTimeout(() => { flush = 0; setSteps([...buffer]); }, 100);
@@ -235,7 +238,9 @@ export function TrainPage() {
   const running = state === 'running' || state === 'paused';
   const done = steps.length;
   const r = run.current;
-  const elapsed = r && r.trainStart ? (performance.now() - r.trainStart - r.pausedMs - (r.pausedAt ? performance.now() - r.pausedAt : 0)) / 1000 : 0;
+  // Training time so far (pauses excluded); frozen at the last step once the run is over.
+  const now = r && (r.finished || !running) ? r.lastStepAt : performance.now();
+  const elapsed = r && r.trainStart ? Math.max(0, now - r.trainStart - r.pausedMs - (r.pausedAt ? now - r.pausedAt : 0)) / 1000 : 0;
   const eta = done > 0 && total > done ? (elapsed / done) * (total - done) : 0;
   const last = steps[steps.length - 1];
 

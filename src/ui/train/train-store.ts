@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import { parseFields, serializeFields, type FieldSpec } from '../url-state';
-import { DEFAULT_TRAIN_SETTINGS } from '../../core/advbn-training';
+import { DEFAULT_TRAIN_SETTINGS } from '../../core/advbn-training-settings';
 
 export type DataKind = 'style-world' | 'folder';
 

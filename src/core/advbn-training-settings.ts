@@ -1,0 +1,32 @@
+/**
+ * Settings of Algorithm 1 (no tfjs here, so the UI thread can use the defaults without loading tfjs).
+ */
+import type { PgdSettings } from './pgd';
+
+export interface AdvbnTrainSettings {
+  /** false: plain fine-tuning of the same head (the baseline). */
+  advbn: boolean;
+  /** PGD on δ (ε, τ, m). */
+  pgd: PgdSettings;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  /** Fraction of the total steps after which the learning rate is divided by 10. */
+  decayAt: number;
+  /**
+   * 'sgd' (default): SGD with momentum and weight decay, as Algorithm 1. 'adam' (same lr schedule,
+   * no weight decay) is only used to train the small base model from scratch quickly.
+   */
+  optimizer?: 'sgd' | 'adam';
+}
+
+/** Small-model defaults: the paper's optimiser; a shorter PGD (m = 3, τ = 0.35, ε = 1.0) for speed. */
+export const DEFAULT_TRAIN_SETTINGS: Readonly<AdvbnTrainSettings> = Object.freeze({
+  advbn: true, pgd: { eps: 1.0, tau: 0.35, steps: 3 }, lr: 0.01, momentum: 0.9, weightDecay: 1e-4, decayAt: 0.5,
+});
+
+/** Step-decay schedule: lr until `decayAt`·total steps, then lr/10. */
+export function learningRate(s: Pick<AdvbnTrainSettings, 'lr' | 'decayAt'>, step: number, totalSteps: number): number {
+  return step < Math.floor(s.decayAt * totalSteps) ? s.lr : s.lr / 10;
+}
+

@@ -5,7 +5,33 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { browserSkipReason, openApp, stopServer } from './harness';
+import { IMAGE_SIZE, renderItem, SHAPES, TRAIN_FAMILIES } from '../src/data/style-world';
+import { writePng } from '../src/data/image-file';
+
+/** A folder of PNGs, one sub-folder per class (circle, square, triangle), 10 images each. */
+function classFolder(): string {
+  const root = mkdtempSync(join(tmpdir(), 'advbn-folder-'));
+  const dir = join(root, 'shapes');
+  const px = new Float32Array(IMAGE_SIZE * IMAGE_SIZE * 3);
+  for (let c = 0; c < 3; c++) mkdirSync(join(dir, SHAPES[c]!), { recursive: true });
+  let n = 0;
+  for (let i = 0; n < 30; i++) {
+    const label = i % 10; // renderItem's class is index mod 10: keep the first three classes
+    if (label > 2) continue;
+    renderItem(TRAIN_FAMILIES, 5, 'folder', i, px);
+    const rgba = new Uint8Array(IMAGE_SIZE * IMAGE_SIZE * 4);
+    for (let p = 0; p < IMAGE_SIZE * IMAGE_SIZE; p++) {
+      rgba[p * 4] = px[p * 3]! * 255; rgba[p * 4 + 1] = px[p * 3 + 1]! * 255; rgba[p * 4 + 2] = px[p * 3 + 2]! * 255; rgba[p * 4 + 3] = 255;
+    }
+    writePng(join(dir, SHAPES[label]!, `img${i}.png`), { data: rgba, width: IMAGE_SIZE, height: IMAGE_SIZE });
+    n++;
+  }
+  return dir;
+}
 
 const skip = browserSkipReason();
 after(stopServer);
@@ -67,5 +93,30 @@ test('Train page: pause, resume and cancel', { skip: skip ?? false, timeout: 300
     assert.deepEqual(app.errors, []);
   } finally {
     await app.close();
+  }
+});
+
+test('Train page: fine-tune on a folder of my images (one sub-folder per class)', { skip: skip ?? false, timeout: 300_000 }, async () => {
+  const dir = classFolder();
+  const app = await openApp('#/train?model=style-world&advbn=1&pgdSteps=1&testSize=10&epochs=1&batchSize=8&data=folder', { timeoutMs: 240_000 });
+  try {
+    const page = app.page;
+    await page.getByLabel('Backend').selectOption('wasm');
+    await page.getByTestId('backend').filter({ hasText: 'tfjs backend: wasm' }).waitFor();
+    await page.getByLabel('Split layer').filter({ has: page.locator('option[value="block2_relu1"]') }).waitFor();
+    await page.getByLabel('Image folder').setInputFiles(dir);
+    await page.getByTestId('folder-summary').filter({ hasText: '30 images, 3 classes (circle, square, triangle)' }).waitFor();
+    await page.getByTestId('start').click();
+    await page.locator('[data-testid="run-state"][data-state="done"]').waitFor();
+    // 24 training images (every 5th per class is the test set) / batch 8 = 3 steps.
+    assert.equal(await page.getByTestId('curves').getAttribute('data-steps'), '3');
+    const table = page.getByTestId('report-table');
+    assert.equal(await table.locator('tr[data-set="clean"]').count(), 1);
+    assert.equal(await table.locator('tr[data-set="noise"]').count(), 1);
+    assert.equal(await table.locator('tr[data-set="neon"]').count(), 0, 'no style sets for a folder');
+    assert.deepEqual(app.errors, []);
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -10,8 +10,8 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+import { BACKEND_ORDER, type BackendName } from './backend-names';
+export { BACKEND_ORDER, type BackendName };
 
 let wasmReady = false;
 function prepareWasm() {

@@ -13,7 +13,7 @@ import type { MemoryResult } from '../../worker/protocol';
 import type { ImageResult, ModelProgress, ModelResult, RunEvent, RunRequest, RunResult, StepEvent } from '../../worker/explore-handlers';
 import { useApp } from '../app-store';
 import { readHash, writeHash } from '../url-state';
-import { BACKEND_ORDER, type BackendName } from '../../worker/backends';
+import { BACKEND_ORDER, type BackendName } from '../../worker/backend-names';
 import { entryLabels, initialLayer, offeredLayers, type KnownModel } from '../../models/registry';
 import { pick, settingsFromParams, settingsToParams, useExplore } from './explore-store';
 import { downloadCanvas, exportScale, sampleImage, stripCanvas, type SourceImage } from './images';

@@ -30,9 +30,9 @@ export function makeObjective(c: Classifier, mode: LossMode, decoder: Network | 
       return { logits: forward(c.split.net, preprocess(c.preprocessing, image)), image };
     };
   }
-  return (fAdv) => ({
+  return (fAdv, wantImage = true) => ({
     logits: c.split.head(fAdv),
-    image: decoder ? tf.clipByValue(forward(decoder, fAdv), 0, 1) : undefined,
+    image: decoder && wantImage ? tf.clipByValue(forward(decoder, fAdv), 0, 1) : undefined,
   });
 }
 

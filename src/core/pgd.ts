@@ -50,7 +50,8 @@ export interface PgdGoal {
 }
 
 /** Maps perturbed features to logits, and optionally to the image they decode to (image mode / display). */
-export type Objective = (fAdv: tf.Tensor) => { logits: tf.Tensor; image?: tf.Tensor };
+/** `wantImage` false: the caller will not read the image, so a display-only decoder pass can be skipped. */
+export type Objective = (fAdv: tf.Tensor, wantImage?: boolean) => { logits: tf.Tensor; image?: tf.Tensor };
 
 export interface Summary { min: number; max: number; mean: number; }
 
@@ -83,7 +84,7 @@ export interface PgdReport {
 export interface PgdOptions {
   signal?: AbortSignal;
   /** Read the objective's image back at every step (for a filmstrip). Default true. */
-  images?: boolean;
+  images?: boolean | 'last';
 }
 
 export class PgdAbortedError extends Error {
@@ -116,12 +117,14 @@ export async function* pgd(
   // Ascent on CE moves away from y; a targeted run ascends −CE, i.e. descends toward y.
   const sign = goal.targeted ? -1 : 1;
   let delta = identityDelta(channels);
-  const wantImages = options.images ?? true;
+  const imagesOption = options.images ?? true;
   try {
     for (let step = 0; step <= settings.steps; step++) {
       if (options.signal?.aborted) throw new PgdAbortedError();
       const t0 = performance.now();
       const last = step === settings.steps;
+      // 'last': only the final state's image (e.g. writing one decoded image per input).
+      const wantImages = imagesOption === true || (imagesOption === 'last' && last);
       let logits: tf.Tensor | null = null;
       let image: tf.Tensor | null = null;
       let lossValue: tf.Scalar;
@@ -129,7 +132,7 @@ export async function* pgd(
       if (!last) {
         // One forward/backward at the current δ gives this state's report and the step's gradient.
         const { value, grads } = tf.valueAndGrads((dMu: tf.Tensor, dSigma: tf.Tensor) => {
-          const out = objective(perturbFeatures(f, dMu as tf.Tensor1D, dSigma as tf.Tensor1D, clampAtZero, mean));
+          const out = objective(perturbFeatures(f, dMu as tf.Tensor1D, dSigma as tf.Tensor1D, clampAtZero, mean), wantImages);
           logits = tf.keep(out.logits);
           if (out.image && wantImages) image = tf.keep(out.image);
           return tf.mul(sign, crossEntropy(out.logits, labels)) as tf.Scalar;
@@ -142,7 +145,7 @@ export async function* pgd(
         grads.forEach((g) => g.dispose());
       } else {
         const out = tf.tidy(() => {
-          const o = objective(perturbFeatures(f, delta.mu, delta.sigma, clampAtZero, mean));
+          const o = objective(perturbFeatures(f, delta.mu, delta.sigma, clampAtZero, mean), wantImages);
           return { logits: o.logits, image: wantImages ? o.image : undefined, loss: tf.mul(sign, crossEntropy(o.logits, labels)) as tf.Scalar };
         });
         logits = out.logits;

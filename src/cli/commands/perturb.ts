@@ -85,7 +85,7 @@ export async function perturbCommand(o: Options): Promise<void> {
 
   if (!isDir) {
     const x = loadCenterCrop(imagePath, size);
-    const r = await attack(classifier, request(x), { images: !!out });
+    const r = await attack(classifier, request(x), { images: out ? 'last' : false });
     x.dispose();
     const last = r.reports[r.reports.length - 1]!;
     if (out) {
@@ -108,12 +108,11 @@ export async function perturbCommand(o: Options): Promise<void> {
   for (let i = 0; i < files.length; i += batchSize) {
     const group = files.slice(i, i + batchSize);
     const x = tf.tidy(() => tf.concat(group.map((f) => loadCenterCrop(f, size))) as tf.Tensor4D);
-    const r = await attack(classifier, request(x), { images: false });
-    // The decoded images of the final δ: one more pass through the objective would duplicate work, so
-    // the last report's image is requested only for this final state.
+    // Only the final δ's decoded images are written: no filmstrip is decoded along the way.
+    const r = await attack(classifier, request(x), { images: 'last' });
     x.dispose();
     const last = r.reports[r.reports.length - 1]!;
-    const finalImage = await decodeFinal(classifier, request, group, size, r);
+    const finalImage = last.image!;
     for (let k = 0; k < group.length; k++) {
       const name = basename(group[k]!).replace(/\.[^.]+$/, '') + '.png';
       writeImage(join(out!, name), finalImage.data, finalImage.shape, k);
@@ -127,28 +126,6 @@ export async function perturbCommand(o: Options): Promise<void> {
   const summary = { images: files.length, flipped, flip_rate: flipped / files.length, out, layer, mode, settings, seconds: (performance.now() - tStart) / 1000, backend: tf.getBackend() };
   if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else log(`wrote ${files.length} images to ${out}; top-1 changed on ${flipped} (${((100 * flipped) / files.length).toFixed(1)} %)`);
-}
-
-/** Re-runs the attack's final state only to get the decoded images (the folder mode keeps no filmstrip). */
-async function decodeFinal(
-  classifier: Parameters<typeof attack>[0],
-  request: (x: tf.Tensor4D) => Parameters<typeof attack>[1],
-  group: string[], size: number, r: AttackResult,
-): Promise<{ data: Float32Array; shape: number[] }> {
-  const { forward } = await import('../../models/network');
-  const { perturbFeatures } = await import('../../core/advbn');
-  const { preprocess } = await import('../../models/preprocess');
-  const x = tf.tidy(() => tf.concat(group.map((f) => loadCenterCrop(f, size))) as tf.Tensor4D);
-  const req = request(x);
-  const img = tf.tidy(() => {
-    const f = classifier.split.encode(preprocess(classifier.preprocessing, x));
-    const fAdv = perturbFeatures(f, tf.tensor1d(r.delta.mu), tf.tensor1d(r.delta.sigma), classifier.split.relu);
-    return tf.clipByValue(forward(req.decoder!, fAdv), 0, 1);
-  });
-  const data = (await img.data()) as Float32Array;
-  const shape = img.shape;
-  tf.dispose([x, img]);
-  return { data, shape };
 }
 
 function describe(r: AttackResult, row: number, meta: {

@@ -12,13 +12,14 @@ import { buildNetwork, createDecoder, loadDecoder, mirrorSpec, serializeDecoder,
 import { decoderTrainStep, featureStd, psnr, reconstruct } from '../../core/train-decoder';
 import { ImageCache, listImages, loadCenterCrop, randomCropBatch, trainEvalSplit } from '../../data/image-folder';
 import { mulberry32 } from '../../core/random';
-import { disposeNetwork, forwardRange } from '../../models/network';
+import { disposeNetwork, forward, forwardRange } from '../../models/network';
+import { preprocess } from '../../models/preprocess';
 
 export interface TrainingLog {
   steps: number;
   crops: number;
   seconds: number;
-  curve: Array<{ step: number; loss: number; psnr?: number; seconds: number }>;
+  curve: Array<{ step: number; loss: number; psnr?: number; retention?: number; seconds: number }>;
   [k: string]: unknown;
 }
 
@@ -61,14 +62,21 @@ export async function trainDecoderCommand(o: Options): Promise<void> {
 
   let decoder: Decoder;
   let logState: TrainingLog = { steps: 0, crops: 0, seconds: 0, curve: [] };
-  const ckptJson = resume ? join(resume, 'checkpoint.json') : '';
-  if (resume && existsSync(ckptJson)) {
+  // --resume DIR: the float32 checkpoint when the folder has one, else the committed (fp16) decoder.json.
+  // A committed decoder starts a new phase (its earlier training is kept under `previous`); a staged
+  // (stacked) decoder resumed without --via is fine-tuned end to end on pixels.
+  const fromCheckpoint = !!resume && existsSync(join(resume, 'checkpoint.json'));
+  if (resume && (fromCheckpoint || existsSync(join(resume, 'decoder.json')))) {
     decoder = await loadDecoder(async (name) => {
-      const buf = readFileSync(join(resume, name === 'decoder.json' ? 'checkpoint.json' : name));
+      const buf = readFileSync(join(resume, name === 'decoder.json' && fromCheckpoint ? 'checkpoint.json' : name));
       return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
     }, resume);
-    logState = (decoder.manifest.training as TrainingLog | undefined) ?? logState;
-    log(`resumed from ${resume} at step ${logState.steps}`);
+    if (decoder.manifest.layer !== layer) throw new Error(`--resume ${resume} decodes ${decoder.manifest.layer}, not --layer ${layer}.`);
+    const earlier = decoder.manifest.training as TrainingLog | undefined;
+    logState = fromCheckpoint && earlier ? earlier : { steps: 0, crops: 0, seconds: 0, curve: [], previous: earlier ?? null };
+    log(`resumed from ${resume} (${fromCheckpoint ? 'checkpoint' : 'decoder.json'}) at step ${logState.steps}`);
+  } else if (resume) {
+    throw new Error(`--resume ${resume}: no checkpoint.json or decoder.json there.`);
   } else {
     const probe = randomCropBatch(cache, train, 8, size, mulberry32(seed + 1000));
     const scale = await featureStd(vgg, 'caffe', layer, probe);
@@ -93,16 +101,30 @@ export async function trainDecoderCommand(o: Options): Promise<void> {
   };
   const evalSet = evaluation.slice(0, evalImages);
 
-  /** Held-out PSNR at 224 px centre crops (for staged training: of the stacked decoder). */
-  const evaluate = async (): Promise<number> => {
-    let total = 0;
+  /** VGG-19's top-1 class of RGB [0, 1] crops. */
+  const top1 = async (x: tf.Tensor4D): Promise<number> => {
+    const k = tf.tidy(() => tf.argMax(forward(vgg, preprocess('caffe', x)), -1));
+    const v = (await k.data())[0]!;
+    k.dispose();
+    return v;
+  };
+  const originalTop1 = new Map<string, number>();
+  /**
+   * Held-out PSNR at 224 px centre crops (for staged training: of the stacked decoder), and class
+   * retention: the fraction of held-out images whose reconstruction keeps VGG-19's top-1 on the original.
+   */
+  const evaluate = async (): Promise<{ psnr: number; retention: number }> => {
+    let total = 0, kept = 0;
     for (const f of evalSet) {
       const x = loadCenterCrop(f, 224);
       const y = setup.via ? reconstructMid(x) : reconstruct(vgg, 'caffe', layer, decoder.net, x);
       total += await psnr(y, x);
-      tf.dispose([x, y]);
+      if (!originalTop1.has(f)) originalTop1.set(f, await top1(x));
+      const yc = tf.clipByValue(y, 0, 1) as tf.Tensor4D;
+      if ((await top1(yc)) === originalTop1.get(f)) kept++;
+      tf.dispose([x, y, yc]);
     }
-    return total / evalSet.length;
+    return { psnr: total / evalSet.length, retention: kept / evalSet.length };
   };
   /** Staged: top (layer → scaled via-features), then the via decoder without its own input scaling. */
   const reconstructMid = (x: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => {
@@ -116,7 +138,7 @@ export async function trainDecoderCommand(o: Options): Promise<void> {
   if (logState.steps >= steps) {
     // Nothing left to train (e.g. a resumed staged run): re-evaluate and re-save, which re-stacks the
     // top on the current via decoder.
-    const p = await evaluate();
+    const { psnr: p } = await evaluate();
     log(`step ${logState.steps} ≥ --steps ${steps}: nothing to train; held-out PSNR ${p.toFixed(2)} dB, saved again`);
     if (setup.via && viaDecoder) await saveStacked(decoder, viaDecoder, out);
     else await saveDecoder(decoder, out, 'float16');
@@ -136,10 +158,10 @@ export async function trainDecoderCommand(o: Options): Promise<void> {
       log(`step ${s}/${steps} loss ${(windowLoss / windowN).toFixed(5)} ${rate.toFixed(2)} crops/s ETA ${Math.round(eta / 60)} min`);
     }
     if (s % every === 0 || s === steps) {
-      const p = await evaluate();
-      logState.curve.push({ step: s, loss: windowLoss / windowN, psnr: Math.round(p * 100) / 100, seconds: Math.round(elapsed) });
+      const { psnr: p, retention } = await evaluate();
+      logState.curve.push({ step: s, loss: windowLoss / windowN, psnr: Math.round(p * 100) / 100, retention, seconds: Math.round(elapsed) });
       windowLoss = 0; windowN = 0; windowStart = performance.now();
-      log(`checkpoint step ${s}: held-out PSNR ${p.toFixed(2)} dB (${evalSet.length} images, 224 px)`);
+      log(`checkpoint step ${s}: held-out PSNR ${p.toFixed(2)} dB, top-1 kept ${(retention * 100).toFixed(0)} % (${evalSet.length} images, 224 px)`);
       decoder.manifest.training = { ...logState, size, batch, lr, tv, layer, via: via ?? null, images: imagesDir.split('/').slice(-1)[0] };
       await saveDecoder(decoder, out, 'float32', 'checkpoint');
       if (setup.via && viaDecoder) await saveStacked(decoder, viaDecoder, out);

@@ -51,3 +51,21 @@ test('one step moves each δ by exactly τ·sign(g) when inside the bound', asyn
   const v = await d.data();
   assert.deepEqual(Array.from(v).map((x) => Math.round(x * 1e6) / 1e6), [1.2, 0.8, 1]);
 });
+
+test("the clamp passes the gradient at exactly 0, like the authors' torch.clamp(min=0) (§2)", async () => {
+  // A ReLU feature with exact zeros: at δ = 1 each zero maps to exactly (0 − μ)·1 + μ·1 = 0, on the
+  // clamp's boundary. L = Σ w·f_adv, so ∂L/∂δμ[c] = μ[c]·Σ w over every position that passes the clamp.
+  // With the boundary included (torch.clamp) that is all positions; a ReLU-style clamp drops the zeros.
+  const values = [0, 2, 0, 4, 0, 1, 3, 0]; // [1, 2, 2, 2]: channel 0 = 0,0,0,3 ; channel 1 = 2,4,1,0
+  const f = tf.tensor4d(values, [1, 2, 2, 2]);
+  const w = tf.tensor4d([1, 1, 2, 1, 3, 1, 4, 5], [1, 2, 2, 2]);
+  const grad = tf.grad((dMu: tf.Tensor) => tf.sum(tf.mul(w, perturbFeatures(f, dMu as tf.Tensor1D, tf.ones([2]) as tf.Tensor1D, true))));
+  const g = await grad(tf.ones([2])).data();
+  const mu = [3 / 4, 7 / 4];
+  const wSum = [1 + 2 + 3 + 4, 1 + 1 + 1 + 5];
+  for (let c = 0; c < 2; c++) assert.ok(Math.abs(g[c]! - mu[c]! * wSum[c]!) < 1e-5, `∂L/∂δμ[${c}] = ${g[c]}, expected ${mu[c]! * wSum[c]!} (zeros on the boundary must count)`);
+  // Below the boundary the gradient is still blocked: δμ = 0.5 pushes the zeros to −μ/2 < 0.
+  const g2 = await grad(tf.fill([2], 0.5)).data();
+  const kept = [4, 1 + 1 + 1]; // positions with f − μ + 0.5μ ≥ 0, i.e. f ≥ μ/2
+  for (let c = 0; c < 2; c++) assert.ok(Math.abs(g2[c]! - mu[c]! * kept[c]!) < 1e-5, `δμ = 0.5: ∂L/∂δμ[${c}] = ${g2[c]}, expected ${mu[c]! * kept[c]!}`);
+});

@@ -4,7 +4,11 @@
  *     f_adv = δσ · (f − μ(f)) + δμ · μ(f)
  *
  * i.e. f re-normalised to mean δμ·μ and std δσ·σ (σ cancels, so it is never computed here).
- * δ = (1, 1) gives f back exactly. When the split layer is a ReLU output, f_adv is clamped at 0.
+ * δ = (1, 1) gives f back exactly. When the split layer is a ReLU output, f_adv is clamped at 0 with
+ * the authors' gradient: torch.clamp(min=0) passes it where f_adv ≥ 0, the boundary included. At δ = 1
+ * every zero of a ReLU feature lands exactly on 0, so a ReLU-style clamp (tf.relu, gradient blocked
+ * at 0) would drop those positions from ∂L/∂δ and change the whole PGD path; tf.maximum's gradient
+ * passes at equality.
  */
 import * as tf from '@tensorflow/tfjs';
 import { channelMean } from './stats';
@@ -34,7 +38,7 @@ export function perturbFeatures(f: tf.Tensor, deltaMu: tf.Tensor1D, deltaSigma: 
   return tf.tidy(() => {
     const mu = mean ?? channelMean(f);
     const out = tf.add(tf.mul(deltaSigma, tf.sub(f, mu)), tf.mul(deltaMu, mu));
-    return clampAtZero ? tf.relu(out) : out;
+    return clampAtZero ? tf.maximum(out, 0) : out;
   });
 }
 

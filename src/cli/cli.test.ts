@@ -66,6 +66,45 @@ test('perturb over a folder writes one decoded PNG per image, with a progress li
   assert.match(r.stderr, /3\/3/);
 });
 
+test('perturb --mode image --json adds the m = 0 reconstruction: its top-5 and PSNR against the crop', () => {
+  const r = run('perturb', '--model', model, '--layer', 'c1', '--image', image, '--mode', 'image', '--decoder', decoder, '--steps', '2', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.reconstruction.top5.length, 3);
+  assert.ok(Number.isFinite(out.reconstruction.psnr) && out.reconstruction.psnr > 0 && out.reconstruction.psnr < 100, String(out.reconstruction.psnr));
+  const total = out.reconstruction.top5.reduce((a: number, p: { prob: number }) => a + p.prob, 0);
+  assert.ok(Math.abs(total - 1) < 1e-4, `3 classes: the top-5 holds all the probability (${total})`);
+});
+
+test('perturb over a labelled folder ends with accuracy on originals, reconstructions and AdvBN images', () => {
+  const inDir = join(dir, 'labelled'), outDir = join(dir, 'labelled-out');
+  mkdirSync(inDir);
+  const names = ['n00000001_a.png', 'n00000002_b.png', 'n00000003_c.png', 'n00000004_d.png'];
+  names.forEach((n, i) => writeFileSync(join(inDir, n), png(8, i + 5)));
+  const labels = join(dir, 'classes.json');
+  writeFileSync(labels, JSON.stringify([0, 1, 2].map((index) => ({ index, wnid: `n0000000${index + 1}` }))));
+  const r = run('perturb', '--model', model, '--layer', 'c1', '--image', inDir, '--out', outDir, '--decoder', decoder,
+    '--mode', 'image', '--steps', '2', '--labels', labels, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(s.images, 4);
+  assert.equal(s.labelled, 3); // n00000004 is not in the classes file
+  for (const k of ['original', 'reconstruction', 'advbn']) assert.ok(s.top1_accuracy[k] >= 0 && s.top1_accuracy[k] <= 1, k);
+  for (const k of ['reconstruction', 'advbn']) assert.ok(s.keeps_original_top1[k] >= 0 && s.keeps_original_top1[k] <= 1, k);
+  assert.ok(Number.isFinite(s.reconstruction_psnr));
+  // The same folder with a text labels file naming every image, and the human table.
+  const txt = join(dir, 'labels.txt');
+  writeFileSync(txt, names.map((n, i) => `${n} ${i % 3}`).join('\n'));
+  const h = run('perturb', '--model', model, '--layer', 'c1', '--image', inDir, '--out', outDir, '--decoder', decoder, '--steps', '1', '--labels', txt);
+  assert.equal(h.status, 0, h.stderr);
+  assert.match(h.stdout, /reconstruction\s+\d+\.\d %/);
+  const bad = join(dir, 'bad-labels.txt');
+  writeFileSync(bad, 'p0.png cat\n');
+  const e = run('perturb', '--model', model, '--layer', 'c1', '--image', inDir, '--out', outDir, '--decoder', decoder, '--steps', '1', '--labels', bad);
+  assert.notEqual(e.status, 0);
+  assert.match(e.stderr, /line 1: expected "<file name> <class index>"/);
+});
+
 test('bad input gets a clear error and a non-zero exit', () => {
   let r = run('perturb', '--model', model, '--layer', 'c1', '--image', image, '--eps', 'NaN');
   assert.equal(r.status, 2);

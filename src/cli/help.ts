@@ -1,10 +1,14 @@
 export const HELP: Record<string, string> = {
   perturb: `advbn perturb --image FILE|DIR [--model DIR] [--layer block4_conv1] [--eps 1.1] [--tau 0.2] [--steps 6]
               [--mode feature|image] [--decoder DIR] [--label N] [--target N] [--batch-size 1]
-              [--out FILE.png|DIR] [--json]
+              [--out FILE.png|DIR] [--labels FILE] [--json]
   AdvBN PGD on the image's features at --layer. Label: clean top-1 unless --label; --target N runs a
-  targeted attack toward class N. --mode image needs --decoder: the loss is VGG-19 on the decoded image.
-  With a folder, writes one decoded adversarial PNG per image into --out (an ImageNet-AdvBN-style set).`,
+  targeted attack toward class N. --mode image needs --decoder: the loss is VGG-19 on the decoded image,
+  and the JSON adds the m = 0 reconstruction (top-5, PSNR against the crop).
+  With a folder, writes one decoded adversarial PNG per image into --out (an ImageNet-AdvBN-style set)
+  and ends with a table: top-1 accuracy on the originals, the reconstructions and the AdvBN images.
+  --labels (default $ADVBN_CLASSES_JSON): a classes JSON ([{index, wnid}] or {wnid: index}) for
+  wnid_… file names, or a text file of "<file name> <class index>" lines.`,
   bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 5] [--backends wasm,cpu] [--json]
   Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode.`,
   'train-decoder': `advbn train-decoder --layer L --images DIR --out DIR [--model DIR] [--size 128] [--batch 8]

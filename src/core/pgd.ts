@@ -83,8 +83,11 @@ export interface PgdReport {
 
 export interface PgdOptions {
   signal?: AbortSignal;
-  /** Read the objective's image back at every step (for a filmstrip). Default true. */
-  images?: boolean | 'last';
+  /**
+   * Read the objective's image back at every step (for a filmstrip). Default true. 'last': the final
+   * state's only; 'ends': step 0 (the m = 0 reconstruction) and the final state.
+   */
+  images?: boolean | 'last' | 'ends';
 }
 
 export class PgdAbortedError extends Error {
@@ -123,8 +126,7 @@ export async function* pgd(
       if (options.signal?.aborted) throw new PgdAbortedError();
       const t0 = performance.now();
       const last = step === settings.steps;
-      // 'last': only the final state's image (e.g. writing one decoded image per input).
-      const wantImages = imagesOption === true || (imagesOption === 'last' && last);
+      const wantImages = imagesOption === true || ((imagesOption === 'last' || imagesOption === 'ends') && last) || (imagesOption === 'ends' && step === 0);
       let logits: tf.Tensor | null = null;
       let image: tf.Tensor | null = null;
       let lossValue: tf.Scalar;

@@ -6,10 +6,12 @@ import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
-import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, log, progress } from '../vgg';
+import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, progress } from '../vgg';
 import { split } from '../../models/network';
-import { attack, type AttackResult, type LossMode } from '../../core/attack';
-import { summarize, validatePgdSettings, type PgdSettings } from '../../core/pgd';
+import { attack, classify, type AttackResult, type Classifier, type LossMode } from '../../core/attack';
+import { summarize, validatePgdSettings, type PgdReport, type PgdSettings } from '../../core/pgd';
+import { psnr } from '../../core/train-decoder';
+import { readLabels, type LabelOf } from '../../data/image-labels';
 import { topK, type Prediction } from '../../core/loss';
 import { listImages, loadCenterCrop } from '../../data/image-folder';
 import { writePng } from '../../data/image-file';
@@ -29,6 +31,8 @@ export interface PerturbJson {
   clean: { top5: Prediction[] };
   adversarial: { top5: Prediction[] };
   flipped: boolean;
+  /** Image mode: the m = 0 decoded image (δ = 1), its top-5 and PSNR against the crop. */
+  reconstruction?: { top5: Prediction[]; psnr: number };
   steps: Array<{ step: number; loss: number; top1: Prediction; ms: number }>;
   delta: { mu: ReturnType<typeof summarize>; sigma: ReturnType<typeof summarize> };
   timings_ms: { load: number; clean: number; encode: number; pgd: number; per_step: number; total: number };
@@ -59,6 +63,7 @@ export async function perturbCommand(o: Options): Promise<void> {
   const out = o.optionalString('out');
   const json = o.flag('json');
   const batchSize = o.integer('batch-size', 1);
+  const labelsPath = o.optionalString('labels') ?? process.env.ADVBN_CLASSES_JSON;
   o.done();
   validatePgdSettings(settings);
   if (mode !== 'feature' && mode !== 'image') throw new UsageError(`--mode must be feature or image, got "${mode}".`);
@@ -85,7 +90,11 @@ export async function perturbCommand(o: Options): Promise<void> {
 
   if (!isDir) {
     const x = loadCenterCrop(imagePath, size);
-    const r = await attack(classifier, request(x), { images: out ? 'last' : false });
+    const r = await attack(classifier, request(x), { images: mode === 'image' ? 'ends' : out ? 'last' : false });
+    const reconstruction = mode === 'image' ? {
+      top5: topK(rowProbs(r.reports[0]!.probs, r.classes, 0), 5, LABELS),
+      psnr: round2(await imagePsnr(r.reports[0]!, x, 0)),
+    } : undefined;
     x.dispose();
     const last = r.reports[r.reports.length - 1]!;
     if (out) {
@@ -96,36 +105,109 @@ export async function perturbCommand(o: Options): Promise<void> {
       image: imagePath, layer, mode, settings, targeted: target !== undefined,
       load: tLoaded - tStart, total: performance.now() - tStart, out,
     });
+    if (reconstruction) result.reconstruction = reconstruction;
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else printHuman(result);
     return;
   }
 
   const files = listImages(imagePath);
+  const labelOf: LabelOf | null = labelsPath ? readLabels(labelsPath) : null;
   mkdirSync(out!, { recursive: true });
-  let flipped = 0, done = 0;
+  const tally = new Tally();
   const t0 = performance.now();
   for (let i = 0; i < files.length; i += batchSize) {
     const group = files.slice(i, i + batchSize);
     const x = tf.tidy(() => tf.concat(group.map((f) => loadCenterCrop(f, size))) as tf.Tensor4D);
-    // Only the final δ's decoded images are written: no filmstrip is decoded along the way.
-    const r = await attack(classifier, request(x), { images: 'last' });
-    x.dispose();
-    const last = r.reports[r.reports.length - 1]!;
-    const finalImage = last.image!;
+    // Only the m = 0 and final δ's decoded images are read back: no filmstrip is decoded along the way.
+    const r = await attack(classifier, request(x), { images: 'ends' });
+    const first = r.reports[0]!, last = r.reports[r.reports.length - 1]!;
+    // Image mode: each report's predictions are those of its decoded image. Feature mode: classify them.
+    const reconProbs = mode === 'image' ? first.probs : await classifyImage(classifier, first);
+    const advProbs = mode === 'image' ? last.probs : await classifyImage(classifier, last);
     for (let k = 0; k < group.length; k++) {
       const name = basename(group[k]!).replace(/\.[^.]+$/, '') + '.png';
-      writeImage(join(out!, name), finalImage.data, finalImage.shape, k);
-      const adv = topK(rowProbs(last.probs, last.classes, k), 1, LABELS)[0]!;
-      if (adv.index !== r.labels[k]) flipped++;
+      writeImage(join(out!, name), last.image!.data, last.image!.shape, k);
+      const top1 = (p: Float32Array) => argmax(rowProbs(p, r.classes, k));
+      tally.add({
+        truth: labelOf?.(group[k]!), original: top1(r.cleanProbs), reconstruction: top1(reconProbs), advbn: top1(advProbs),
+        attacked: r.labels[k]!, psnr: await imagePsnr(first, x, k),
+      });
     }
-    done += group.length;
-    const rate = done / ((performance.now() - t0) / 1000);
-    progress(done, files.length, `${rate.toFixed(2)} img/s, flipped ${flipped}/${done}`);
+    x.dispose();
+    progress(tally.n, files.length, `${(tally.n / ((performance.now() - t0) / 1000)).toFixed(2)} img/s, top-1 changed ${tally.flipped}/${tally.n}`);
   }
-  const summary = { images: files.length, flipped, flip_rate: flipped / files.length, out, layer, mode, settings, seconds: (performance.now() - tStart) / 1000, backend: tf.getBackend() };
+  const summary = {
+    images: files.length, ...tally.summary(), out, layer, mode, settings,
+    labels: labelsPath ?? null, seconds: (performance.now() - tStart) / 1000, backend: tf.getBackend(),
+  };
   if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  else log(`wrote ${files.length} images to ${out}; top-1 changed on ${flipped} (${((100 * flipped) / files.length).toFixed(1)} %)`);
+  else printSummary(summary);
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+const argmax = (p: Float32Array) => p.reduce((best, v, i) => (v > p[best]! ? i : best), 0);
+
+/** PSNR (dB, 0–255 scale) of row `row` of a report's decoded image against the crop. */
+async function imagePsnr(report: PgdReport, crops: tf.Tensor4D, row: number): Promise<number> {
+  const { data, shape } = report.image!;
+  const [, h, w, c] = shape as [number, number, number, number];
+  const a = tf.tensor4d(data.subarray(row * h * w * c, (row + 1) * h * w * c), [1, h, w, c]);
+  const b = tf.slice(crops, [row, 0, 0, 0], [1, -1, -1, -1]);
+  const v = await psnr(a, b);
+  tf.dispose([a, b]);
+  return v;
+}
+
+/** The whole classifier's probabilities on a report's decoded images. */
+async function classifyImage(c: Classifier, report: PgdReport): Promise<Float32Array> {
+  const x = tf.tensor4d(report.image!.data, report.image!.shape as [number, number, number, number]);
+  const p = classify(c, x);
+  const d = (await p.data()) as Float32Array;
+  tf.dispose([x, p]);
+  return d;
+}
+
+interface Outcome { truth?: number; original: number; reconstruction: number; advbn: number; attacked: number; psnr: number }
+
+/**
+ * A folder run's table (the project's small ImageNet-AdvBN table): top-1 accuracy on the originals,
+ * on the m = 0 reconstructions and on the AdvBN images when labels are known, and how often the
+ * reconstruction and the AdvBN image keep the original's top-1.
+ */
+class Tally {
+  private rows: Outcome[] = [];
+  get n() { return this.rows.length; }
+  get flipped() { return this.rows.filter((r) => r.advbn !== r.attacked).length; }
+  add(o: Outcome) { this.rows.push(o); }
+  summary() {
+    const rate = (rows: Outcome[], ok: (r: Outcome) => boolean) => (rows.length ? round4(rows.filter(ok).length / rows.length) : null);
+    const labelled = this.rows.filter((r) => r.truth !== undefined);
+    return {
+      labelled: labelled.length,
+      top1_accuracy: labelled.length ? {
+        original: rate(labelled, (r) => r.original === r.truth),
+        reconstruction: rate(labelled, (r) => r.reconstruction === r.truth),
+        advbn: rate(labelled, (r) => r.advbn === r.truth),
+      } : null,
+      keeps_original_top1: { reconstruction: rate(this.rows, (r) => r.reconstruction === r.original), advbn: rate(this.rows, (r) => r.advbn === r.original) },
+      flipped: this.flipped,
+      flip_rate: rate(this.rows, (r) => r.advbn !== r.attacked),
+      reconstruction_psnr: round2(this.rows.reduce((s, r) => s + r.psnr, 0) / Math.max(1, this.rows.length)),
+    };
+  }
+}
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
+
+function printSummary(s: { images: number; out?: string; labelled: number; top1_accuracy: Record<string, number | null> | null; keeps_original_top1: Record<string, number | null>; flipped: number; reconstruction_psnr: number }) {
+  const pct = (v: number | null | undefined) => (v === null || v === undefined ? '   –  ' : `${(100 * v).toFixed(1).padStart(5)} %`);
+  const lines = [`wrote ${s.images} images to ${s.out}; top-1 changed on ${s.flipped} (${((100 * s.flipped) / s.images).toFixed(1)} %)`, ''];
+  lines.push('                  top-1 accuracy   keeps original top-1');
+  lines.push(`original          ${pct(s.top1_accuracy?.original)}          –`);
+  lines.push(`reconstruction    ${pct(s.top1_accuracy?.reconstruction)}          ${pct(s.keeps_original_top1.reconstruction)}   (PSNR ${s.reconstruction_psnr.toFixed(2)} dB)`);
+  lines.push(`AdvBN             ${pct(s.top1_accuracy?.advbn)}          ${pct(s.keeps_original_top1.advbn)}`);
+  if (!s.labelled) lines.push('(no labels: pass --labels FILE, a classes JSON for wnid_… file names or "<file> <index>" lines)');
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 function describe(r: AttackResult, row: number, meta: {

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { mulberry32 } from '../src/core/random';
+import { mulberry32 } from '../src/common/random';
 
 /** The project's deterministic PRNG (mulberry32). */
 const rng = mulberry32;

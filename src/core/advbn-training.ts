@@ -24,8 +24,12 @@ import { disposeDelta, perturbFeatures } from './advbn';
 import { runPgd, validatePgdSettings } from './pgd';
 import { channelMean } from './stats';
 
-export { DEFAULT_TRAIN_SETTINGS, learningRate, type AdvbnTrainSettings } from './advbn-training-settings';
-import { learningRate, type AdvbnTrainSettings } from './advbn-training-settings';
+export { DEFAULT_TRAIN_SETTINGS, learningRate, type AdvbnTrainSettings } from '../common/train-settings';
+import { learningRate, type AdvbnTrainSettings } from '../common/train-settings';
+import type { StepResult } from '../common/train-types';
+import type { Batch } from '../data/style-world-data';
+export type { Batch };
+export type { StepResult };
 
 // ---------------------------------------------------------------------------------------------
 // Preparing a network for training
@@ -162,19 +166,6 @@ function disposeNetworkVars(net: Network) {
   }
 }
 
-export interface StepResult {
-  step: number;
-  lr: number;
-  /** CE and accuracy of the clean path (batch statistics, before the update). */
-  cleanLoss: number;
-  cleanAcc: number;
-  /** Same for the AdvBN path (null without AdvBN). */
-  advLoss: number | null;
-  advAcc: number | null;
-  /** CE of the PGD objective at δ = 1 and at the final δ (eval mode, auxiliary BNs). */
-  pgdLoss: [number, number] | null;
-  ms: number;
-}
 
 type Observed = NonNullable<ForwardOptions['observedStats']>;
 
@@ -254,7 +245,6 @@ export async function trainStep(t: Trainer, x: tf.Tensor4D, labels: number[], st
 // ---------------------------------------------------------------------------------------------
 // The loop
 
-export interface Batch { x: tf.Tensor4D; labels: number[]; }
 
 export interface TrainLoopOptions {
   signal?: AbortSignal;

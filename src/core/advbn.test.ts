@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { perturbFeatures, pgdUpdate } from './advbn';
 import { channelMean, channelStd } from './stats';
-import { mulberry32 } from './random';
+import { mulberry32 } from '../common/random';
 
 before(async () => { await tf.setBackend('cpu'); });
 

@@ -9,7 +9,8 @@ import type { Network } from '../models/network';
 import { runPgd, type Objective, type PgdOptions, type PgdReport, type PgdSettings } from './pgd';
 import type { Delta } from './advbn';
 
-export type LossMode = 'feature' | 'image';
+import type { LossMode } from '../common/pgd-settings';
+export type { LossMode };
 
 export interface Classifier {
   split: Split;

@@ -11,10 +11,4 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D | number[]):
   });
 }
 
-export interface Prediction { index: number; name: string; prob: number; }
-
-/** Top-k of probabilities [K] (one image) with class names. */
-export function topK(probs: Float32Array | number[], k: number, labels: readonly string[]): Prediction[] {
-  const idx = Array.from(probs.keys()).sort((a, b) => probs[b]! - probs[a]!);
-  return idx.slice(0, k).map((i) => ({ index: i, name: labels[i] ?? `class ${i}`, prob: probs[i]! }));
-}
+export { topK, type Prediction } from '../common/predictions';

@@ -11,6 +11,8 @@ import { featureDivergence } from './stats';
 import { CORRUPTIONS } from '../data/corruptions';
 import { HELDOUT_FAMILIES, testSets } from '../data/style-world';
 import { evalBatches, PIXELS_PER_IMAGE, renderSet, type ImageSet } from '../data/style-world-data';
+import type { Report } from '../common/train-types';
+export type { Report };
 
 export interface TestSet extends ImageSet { kind: 'clean' | 'style' | 'corruption'; }
 
@@ -38,16 +40,6 @@ export function styleWorldTestSets(seed: number, perSet: number, opts: { corrupt
   return out;
 }
 
-export interface Report {
-  accuracy: Record<string, number>;
-  /** Mean accuracy over the held-out style sets and over the corruptions. */
-  meanStyle: number;
-  meanCorruption: number;
-  /** divergence[layer][set]: §7 divergence between the clean set's and the set's features. */
-  divergence: Record<string, Record<string, number>>;
-  /** Per layer, mean divergence over style sets and over corruptions. */
-  divergenceMean: Record<string, { style: number; corruption: number }>;
-}
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 

@@ -2,7 +2,7 @@
  * Image-space corruptions (ImageNet-C style, one severity each) in plain TypeScript, applied to
  * RGB images in [0, 1] stored HWC. Deterministic: noise comes from a seeded RNG.
  */
-import { mulberry32 } from '../core/random';
+import { mulberry32 } from '../common/random';
 
 export type Corruption = (img: Float32Array, size: number, seed: number) => Float32Array;
 

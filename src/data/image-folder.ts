@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_EXTENSIONS, readImage, type RgbaImage } from './image-file';
-import { randInt, type Rng } from '../core/random';
+import { randInt, type Rng } from '../common/random';
 import { resizeCenterCrop, rgbaToTensor } from '../models/preprocess';
 
 export function listImages(dir: string): string[] {

@@ -4,8 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE, renderItem, type SetSpec } from './style-world';
-import type { Batch } from '../core/advbn-training';
-import { shuffle, type Rng } from '../core/random';
+import { shuffle, type Rng } from '../common/random';
+
+/** A labelled batch of images, RGB in [0, 1] (what training and evaluation loops consume). */
+export interface Batch { x: tf.Tensor4D; labels: number[]; }
 
 export const PIXELS_PER_IMAGE = IMAGE_SIZE * IMAGE_SIZE * 3;
 

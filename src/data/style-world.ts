@@ -9,12 +9,10 @@
  * Pure TypeScript, no DOM and no tfjs: pixels are written into a Float32Array (RGB in [0, 1], HWC),
  * so Node (CLI, tests) and the browser (worker) produce the very same images from the same seed.
  */
-import { mulberry32, type Rng } from '../core/random';
+import { mulberry32, type Rng } from '../common/random';
 
-export const IMAGE_SIZE = 64;
-export const SHAPES = ['circle', 'square', 'triangle', 'star', 'cross', 'ring', 'hexagon', 'diamond', 'arrow', 'crescent'] as const;
-export type ShapeName = (typeof SHAPES)[number];
-export const NUM_CLASSES = SHAPES.length;
+import { IMAGE_SIZE, NUM_CLASSES, SHAPES, type ShapeName } from '../common/style-world-info';
+export { IMAGE_SIZE, NUM_CLASSES, SHAPES, type ShapeName };
 
 export type Rgb = [number, number, number];
 

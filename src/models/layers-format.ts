@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, Layer, Network } from './network';
 
-export type ReadFile = (name: string) => Promise<ArrayBuffer>;
+import type { ReadFile } from '../common/read-file';
+export type { ReadFile };
 
 interface KerasLayerConfig {
   class_name: string;

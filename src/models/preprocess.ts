@@ -3,12 +3,10 @@
  * each classifier says how it wants them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { centerCropRect, type Preprocessing } from '../common/preprocessing';
 
-/**
- * 'caffe': Keras VGG preprocessing, RGB→BGR then minus the ImageNet BGR means, on a 0–255 scale.
- * 'unit': the RGB [0, 1] image minus 0.5 (the project's own small models).
- */
-export type Preprocessing = 'caffe' | 'unit';
+export { centerCropRect, type Preprocessing };
+
 
 export const CAFFE_BGR_MEAN = [103.939, 116.779, 123.68] as const;
 
@@ -34,11 +32,6 @@ export function resizeCenterCrop(rgb: tf.Tensor3D, size: number): tf.Tensor3D {
   });
 }
 
-/** The crop rectangle resizeCenterCrop takes, in source pixels (for drawing it over the photo). */
-export function centerCropRect(h: number, w: number): { x: number; y: number; size: number } {
-  const size = Math.min(h, w);
-  return { x: Math.floor((w - size) / 2), y: Math.floor((h - size) / 2), size };
-}
 
 /** RGBA bytes → [H, W, 3] float RGB in [0, 1]. */
 export function rgbaToTensor(data: Uint8Array | Uint8ClampedArray, width: number, height: number): tf.Tensor3D {

@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchNormLayer, BatchNormTwin, Layer, Network } from './network';
-import { NUM_CLASSES, IMAGE_SIZE } from '../data/style-world';
+import { NUM_CLASSES, IMAGE_SIZE, STYLE_WORLD_MODEL_ID } from '../common/style-world-info';
 
-export { STYLE_WORLD_MODEL_ID, STYLE_WORLD_LABELS, STYLE_WORLD_DEFAULT_LAYER, STYLE_WORLD_TRAIN_LAYER } from './style-world-info';
-import { STYLE_WORLD_MODEL_ID } from './style-world-info';
+export { STYLE_WORLD_MODEL_ID, STYLE_WORLD_LABELS, STYLE_WORLD_DEFAULT_LAYER, STYLE_WORLD_TRAIN_LAYER } from '../common/style-world-info';
+
 
 function bnTwin(c: number): BatchNormTwin {
   return {

@@ -13,7 +13,7 @@ import { attack } from '../core/attack';
 import { PAPER_DEFAULTS, summarize } from '../core/pgd';
 import { listImages, loadCenterCrop } from '../data/image-folder';
 import { IMAGENET_DIR, VGG19_DIR, vggSkipReason, wnidIndex } from '../testing/shared-data';
-import labels from './imagenet-labels.json';
+import labels from '../common/imagenet-labels.json';
 
 const skip = vggSkipReason();
 let vgg: Network;

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { exploreHandlers, type ImageResult, type ModelResult, type RunEvent, type RunRequest, type RunResult, type StepEvent } from './explore-handlers';
-import { parseRegistry } from '../models/registry';
+import { parseRegistry } from '../common/registry';
 import { writeTinyModelFolder } from '../../e2e/fixtures';
 
 let dir = '';

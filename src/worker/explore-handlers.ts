@@ -15,49 +15,15 @@ import { loadLayersModelNetwork, type ReadFile } from '../models/layers-format';
 import { loadDecoder } from '../models/decoder';
 import { disposeNetwork, forward, split, type Network, type Split } from '../models/network';
 import { preprocess, resizeCenterCrop, rgbaToTensor, rgbToRgba, type Preprocessing } from '../models/preprocess';
-import { joinPath, type FileSource, type RegistryEntry } from '../models/registry';
-import { cachingReader, idbReader } from '../models/idb-cache';
-import { pgd, validatePgdSettings, type PgdSettings } from '../core/pgd';
-import { makeObjective, type LossMode } from '../core/attack';
+import { joinPath, type FileSource, type RegistryEntry } from '../common/registry';
+import { cachingReader, idbReader } from '../common/idb-cache';
+import { pgd, validatePgdSettings } from '../core/pgd';
+import { makeObjective } from '../core/attack';
 import { getBackend } from '@tensorflow/tfjs';
 
-// ---- protocol of this page (payloads and results), shared with the UI ----
+import type { ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent } from './explore-protocol';
 
-export interface ModelRequest { key: string; source: FileSource; entry: RegistryEntry }
-export interface ModelResult { key: string; classes: number; inputSize: number; layers: string[]; ms: number }
-export interface ModelProgress { kind: 'progress'; loaded: number; total: number }
-
-export interface ImageRequest { key: string; rgba: Uint8ClampedArray; width: number; height: number }
-export interface ImageResult { key: string; size: number; crop: Uint8ClampedArray; cleanProbs: Float32Array; ms: number }
-
-export type { LossMode };
-export interface RunRequest {
-  layer: string;
-  /** Whether a decoder for `layer` is present (the UI probed it). */
-  decoder: boolean;
-  mode: LossMode;
-  settings: PgdSettings;
-  /** Class attacked; null: the clean top-1. */
-  label: number | null;
-  targeted: boolean;
-}
-export interface StepEvent {
-  kind: 'step';
-  step: number;
-  loss: number;
-  probs: Float32Array;
-  /** Probability of the attacked class at this step. */
-  attackedProb: number;
-  deltaMu: Float32Array;
-  deltaSigma: Float32Array;
-  /** Decoded image at this step (RGBA, size × size), when a decoder is present. */
-  image?: Uint8ClampedArray;
-  size: number;
-  ms: number;
-}
-export interface RunStart { kind: 'start'; label: number; encodeMs: number; backend: string; relu: boolean; channels: number }
-export type RunEvent = StepEvent | RunStart;
-export interface RunResult { steps: number; label: number; totalMs: number; backend: string }
+export type * from './explore-protocol';
 
 // ---- state ----
 

@@ -9,66 +9,23 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HandlerMap } from './protocol';
+import type { LayerInfo, ModelRef, TrainData, TrainEvent, TrainRunRequest, TrainRunResult } from './train-protocol';
+
+export type * from './train-protocol';
 import { readerFor } from './explore-handlers';
 import { loadLayersModelNetwork } from '../models/layers-format';
 import { disposeNetwork, outputIsRelu, type DenseLayer, type Network } from '../models/network';
-import type { FileSource, RegistryEntry } from '../models/registry';
 import { serializeLayersModel } from '../models/layers-writer';
 import {
-  createTrainer, disposeTrainer, trainLoop, DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings, type StepResult,
+  createTrainer, disposeTrainer, trainLoop, DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings,
 } from '../core/advbn-training';
 import { corruptSet, robustnessReport, styleWorldTestSets, type Report, type TestSet } from '../core/robustness';
 import { CORRUPTIONS } from '../data/corruptions';
-import { mulberry32 } from '../core/random';
+import { mulberry32 } from '../common/random';
 import { batchOf, epochSampler, renderSet, type ImageSet } from '../data/style-world-data';
 import { trainSet } from '../data/style-world';
 
 export const TRAIN_TEST_SEED = 9001;
-
-export interface ModelRef { source: FileSource; entry: RegistryEntry; }
-
-export type TrainData =
-  | { kind: 'style-world'; trainSize: number; seed: number }
-  /** A folder of the user's images, already decoded to inputSize² RGB bytes on the UI thread. */
-  | { kind: 'folder'; classes: string[]; size: number; pixels: Uint8Array; labels: number[] };
-
-export interface TrainRunRequest {
-  runId: string;
-  model: ModelRef;
-  layer: string;
-  data: TrainData;
-  advbn: boolean;
-  eps: number;
-  tau: number;
-  pgdSteps: number;
-  lr: number;
-  epochs: number;
-  batchSize: number;
-  /** Images per test set of the report (style world); 0 skips the report. */
-  testSize: number;
-  /** Layers whose feature divergence is reported (default: every ReLU output). */
-  divergenceLayers?: string[];
-}
-
-export type TrainEvent =
-  | { kind: 'phase'; phase: 'loading' | 'rendering' | 'report-before' | 'training' | 'report-after' | 'saving'; done?: number; total?: number }
-  | ({ kind: 'step'; total: number } & StepResult);
-
-export interface TrainRunResult {
-  runId: string;
-  classes: string[];
-  steps: number;
-  trainSeconds: number;
-  before: Report | null;
-  after: Report | null;
-  /** The fine-tuned model in TF.js layers format. */
-  modelJson: string;
-  weights: ArrayBuffer;
-  settings: AdvbnTrainSettings;
-  backend: string;
-}
-
-export interface LayerInfo { name: string; kind: string; relu: boolean; }
 
 /** Paused runs: the promise the loop awaits, and how to release it. */
 const pauses = new Map<string, { paused: boolean; release: (() => void) | null; wait: Promise<void> | null }>();

@@ -16,7 +16,7 @@ import { topK, type Prediction } from '../../core/loss';
 import { listImages, loadCenterCrop } from '../../data/image-folder';
 import { writePng } from '../../data/image-file';
 import { rgbToRgba } from '../../models/preprocess';
-import labels from '../../models/imagenet-labels.json';
+import labels from '../../common/imagenet-labels.json';
 
 const LABELS = labels as string[];
 

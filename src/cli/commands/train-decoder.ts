@@ -11,7 +11,7 @@ import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, log } from '../vgg';
 import { buildNetwork, createDecoder, loadDecoder, mirrorSpec, serializeDecoder, type Decoder, type DecoderManifest } from '../../models/decoder';
 import { decoderTrainStep, featureStd, psnr, reconstruct } from '../../core/train-decoder';
 import { ImageCache, listImages, loadCenterCrop, randomCropBatch, trainEvalSplit } from '../../data/image-folder';
-import { mulberry32 } from '../../core/random';
+import { mulberry32 } from '../../common/random';
 import { disposeNetwork, forward, forwardRange } from '../../models/network';
 import { preprocess } from '../../models/preprocess';
 

@@ -14,7 +14,7 @@ import {
   createTrainer, disposeTrainer, trainLoop, DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings, type StepResult,
 } from '../../core/advbn-training';
 import { robustnessReport, styleWorldTestSets } from '../../core/robustness';
-import { mulberry32 } from '../../core/random';
+import { mulberry32 } from '../../common/random';
 import { batchOf, epochSampler, renderSet } from '../../data/style-world-data';
 import { trainSet } from '../../data/style-world';
 import { loadLayersModelNetwork } from '../../models/layers-format';
@@ -22,7 +22,7 @@ import { folderReader } from '../../models/node-io';
 import { disposeNetwork, layerIndex, type Network } from '../../models/network';
 import { serializeLayersModel } from '../../models/layers-writer';
 import { buildStyleWorldNet, STYLE_WORLD_DEFAULT_LAYER, STYLE_WORLD_TRAIN_LAYER } from '../../models/style-world-model';
-import { trainStyleWorldDecoder } from '../../models/style-world-decoder';
+import { trainStyleWorldDecoder } from '../../core/style-world-decoder';
 import { serializeDecoder } from '../../models/decoder';
 
 export const DEFAULT_STYLE_WORLD_DIR = 'models/style-world';

@@ -1,6 +1,6 @@
 /** Small SVG views of a PGD run: predictions, loss/probability per step, δμ and δσ per channel. */
 import { useEffect, useRef } from 'react';
-import { topK } from '../../core/loss';
+import { topK } from '../../common/predictions';
 import { paint } from './images';
 
 export function Predictions(props: { title: string; probs: Float32Array | null; labels: string[]; testid: string; kind: 'clean' | 'adv'; highlight?: number; note?: string }) {

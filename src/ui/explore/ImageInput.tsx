@@ -3,7 +3,7 @@
  * Shows the picture with the centre crop the model sees outlined.
  */
 import { useEffect, useRef, useState } from 'react';
-import { centerCropRect } from '../../models/preprocess';
+import { centerCropRect } from '../../common/preprocessing';
 import { decodeImageFile, ImageInputError, paint, sampleImage, snapshotVideo, type SourceImage } from './images';
 
 export function ImageInput(props: { image: SourceImage; onImage(img: SourceImage): void }) {

@@ -6,9 +6,9 @@ import { useCallback, useEffect, useState } from 'react';
 import {
   filesByRelativePath, joinPath, modelsInFolder, neededFiles, probeServedModels, RegistryError,
   type FileSource, type KnownModel, type RegistryEntry,
-} from '../../models/registry';
-import { idbDeletePrefix, idbPut, metaGet, metaPut } from '../../models/idb-cache';
-import type { ModelProgress } from '../../worker/explore-handlers';
+} from '../../common/registry';
+import { idbDeletePrefix, idbPut, metaGet, metaPut } from '../../common/idb-cache';
+import type { ModelProgress } from '../../worker/explore-protocol';
 
 interface PickedFolder { root: string; prefix: string; entries: RegistryEntry[]; decoders: Record<string, string[]>; at: number }
 const FOLDERS_KEY = 'picked-folders';

@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { parseFields, serializeFields, type FieldSpec } from '../url-state';
-import { ablationEps, PAPER_DEFAULTS } from '../../core/pgd';
+import { ablationEps, PAPER_DEFAULTS } from '../../common/pgd-settings';
 
 export type LossMode = 'feature' | 'image';
 

@@ -1,5 +1,5 @@
 /** Live training curves (SVG): clean and adversarial loss, and accuracy, per step (smoothed). */
-import type { StepResult } from '../../core/advbn-training';
+import type { StepResult } from '../../common/train-types';
 
 interface Series { name: string; color: string; values: Array<number | null>; dash?: string }
 

@@ -6,19 +6,19 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { engine, RequestCancelled } from '../../worker/client';
-import { probeServedModels, type KnownModel } from '../../models/registry';
-import { metaGet } from '../../models/idb-cache';
-import type { RegistryEntry } from '../../models/registry';
-import type { StepResult } from '../../core/advbn-training';
-import type { Report } from '../../core/robustness';
-import type { LayerInfo, TrainEvent, TrainRunRequest, TrainRunResult } from '../../worker/train-handlers';
+import { probeServedModels, type KnownModel } from '../../common/registry';
+import { metaGet } from '../../common/idb-cache';
+import type { RegistryEntry } from '../../common/registry';
+import type { StepResult } from '../../common/train-types';
+import type { Report } from '../../common/train-types';
+import type { LayerInfo, TrainEvent, TrainRunRequest, TrainRunResult } from '../../worker/train-protocol';
 import { readHash, writeHash } from '../url-state';
 import { useApp } from '../app-store';
 import { Curves } from './Curves';
 import { trainSettingsFromParams, trainSettingsToParams, useTrainStore, type TrainSettings } from './train-store';
 import { readClassFolder, type FolderData } from './folder-data';
 import { download, PICKED_FOLDERS_KEY, saveTrainedModel, type SavedModel } from './saved-models';
-import { STYLE_WORLD_MODEL_ID, STYLE_WORLD_TRAIN_LAYER } from '../../models/style-world-info';
+import { STYLE_WORLD_MODEL_ID, STYLE_WORLD_TRAIN_LAYER } from '../../common/style-world-info';
 import './train.css';
 
 type RunState = 'idle' | 'running' | 'paused' | 'done' | 'error' | 'cancelled';

@@ -5,8 +5,8 @@
  * next to the base model, with the base model's decoders for layers up to the split (the encoder was
  * frozen, so they still apply). Also: downloads as TF.js layers-format files.
  */
-import { idbGet, idbPut, metaGet, metaPut } from '../../models/idb-cache';
-import { joinPath, type KnownModel, type RegistryEntry } from '../../models/registry';
+import { idbGet, idbPut, metaGet, metaPut } from '../../common/idb-cache';
+import { joinPath, type KnownModel, type RegistryEntry } from '../../common/registry';
 
 /** The record ModelPanel (Explore) keeps per picked folder, under meta key "picked-folders". */
 interface PickedFolder { root: string; prefix: string; entries: RegistryEntry[]; decoders: Record<string, string[]>; at: number }

@@ -4,23 +4,14 @@
  */
 import { create } from 'zustand';
 import { parseFields, serializeFields, type FieldSpec } from '../url-state';
-import { DEFAULT_TRAIN_SETTINGS } from '../../core/advbn-training-settings';
+import { DEFAULT_TRAIN_SETTINGS, type TrainRunSettings } from '../../common/train-settings';
 
 export type DataKind = 'style-world' | 'folder';
 
-export interface TrainSettings {
+export interface TrainSettings extends TrainRunSettings {
   model: string;
-  layer: string;
   data: DataKind;
-  advbn: boolean;
-  eps: number;
-  tau: number;
-  pgdSteps: number;
-  lr: number;
-  epochs: number;
-  batchSize: number;
   trainSize: number;
-  testSize: number;
   seed: number;
 }
 

@@ -33,7 +33,7 @@
  * listed as absent (the app probes model.json and each decoder.json).
  */
 import imagenetLabels from './imagenet-labels.json';
-import type { Preprocessing } from './preprocess';
+import type { Preprocessing } from './preprocessing';
 
 export interface RegistryEntry {
   id: string;

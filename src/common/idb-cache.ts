@@ -4,7 +4,7 @@
  * Every function fails soft where caching is optional: `cachingReader` still reads when IndexedDB is
  * unavailable or full.
  */
-import type { ReadFile } from './layers-format';
+import type { ReadFile } from './read-file';
 
 const DB = 'advbn-studio';
 const FILES = 'files';

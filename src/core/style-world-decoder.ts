@@ -3,10 +3,10 @@
  * the project's decoder-training step (pixel MSE + small TV, Adam) on style-world images.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Network } from './network';
-import { buildNetwork, mirrorSpec, type Decoder, type DecoderManifest, DECODER_FORMAT } from './decoder';
-import { decoderTrainStep, featureStd, psnr, reconstruct } from '../core/train-decoder';
-import { mulberry32, randInt } from '../core/random';
+import type { Network } from '../models/network';
+import { buildNetwork, mirrorSpec, type Decoder, type DecoderManifest, DECODER_FORMAT } from '../models/decoder';
+import { decoderTrainStep, featureStd, psnr, reconstruct } from './train-decoder';
+import { mulberry32, randInt } from '../common/random';
 import { batchOf, type ImageSet } from '../data/style-world-data';
 
 /** A mirror decoder for `layer`; BatchNorms are skipped when mirroring (the decoder has none). */

@@ -1,5 +1,9 @@
 /** Names of the style-world model (no tfjs: usable on the UI thread). */
-import { SHAPES } from '../data/style-world';
+/** The style world's images: IMAGE_SIZE px, one of NUM_CLASSES shapes. */
+export const IMAGE_SIZE = 64;
+export const SHAPES = ['circle', 'square', 'triangle', 'star', 'cross', 'ring', 'hexagon', 'diamond', 'arrow', 'crescent'] as const;
+export type ShapeName = (typeof SHAPES)[number];
+export const NUM_CLASSES = SHAPES.length;
 
 export const STYLE_WORLD_MODEL_ID = 'style-world';
 export const STYLE_WORLD_LABELS: readonly string[] = SHAPES;

@@ -1,7 +1,7 @@
 /**
  * Settings of Algorithm 1 (no tfjs here, so the UI thread can use the defaults without loading tfjs).
  */
-import type { PgdSettings } from './pgd';
+import type { PgdSettings } from './pgd-settings';
 
 export interface AdvbnTrainSettings {
   /** false: plain fine-tuning of the same head (the baseline). */
@@ -24,6 +24,24 @@ export interface AdvbnTrainSettings {
 export const DEFAULT_TRAIN_SETTINGS: Readonly<AdvbnTrainSettings> = Object.freeze({
   advbn: true, pgd: { eps: 1.0, tau: 0.35, steps: 3 }, lr: 0.01, momentum: 0.9, weightDecay: 1e-4, decayAt: 0.5,
 });
+
+/**
+ * One fine-tuning run as the Train page and the worker see it (the page adds what it only keeps in the
+ * URL: which model, which data; the worker request adds the model's files and the data itself).
+ */
+export interface TrainRunSettings {
+  /** Split layer l: AdvBN perturbs its features; the layers after it are fine-tuned. */
+  layer: string;
+  advbn: boolean;
+  eps: number;
+  tau: number;
+  pgdSteps: number;
+  lr: number;
+  epochs: number;
+  batchSize: number;
+  /** Images per test set of the report (style world); 0 skips the report. */
+  testSize: number;
+}
 
 /** Step-decay schedule: lr until `decayAt`·total steps, then lr/10. */
 export function learningRate(s: Pick<AdvbnTrainSettings, 'lr' | 'decayAt'>, step: number, totalSteps: number): number {

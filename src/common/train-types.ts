@@ -1,0 +1,28 @@
+/** Results of Algorithm 1 runs that the UI shows (no tfjs). */
+
+/** One training step of Algorithm 1. */
+export interface StepResult {
+  step: number;
+  lr: number;
+  /** CE and accuracy of the clean path (batch statistics, before the update). */
+  cleanLoss: number;
+  cleanAcc: number;
+  /** Same for the AdvBN path (null without AdvBN). */
+  advLoss: number | null;
+  advAcc: number | null;
+  /** CE of the PGD objective at δ = 1 and at the final δ (eval mode, auxiliary BNs). */
+  pgdLoss: [number, number] | null;
+  ms: number;
+}
+
+/** The robustness report of a model: accuracy per test set, and the §7 feature divergence. */
+export interface Report {
+  accuracy: Record<string, number>;
+  /** Mean accuracy over the held-out style sets and over the corruptions. */
+  meanStyle: number;
+  meanCorruption: number;
+  /** divergence[layer][set]: §7 divergence between the clean set's and the set's features. */
+  divergence: Record<string, Record<string, number>>;
+  /** Per layer, mean divergence over style sets and over corruptions. */
+  divergenceMean: Record<string, { style: number; corruption: number }>;
+}

@@ -1,0 +1,44 @@
+/**
+ * Messages of the Explore page's worker handlers (payloads, events and results). No tfjs here: the UI
+ * thread imports these types.
+ */
+import type { FileSource, RegistryEntry } from '../common/registry';
+import type { LossMode, PgdSettings } from '../common/pgd-settings';
+
+
+export interface ModelRequest { key: string; source: FileSource; entry: RegistryEntry }
+export interface ModelResult { key: string; classes: number; inputSize: number; layers: string[]; ms: number }
+export interface ModelProgress { kind: 'progress'; loaded: number; total: number }
+
+export interface ImageRequest { key: string; rgba: Uint8ClampedArray; width: number; height: number }
+export interface ImageResult { key: string; size: number; crop: Uint8ClampedArray; cleanProbs: Float32Array; ms: number }
+
+export type { LossMode };
+export interface RunRequest {
+  layer: string;
+  /** Whether a decoder for `layer` is present (the UI probed it). */
+  decoder: boolean;
+  mode: LossMode;
+  settings: PgdSettings;
+  /** Class attacked; null: the clean top-1. */
+  label: number | null;
+  targeted: boolean;
+}
+export interface StepEvent {
+  kind: 'step';
+  step: number;
+  loss: number;
+  probs: Float32Array;
+  /** Probability of the attacked class at this step. */
+  attackedProb: number;
+  deltaMu: Float32Array;
+  deltaSigma: Float32Array;
+  /** Decoded image at this step (RGBA, size × size), when a decoder is present. */
+  image?: Uint8ClampedArray;
+  size: number;
+  ms: number;
+}
+export interface RunStart { kind: 'start'; label: number; encodeMs: number; backend: string; relu: boolean; channels: number }
+export type RunEvent = StepEvent | RunStart;
+export interface RunResult { steps: number; label: number; totalMs: number; backend: string }
+

@@ -12,9 +12,12 @@ export const HELP: Record<string, string> = {
   bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 5] [--backends wasm,cpu] [--json]
   Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode.`,
   'train-decoder': `advbn train-decoder --layer L --images DIR --out DIR [--model DIR] [--size 128] [--batch 8]
-              [--steps 1000] [--lr 1e-3] [--tv 1e-4] [--via LAYER --via-decoder DIR] [--resume DIR]
+              [--steps 1000] [--lr 1e-3] [--tv 1e-4] [--feature-loss W] [--via LAYER --via-decoder DIR] [--resume DIR]
               [--checkpoint-every 100] [--eval-images 6] [--seed 1]
-  Trains a mirror decoder for features at L (staged with --via: L → via features, then the via decoder).`,
+  Trains a mirror decoder for features at L (staged with --via: L → via features, then the via decoder).
+  --feature-loss W adds W × the MSE between the encoder's features of the decoded image and the input
+  features (divided by the feature scale²): it keeps the class. --resume DIR continues a checkpoint, or
+  fine-tunes a committed decoder (a staged one end to end).`,
   'eval-decoder': `advbn eval-decoder --decoder DIR --images DIR [--model DIR] [--count 90] [--grid FILE.png] [--json]
   Mean PSNR (RGB, 0–255) and SSIM of 224 px centre-crop reconstructions (m = 0) on held-out images.`,
   train: `advbn train --data style-world [--advbn|--no-advbn] [--layer block1_relu1] [--epochs 2] [--seed 1] [--json]

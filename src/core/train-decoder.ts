@@ -65,6 +65,12 @@ export interface DecoderTrainingSetup {
    */
   via?: { layer: string; scale: number };
   tvWeight: number;
+  /**
+   * A feature (perceptual) term: weight × mean squared difference between the encoder's features of
+   * the decoded image and the input features at `layer`, divided by scale² (the feature scale). It keeps
+   * what the classifier sees, and so its class, where pixel MSE alone blurs it away.
+   */
+  featureLoss?: { weight: number; scale: number };
   optimizer: tf.Optimizer;
 }
 
@@ -98,7 +104,12 @@ export async function decoderTrainStep(s: DecoderTrainingSetup, rgb: tf.Tensor4D
   const vars = trainableVariables(s.decoder);
   const loss = s.optimizer.minimize(() => {
     const pred = forward(s.decoder, input) as tf.Tensor4D;
-    return s.via ? (tf.mean(tf.squaredDifference(pred, target)) as tf.Scalar) : reconstructionLoss(pred, target, s.tvWeight);
+    if (s.via) return tf.mean(tf.squaredDifference(pred, target)) as tf.Scalar;
+    const pixel = reconstructionLoss(pred, target, s.tvWeight);
+    if (!s.featureLoss) return pixel;
+    const fPred = forwardRange(s.encoder, preprocess(s.preprocessing, tf.clipByValue(pred, 0, 1)), 0, layerIndex(s.encoder, s.layer) + 1);
+    const feature = tf.div(tf.mean(tf.squaredDifference(fPred, input)), s.featureLoss.scale ** 2);
+    return tf.add(pixel, tf.mul(s.featureLoss.weight, feature)) as tf.Scalar;
   }, true, vars)!;
   const v = (await loss.data())[0]!;
   tf.dispose([loss, input, target]);

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createDecoder, loadDecoder, mirrorSpec, serializeDecoder, toFloat16 } from './decoder';
 import { forward, split } from './network';
 import { decoderTrainStep, trainableVariables } from '../core/train-decoder';
+import { forwardRange } from './network';
 import { tinyConvNet } from '../testing/tiny-net';
 import { useNodeBackend } from '../cli/backend-node';
 
@@ -39,6 +40,29 @@ test('a few training steps lower the reconstruction loss (WASM, with the project
   for (let i = 0; i < 30; i++) last = await decoderTrainStep(setup, x);
   assert.ok(last < first * 0.5, `loss ${first} → ${last}`);
   assert.equal(trainableVariables(d.net).length, 2); // conv1's mirror is one conv: kernel + bias
+});
+
+test('the feature loss adds weight × the normalised feature MSE of the decoded image, and trains it down', async () => {
+  const net = tinyConvNet(2);
+  const d = createDecoder(net, 'tiny', 'conv1', 1, 3);
+  const x = tf.randomUniform([4, 8, 8, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const base = { encoder: net, preprocessing: 'unit' as const, layer: 'conv1', decoder: d.net, tvWeight: 0 };
+  const pixel = await decoderTrainStep({ ...base, optimizer: tf.train.sgd(0) }, x);
+  const both = await decoderTrainStep({ ...base, featureLoss: { weight: 2, scale: 0.5 }, optimizer: tf.train.sgd(0) }, x);
+  const feature = tf.tidy(() => {
+    const f = forwardRange(net, tf.sub(x, 0.5), 0, 1); // 'unit' preprocessing: x − 0.5
+    const fPred = forwardRange(net, tf.sub(tf.clipByValue(forwardRange(d.net, f, 0, d.net.layers.length), 0, 1), 0.5), 0, 1);
+    return tf.div(tf.mean(tf.squaredDifference(fPred, f)), 0.25);
+  });
+  const fv = (await feature.data())[0]!;
+  feature.dispose();
+  assert.ok(fv > 0);
+  assert.ok(Math.abs(both - (pixel + 2 * fv)) < 1e-4 * Math.max(1, both), `${both} vs ${pixel} + 2 × ${fv}`);
+  const setup = { ...base, featureLoss: { weight: 2, scale: 0.5 }, optimizer: tf.train.adam(1e-2) };
+  let last = both;
+  for (let i = 0; i < 30; i++) last = await decoderTrainStep(setup, x);
+  assert.ok(last < both * 0.5, `loss ${both} → ${last}`);
+  x.dispose();
 });
 
 test('save and load round-trips the weights (float32 exactly, float16 within half precision)', async () => {

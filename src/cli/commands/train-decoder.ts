@@ -1,6 +1,6 @@
 /**
  * advbn train-decoder --model DIR --layer L --images DIR [--size 128] [--batch 8] [--steps N]
- *                     [--lr 1e-3] [--tv 1e-4] [--via LAYER --via-decoder DIR] [--resume DIR]
+ *                     [--lr 1e-3] [--tv 1e-4] [--feature-loss 0] [--via LAYER --via-decoder DIR] [--resume DIR]
  *                     [--checkpoint-every 100] [--seed 1] --out DIR
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,7 @@ export async function trainDecoderCommand(o: Options): Promise<void> {
   const steps = o.integer('steps', 1000);
   const lr = o.number('lr', 1e-3);
   const tv = o.number('tv', 1e-4);
+  const featureWeight = o.number('feature-loss', 0);
   const seed = o.integer('seed', 1);
   const every = o.integer('checkpoint-every', 100);
   const evalImages = o.integer('eval-images', 6);
@@ -97,6 +98,7 @@ export async function trainDecoderCommand(o: Options): Promise<void> {
   const optimizer = tf.train.adam(lr);
   const setup = {
     encoder: vgg, preprocessing: 'caffe' as const, layer, decoder: decoder.net, tvWeight: tv, optimizer,
+    featureLoss: featureWeight > 0 && !via ? { weight: featureWeight, scale: decoder.manifest.featureScale } : undefined,
     via: via && viaDecoder ? { layer: via, scale: viaDecoder.manifest.featureScale } : undefined,
   };
   const evalSet = evaluation.slice(0, evalImages);
@@ -162,7 +164,7 @@ export async function trainDecoderCommand(o: Options): Promise<void> {
       logState.curve.push({ step: s, loss: windowLoss / windowN, psnr: Math.round(p * 100) / 100, retention, seconds: Math.round(elapsed) });
       windowLoss = 0; windowN = 0; windowStart = performance.now();
       log(`checkpoint step ${s}: held-out PSNR ${p.toFixed(2)} dB, top-1 kept ${(retention * 100).toFixed(0)} % (${evalSet.length} images, 224 px)`);
-      decoder.manifest.training = { ...logState, size, batch, lr, tv, layer, via: via ?? null, images: imagesDir.split('/').slice(-1)[0] };
+      decoder.manifest.training = { ...logState, size, batch, lr, tv, featureLoss: featureWeight, layer, via: via ?? null, images: imagesDir.split('/').slice(-1)[0] };
       await saveDecoder(decoder, out, 'float32', 'checkpoint');
       if (setup.via && viaDecoder) await saveStacked(decoder, viaDecoder, out);
       else await saveDecoder(decoder, out, 'float16');

@@ -31,6 +31,21 @@ async function saveDecoder(d: Decoder, dir: string, precision: 'float16' | 'floa
   if (prefix) m.weights.path = `${prefix}.bin`;
   writeFileSync(join(dir, m.weights.path), weights);
   writeFileSync(join(dir, jsonName), JSON.stringify(m, null, 1));
+  if (!prefix && m.training) writeFileSync(join(dir, 'training-curve.csv'), curveCsv(m.training as TrainingLog));
+}
+
+/**
+ * The learning curve beside a decoder: one row per checkpoint (held-out PSNR in dB at 224 px, and the
+ * fraction of held-out images whose reconstruction keeps VGG-19's top-1), earlier phases first.
+ */
+export function curveCsv(t: TrainingLog): string {
+  const phases: TrainingLog[] = [];
+  for (let p: TrainingLog | undefined = t; p; p = (p.previous ?? undefined) as TrainingLog | undefined) phases.unshift(p);
+  const rows = ['phase,step,seconds,loss,psnr_db,top1_kept'];
+  phases.forEach((p, i) => {
+    for (const c of p.curve ?? []) rows.push([i + 1, c.step, c.seconds, c.loss.toFixed(5), c.psnr ?? '', c.retention ?? ''].join(','));
+  });
+  return rows.join('\n') + '\n';
 }
 
 export async function trainDecoderCommand(o: Options): Promise<void> {

@@ -19,7 +19,8 @@ export const HELP: Record<string, string> = {
   features (divided by the feature scale²): it keeps the class. --resume DIR continues a checkpoint, or
   fine-tunes a committed decoder (a staged one end to end).`,
   'eval-decoder': `advbn eval-decoder --decoder DIR --images DIR [--model DIR] [--count 90] [--grid FILE.png] [--json]
-  Mean PSNR (RGB, 0–255) and SSIM of 224 px centre-crop reconstructions (m = 0) on held-out images.`,
+  Mean PSNR (RGB, 0–255) and SSIM of 224 px centre-crop reconstructions (m = 0) on held-out images, and
+  how often VGG-19's top-1 on the reconstruction equals its top-1 on the original (top1_kept).`,
   train: `advbn train --data style-world [--advbn|--no-advbn] [--layer block1_relu1] [--epochs 2] [--seed 1] [--json]
               [--model models/style-world] [--train-size 1500] [--batch 32] [--lr 0.01] [--eps 1.0] [--tau 0.35]
               [--pgd-steps 3] [--test-size 150] [--no-divergence] [--out DIR]

@@ -42,6 +42,14 @@ export function classify(c: Classifier, rgb: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => tf.softmax(forward(c.split.net, preprocess(c.preprocessing, rgb)) as tf.Tensor2D));
 }
 
+/** The whole classifier's top-1 class of each RGB [0, 1] image (values are clipped to [0, 1] first). */
+export async function top1(c: Classifier, rgb: tf.Tensor4D): Promise<number[]> {
+  const k = tf.tidy(() => tf.argMax(forward(c.split.net, preprocess(c.preprocessing, tf.clipByValue(rgb, 0, 1))), -1));
+  const v = Array.from(await k.data());
+  k.dispose();
+  return v;
+}
+
 export function argmaxRows(probs: Float32Array, classes: number): number[] {
   const out: number[] = [];
   for (let r = 0; r * classes < probs.length; r++) {

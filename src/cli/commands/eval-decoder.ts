@@ -9,7 +9,7 @@ import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, log, progress } from '..
 import { listImages, loadCenterCrop, trainEvalSplit } from '../../data/image-folder';
 import { psnr, reconstruct, ssim } from '../../core/train-decoder';
 import { split } from '../../models/network';
-import { attack } from '../../core/attack';
+import { attack, top1 } from '../../core/attack';
 import { PAPER_DEFAULTS } from '../../core/pgd';
 import { writePng } from '../../data/image-file';
 import { rgbToRgba } from '../../models/preprocess';
@@ -32,25 +32,31 @@ export async function evalDecoderCommand(o: Options): Promise<void> {
   const evalFiles = (all ? files : trainEvalSplit(files).evaluation).slice(0, count);
   const psnrs: number[] = [];
   const ssims: number[] = [];
+  const classifier = { split: split(vgg, layer), preprocessing: 'caffe' as const };
+  let kept = 0;
   const t0 = performance.now();
   for (const [i, f] of evalFiles.entries()) {
     const x = loadCenterCrop(f, 224);
     const y = reconstruct(vgg, 'caffe', layer, decoder.net, x);
     psnrs.push(await psnr(y, x));
     ssims.push(await ssim(y, x));
+    // Class retention: VGG-19's top-1 on the m = 0 reconstruction equals its top-1 on the original.
+    const [a, b] = [(await top1(classifier, x))[0], (await top1(classifier, y))[0]];
+    if (a === b) kept++;
     tf.dispose([x, y]);
-    if (!json) progress(i + 1, evalFiles.length, `PSNR ${(psnrs.reduce((a, b) => a + b, 0) / psnrs.length).toFixed(2)} dB`);
+    if (!json) progress(i + 1, evalFiles.length, `PSNR ${(psnrs.reduce((a, b) => a + b, 0) / psnrs.length).toFixed(2)} dB, top-1 kept ${kept}/${i + 1}`);
   }
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
   const result = {
     decoder: decoderDir, layer, images: evalFiles.length, split: all ? 'all' : 'held-out (every 10th image)', size: 224,
     psnr_mean: Math.round(mean(psnrs) * 100) / 100, ssim_mean: Math.round(mean(ssims) * 1000) / 1000,
+    top1_kept: Math.round((kept / evalFiles.length) * 1000) / 1000,
     psnr_min: Math.round(Math.min(...psnrs) * 100) / 100, psnr_max: Math.round(Math.max(...psnrs) * 100) / 100,
     seconds: Math.round((performance.now() - t0) / 100) / 10, backend: tf.getBackend(), grid: grid ?? null,
   };
   if (grid) await writeGrid(grid, vgg, decoder, evalFiles.slice(0, gridRows));
   if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  else log(`${result.images} held-out images at 224 px: PSNR ${result.psnr_mean} dB, SSIM ${result.ssim_mean}${grid ? `; grid: ${grid}` : ''}`);
+  else log(`${result.images} held-out images at 224 px: PSNR ${result.psnr_mean} dB, SSIM ${result.ssim_mean}, VGG-19 top-1 kept on ${(100 * result.top1_kept).toFixed(0)} %${grid ? `; grid: ${grid}` : ''}`);
 }
 
 /** Rows: original | reconstruction (m = 0) | AdvBN at the paper's defaults (image mode). */

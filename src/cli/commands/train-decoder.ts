@@ -12,8 +12,8 @@ import { buildNetwork, createDecoder, loadDecoder, mirrorSpec, serializeDecoder,
 import { decoderTrainStep, featureStd, psnr, reconstruct } from '../../core/train-decoder';
 import { ImageCache, listImages, loadCenterCrop, randomCropBatch, trainEvalSplit } from '../../data/image-folder';
 import { mulberry32 } from '../../common/random';
-import { disposeNetwork, forward, forwardRange } from '../../models/network';
-import { preprocess } from '../../models/preprocess';
+import { disposeNetwork, forwardRange, split } from '../../models/network';
+import { top1 } from '../../core/attack';
 
 export interface TrainingLog {
   steps: number;
@@ -118,13 +118,7 @@ export async function trainDecoderCommand(o: Options): Promise<void> {
   };
   const evalSet = evaluation.slice(0, evalImages);
 
-  /** VGG-19's top-1 class of RGB [0, 1] crops. */
-  const top1 = async (x: tf.Tensor4D): Promise<number> => {
-    const k = tf.tidy(() => tf.argMax(forward(vgg, preprocess('caffe', x)), -1));
-    const v = (await k.data())[0]!;
-    k.dispose();
-    return v;
-  };
+  const classifier = { split: split(vgg, layer), preprocessing: 'caffe' as const };
   const originalTop1 = new Map<string, number>();
   /**
    * Held-out PSNR at 224 px centre crops (for staged training: of the stacked decoder), and class
@@ -136,10 +130,9 @@ export async function trainDecoderCommand(o: Options): Promise<void> {
       const x = loadCenterCrop(f, 224);
       const y = setup.via ? reconstructMid(x) : reconstruct(vgg, 'caffe', layer, decoder.net, x);
       total += await psnr(y, x);
-      if (!originalTop1.has(f)) originalTop1.set(f, await top1(x));
-      const yc = tf.clipByValue(y, 0, 1) as tf.Tensor4D;
-      if ((await top1(yc)) === originalTop1.get(f)) kept++;
-      tf.dispose([x, y, yc]);
+      if (!originalTop1.has(f)) originalTop1.set(f, (await top1(classifier, x))[0]!);
+      if ((await top1(classifier, y))[0] === originalTop1.get(f)) kept++;
+      tf.dispose([x, y]);
     }
     return { psnr: total / evalSet.length, retention: kept / evalSet.length };
   };

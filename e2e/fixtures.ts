@@ -38,56 +38,106 @@ function pack(ws: W[]): { manifest: Array<{ name: string; shape: number[]; dtype
 
 export const TINY_LABELS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 
+export interface TinyModelSpec {
+  id: string;
+  /** Input side in pixels (a multiple of 4). */
+  size: number;
+  /** Folder of the model, relative to the models folder. */
+  path: string;
+  /** Split layer → decoder folder (c1: conv 8→3; c2: conv 16→8, up ×2, conv 8→3). */
+  decoders: Partial<Record<'c1' | 'c2', string>>;
+  defaultLayer?: 'c1' | 'c2';
+}
+
+/** The Explore tests' model: 32×32 input, the c2 decoder in decoder-c2/. */
+export const TINY: TinyModelSpec = { id: 'tiny', size: 32, path: 'tiny', decoders: { c2: 'decoder-c2' } };
 /**
- * Writes `<dir>/index.json`, `<dir>/tiny/` (model.json + shard: 32×32 input, conv c1 (8) → pool →
- * conv c2 (16) → pool → dense 10) and `<dir>/decoder-c2/` (decoder.json + weights.bin). Returns dir.
+ * Models of three input sizes with decoders for both conv layers, for switching between models
+ * (the pixels of one must never be drawn at the size of another).
  */
-export function writeTinyModelFolder(dir = mkdtempSync(join(tmpdir(), 'advbn-tiny-')), size = 32): string {
+export const TINY_SIZES: TinyModelSpec[] = [
+  { id: 'tiny', size: 32, path: 'tiny', decoders: { c1: 'tiny/decoder-c1', c2: 'tiny/decoder-c2' } },
+  { id: 'tiny48', size: 48, path: 'tiny48', decoders: { c1: 'tiny48/decoder-c1', c2: 'tiny48/decoder-c2' } },
+  { id: 'tiny16', size: 16, path: 'tiny16', decoders: { c2: 'tiny16/decoder-c2' }, defaultLayer: 'c2' },
+];
+
+function writeDecoder(dir: string, r: () => number, encoder: string, layer: 'c1' | 'c2') {
+  const c2 = layer === 'c2';
+  const dw = pack(c2
+    ? [he(r, 'dec_conv1/kernel', [3, 3, 16, 8]), bias('dec_conv1/bias', 8), he(r, 'dec_conv2/kernel', [3, 3, 8, 3]), bias('dec_conv2/bias', 3, 0.5)]
+    : [he(r, 'dec_conv1/kernel', [3, 3, 8, 3]), bias('dec_conv1/bias', 3, 0.5)]);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'decoder.json'), JSON.stringify({
+    format: 'advbn-decoder', version: 1, encoder, layer, preprocessing: 'unit', output: 'rgb01', featureScale: 2,
+    layers: c2
+      ? [
+        { kind: 'scale', name: 'feature_scale', factor: 0.5 },
+        { kind: 'conv2d', name: 'dec_conv1', shape: [3, 3, 16, 8], activation: 'relu' },
+        { kind: 'upsample', name: 'dec_up1', factor: 2 },
+        { kind: 'conv2d', name: 'dec_conv2', shape: [3, 3, 8, 3], activation: 'linear' },
+      ]
+      : [
+        { kind: 'scale', name: 'feature_scale', factor: 0.5 },
+        { kind: 'conv2d', name: 'dec_conv1', shape: [3, 3, 8, 3], activation: 'linear' },
+      ],
+    weights: { path: 'weights.bin', entries: dw.manifest },
+  }));
+  writeFileSync(join(dir, 'weights.bin'), dw.bytes);
+}
+
+/**
+ * Writes a models folder: `<dir>/index.json` and, per spec, `<dir>/<path>/` (model.json + shard:
+ * size×size input, conv c1 (8) → pool → conv c2 (16) → pool → dense 10) and its decoders (decoder.json +
+ * weights.bin; the encoder's mirror, §5). Returns dir.
+ */
+export function writeTinyModelsFolder(specs: TinyModelSpec[], dir = mkdtempSync(join(tmpdir(), 'advbn-tiny-'))): string {
   const r = rng(7);
   const conv = (name: string, filters: number) => ({
     class_name: 'Conv2D',
     config: { name, filters, kernel_size: [3, 3], strides: [1, 1], padding: 'same', data_format: 'channels_last', activation: 'relu', use_bias: true },
   });
   const pool = (name: string) => ({ class_name: 'MaxPooling2D', config: { name, pool_size: [2, 2], strides: [2, 2], padding: 'valid' } });
-  const layers = [
-    { class_name: 'InputLayer', config: { name: 'input', batch_input_shape: [null, size, size, 3], dtype: 'float32' } },
-    conv('c1', 8), pool('p1'), conv('c2', 16), pool('p2'),
-    { class_name: 'Flatten', config: { name: 'flatten' } },
-    { class_name: 'Dense', config: { name: 'logits', units: 10, activation: 'softmax', use_bias: true } },
-  ];
-  const flat = (size / 4) * (size / 4) * 16;
-  const weights = pack([
-    he(r, 'c1/kernel', [3, 3, 3, 8]), bias('c1/bias', 8, 0.05),
-    he(r, 'c2/kernel', [3, 3, 8, 16]), bias('c2/bias', 16, 0.05),
-    he(r, 'logits/kernel', [flat, 10]), bias('logits/bias', 10),
-  ]);
-  mkdirSync(join(dir, 'tiny'), { recursive: true });
-  writeFileSync(join(dir, 'tiny', 'model.json'), JSON.stringify({
-    format: 'layers-model', generatedBy: 'advbn-studio e2e fixture', convertedBy: null,
-    modelTopology: { class_name: 'Sequential', config: { name: 'tiny', layers }, keras_version: '2.x', backend: 'tensorflow' },
-    weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: weights.manifest }],
-  }));
-  writeFileSync(join(dir, 'tiny', 'group1-shard1of1.bin'), weights.bytes);
-
-  // Decoder for c2 (the encoder's mirror, §5): scale → conv 16→8 relu → up ×2 → conv 8→3 linear.
-  const dw = pack([he(r, 'dec_conv1/kernel', [3, 3, 16, 8]), bias('dec_conv1/bias', 8), he(r, 'dec_conv2/kernel', [3, 3, 8, 3]), bias('dec_conv2/bias', 3, 0.5)]);
-  mkdirSync(join(dir, 'decoder-c2'), { recursive: true });
-  writeFileSync(join(dir, 'decoder-c2', 'decoder.json'), JSON.stringify({
-    format: 'advbn-decoder', version: 1, encoder: 'tiny', layer: 'c2', preprocessing: 'unit', output: 'rgb01', featureScale: 2,
-    layers: [
-      { kind: 'scale', name: 'feature_scale', factor: 0.5 },
-      { kind: 'conv2d', name: 'dec_conv1', shape: [3, 3, 16, 8], activation: 'relu' },
-      { kind: 'upsample', name: 'dec_up1', factor: 2 },
-      { kind: 'conv2d', name: 'dec_conv2', shape: [3, 3, 8, 3], activation: 'linear' },
-    ],
-    weights: { path: 'weights.bin', entries: dw.manifest },
-  }));
-  writeFileSync(join(dir, 'decoder-c2', 'weights.bin'), dw.bytes);
-
+  for (const spec of specs) {
+    const size = spec.size;
+    const layers = [
+      { class_name: 'InputLayer', config: { name: 'input', batch_input_shape: [null, size, size, 3], dtype: 'float32' } },
+      conv('c1', 8), pool('p1'), conv('c2', 16), pool('p2'),
+      { class_name: 'Flatten', config: { name: 'flatten' } },
+      { class_name: 'Dense', config: { name: 'logits', units: 10, activation: 'softmax', use_bias: true } },
+    ];
+    const flat = (size / 4) * (size / 4) * 16;
+    const weights = pack([
+      he(r, 'c1/kernel', [3, 3, 3, 8]), bias('c1/bias', 8, 0.05),
+      he(r, 'c2/kernel', [3, 3, 8, 16]), bias('c2/bias', 16, 0.05),
+      he(r, 'logits/kernel', [flat, 10]), bias('logits/bias', 10),
+    ]);
+    mkdirSync(join(dir, spec.path), { recursive: true });
+    writeFileSync(join(dir, spec.path, 'model.json'), JSON.stringify({
+      format: 'layers-model', generatedBy: 'advbn-studio e2e fixture', convertedBy: null,
+      modelTopology: { class_name: 'Sequential', config: { name: spec.id, layers }, keras_version: '2.x', backend: 'tensorflow' },
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: weights.manifest }],
+    }));
+    writeFileSync(join(dir, spec.path, 'group1-shard1of1.bin'), weights.bytes);
+    for (const layer of ['c2', 'c1'] as const) {
+      const d = spec.decoders[layer];
+      if (d !== undefined) writeDecoder(join(dir, d), r, spec.id, layer);
+    }
+  }
   writeFileSync(join(dir, 'index.json'), JSON.stringify({
-    models: [{ id: 'tiny', name: 'Tiny test CNN', path: 'tiny', preprocessing: 'unit', inputSize: size, labels: TINY_LABELS, defaultLayer: 'c2', decoders: { c2: 'decoder-c2' } }],
+    models: specs.map((s) => ({
+      id: s.id, name: s.id === 'tiny' ? 'Tiny test CNN' : `Tiny test CNN (${s.size} px)`, path: s.path, preprocessing: 'unit', inputSize: s.size,
+      labels: TINY_LABELS, defaultLayer: s.defaultLayer ?? 'c2', decoders: s.decoders,
+    })),
   }, null, 1));
   return dir;
+}
+
+/**
+ * Writes `<dir>/index.json`, `<dir>/tiny/` (model.json + shard: 32×32 input, conv c1 (8) → pool →
+ * conv c2 (16) → pool → dense 10) and `<dir>/decoder-c2/` (decoder.json + weights.bin). Returns dir.
+ */
+export function writeTinyModelFolder(dir = mkdtempSync(join(tmpdir(), 'advbn-tiny-')), size = 32): string {
+  return writeTinyModelsFolder([{ ...TINY, size }], dir);
 }
 
 /** A PNG of w×h with a colourful pattern (not square, so the centre crop matters). */

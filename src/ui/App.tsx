@@ -6,6 +6,7 @@ import type { InitResult } from '../worker/protocol';
 import { readHash } from './url-state';
 import { ExplorePage } from './explore/ExplorePage';
 import { TrainPage } from './train/TrainPage';
+import { ErrorBoundary } from './ErrorBoundary';
 
 const PAGES: Array<{ id: Page; label: string }> = [
   { id: 'explore', label: 'Explore' },
@@ -70,9 +71,13 @@ export function App() {
             <a key={p.id} href={`#/${p.id}`} className={p.id === page ? 'active' : ''} aria-current={p.id === page ? 'page' : undefined}>{p.label}</a>
           ))}
         </nav>
-        <BackendBadge />
+        <ErrorBoundary name="Backend menu"><BackendBadge /></ErrorBoundary>
       </header>
-      <main>{page === 'explore' ? <ExplorePage /> : <TrainPage />}</main>
+      <main>
+        {page === 'explore'
+          ? <ErrorBoundary key="explore" name="Explore page"><ExplorePage /></ErrorBoundary>
+          : <ErrorBoundary key="train" name="Train page"><TrainPage /></ErrorBoundary>}
+      </main>
     </div>
   );
 }

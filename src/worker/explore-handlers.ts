@@ -51,6 +51,13 @@ function exclusive<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
+/** A request meant for a model or image the worker no longer holds: cancelled, not failed. */
+function staleError(why: string): Error {
+  const e = new Error(`stale request: ${why}`);
+  e.name = 'AbortError';
+  return e;
+}
+
 function abortError(): Error {
   const e = new Error('cancelled');
   e.name = 'AbortError';
@@ -196,6 +203,9 @@ export const exploreHandlers: HandlerMap = {
     return exclusive(signal, async () => {
       if (!model) throw new Error('No model is loaded.');
       if (!image) throw new Error('No image is loaded.');
+      if ((p.model !== undefined && p.model !== model.key) || (p.image !== undefined && image.key !== `${model.key}|${p.image}`)) {
+        throw staleError(`this run was for ${p.model} / image ${p.image}; the engine now holds ${image.key}`);
+      }
       const settings = validatePgdSettings({ eps: Number(p.settings?.eps), tau: Number(p.settings?.tau), steps: Number(p.settings?.steps) });
       if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
       const classes = model.classes;

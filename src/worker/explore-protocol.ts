@@ -15,6 +15,13 @@ export interface ImageResult { key: string; size: number; crop: Uint8ClampedArra
 
 export type { LossMode };
 export interface RunRequest {
+  /**
+   * The model and image (UI keys, as sent with 'explore.model' / 'explore.image') the run is meant for.
+   * When the worker holds others by the time the run starts (the user switched meanwhile), the run is
+   * dropped as cancelled rather than run on the wrong model.
+   */
+  model?: string;
+  image?: string;
   layer: string;
   /** Whether a decoder for `layer` is present (the UI probed it). */
   decoder: boolean;

@@ -1,7 +1,7 @@
 /** Small SVG views of a PGD run: predictions, loss/probability per step, δμ and δσ per channel. */
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { topK } from '../../common/predictions';
-import { paint } from './images';
+import { paint, type SquareImage } from './images';
 
 export function Predictions(props: { title: string; probs: Float32Array | null; labels: string[]; testid: string; kind: 'clean' | 'adv'; highlight?: number; note?: string }) {
   const preds = props.probs ? topK(props.probs, 5, props.labels) : [];
@@ -86,13 +86,18 @@ export function DeltaChart(props: { title: string; values: Float32Array | null; 
   );
 }
 
-/** An RGBA image on a canvas, shown enlarged (pixelated for small models). */
-export function RgbaView(props: { rgba: Uint8ClampedArray | null; size: number; testid: string; label: string; className?: string }) {
+/**
+ * An RGBA image on a canvas, shown enlarged (pixelated for small models). The pixels carry their own
+ * size, so the canvas always matches them.
+ */
+export function RgbaView(props: { image: SquareImage | null; testid: string; label: string; className?: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    if (props.rgba) paint(ref.current, props.rgba, props.size, props.size);
-  }, [props.rgba, props.size]);
-  return props.rgba
-    ? <canvas ref={ref} data-testid={props.testid} aria-label={props.label} role="img" className={`rgba ${props.className ?? ''} ${props.size < 128 ? 'pixelated' : ''}`} />
+  const { image } = props;
+  // Before the browser paints: the canvas never shows (or measures) its default 300×150.
+  useLayoutEffect(() => {
+    if (image) paint(ref.current, image.rgba, image.size, image.size);
+  }, [image]);
+  return image
+    ? <canvas ref={ref} data-testid={props.testid} aria-label={props.label} role="img" className={`rgba ${props.className ?? ''} ${image.size < 128 ? 'pixelated' : ''}`} />
     : <div className={`rgba placeholder ${props.className ?? ''}`} data-testid={`${props.testid}-empty`}>{props.label}: —</div>;
 }

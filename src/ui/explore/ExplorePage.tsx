@@ -16,11 +16,12 @@ import { readHash, writeHash } from '../url-state';
 import { BACKEND_ORDER, type BackendName } from '../../worker/backend-names';
 import { entryLabels, initialLayer, offeredLayers, type KnownModel } from '../../common/registry';
 import { pick, settingsFromParams, settingsToParams, useExplore } from './explore-store';
-import { downloadCanvas, exportScale, sampleImage, stripCanvas, type SourceImage } from './images';
+import { downloadCanvas, exportScale, sampleImage, stripCanvas, type SourceImage, type SquareImage } from './images';
 import { ImageInput } from './ImageInput';
 import { Controls } from './Controls';
 import { DeltaChart, LossChart, Predictions, RgbaView } from './Charts';
 import { ModelPanel, NoModelPanel, useModels } from './ModelPanel';
+import { ErrorBoundary } from '../ErrorBoundary';
 import './explore.css';
 
 /** Wait after the last control change before starting a run. */
@@ -58,20 +59,24 @@ function useUrlSync() {
 }
 
 interface Loaded { key: string; classes: number; inputSize: number; layers: string[]; labels: string[]; ms: number }
+/** A step as shown: its decoded image (if any) paired with its size once, when it arrives. */
+export interface ShownStep extends StepEvent { pic: SquareImage | null }
 interface RunState {
   id: number;
-  state: 'idle' | 'running' | 'done' | 'error';
+  state: 'idle' | 'running' | 'done' | 'stopped' | 'error';
   error: string | null;
-  steps: StepEvent[];
-  /** The previous run's steps, shown (dimmed) until the new run's first step arrives. */
-  stale: StepEvent[];
+  /** The model (UI key) the run ran on: steps of another model are never shown. */
+  modelKey: string;
+  steps: ShownStep[];
+  /** The previous run's steps (same model), shown (dimmed) until the new run's first step arrives. */
+  stale: ShownStep[];
   label: number | null;
   encodeMs: number | null;
   backend: string | null;
   m: number;
   mode: string;
 }
-const IDLE: RunState = { id: 0, state: 'idle', error: null, steps: [], stale: [], label: null, encodeMs: null, backend: null, m: 0, mode: 'feature' };
+const IDLE: RunState = { id: 0, state: 'idle', error: null, modelKey: '', steps: [], stale: [], label: null, encodeMs: null, backend: null, m: 0, mode: 'feature' };
 
 export function ExplorePage() {
   useUrlSync();
@@ -116,7 +121,7 @@ export function ExplorePage() {
 
   // ---- the image ----
   const [source, setSource] = useState<SourceImage>(() => sampleImage());
-  const [imgRes, setImgRes] = useState<(ImageResult & { modelKey: string }) | null>(null);
+  const [imgRes, setImgRes] = useState<(ImageResult & { modelKey: string; pic: SquareImage }) | null>(null);
   const [imgError, setImgError] = useState<string | null>(null);
   useEffect(() => {
     if (!loaded) return;
@@ -125,7 +130,7 @@ export function ExplorePage() {
     setImgError(null);
     engine()
       .request<ImageResult>('explore.image', { key: source.key, rgba: source.rgba, width: source.width, height: source.height }, { signal: ctrl.signal })
-      .then((r) => { if (!ctrl.signal.aborted) setImgRes({ ...r, modelKey: loaded.key }); })
+      .then((r) => { if (!ctrl.signal.aborted) setImgRes({ ...r, modelKey: loaded.key, pic: { rgba: r.crop, size: r.size } }); })
       .catch((e: Error) => { if (!ctrl.signal.aborted && !(e instanceof RequestCancelled)) setImgError(e.message); });
     return () => ctrl.abort();
   }, [loaded, source]);
@@ -158,6 +163,7 @@ export function ExplorePage() {
   const [nonce, setNonce] = useState(0);
   const runId = useRef(0);
   const request: RunRequest | null = img && loaded && backend ? {
+    model: loaded.key, image: img.key,
     layer, decoder: hasDecoder, mode: settings.mode,
     settings: { eps: settings.eps, tau: settings.tau, steps: settings.steps },
     label: settings.label >= 0 ? settings.label : null, targeted: settings.targeted,
@@ -165,15 +171,22 @@ export function ExplorePage() {
   const runKey = request ? JSON.stringify([request, img!.key, loaded!.key, backend, nonce]) : '';
   const requestRef = useRef(request);
   requestRef.current = request;
+  /** The run the Stop button cancelled (its error is "stopped", not a failure). */
+  const stopped = useRef<AbortController | null>(null);
 
   useEffect(() => {
     const req = requestRef.current;
     if (!req) return;
     const ctrl = new AbortController();
+    const runModel = req.model ?? '';
     const timer = setTimeout(() => {
       runCtrl.current = ctrl;
       const id = ++runId.current;
-      setRun((prev) => ({ ...IDLE, id, state: 'running', stale: prev.steps.length ? prev.steps : prev.stale, m: req.settings.steps, mode: req.mode }));
+      setRun((prev) => ({
+        ...IDLE, id, state: 'running', modelKey: runModel, m: req.settings.steps, mode: req.mode,
+        // Dimmed previous steps only from the same model: another model's pixels have another size.
+        stale: prev.modelKey !== runModel ? [] : prev.steps.length ? prev.steps : prev.stale,
+      }));
       engine()
         .request<RunResult>('explore.run', req, {
           signal: ctrl.signal,
@@ -183,7 +196,8 @@ export function ExplorePage() {
             setRun((r) => {
               if (r.id !== id) return r;
               if (ev.kind === 'start') return { ...r, label: ev.label, encodeMs: ev.encodeMs, backend: ev.backend };
-              return { ...r, steps: [...r.steps, ev], stale: [] };
+              const step: ShownStep = { ...ev, pic: ev.image ? { rgba: ev.image, size: ev.size } : null };
+              return { ...r, steps: [...r.steps, step], stale: [] };
             });
           },
         })
@@ -195,31 +209,54 @@ export function ExplorePage() {
           setRunsDone((n) => n + 1);
         })
         .catch((e: Error) => {
-          if (ctrl.signal.aborted || e instanceof RequestCancelled) return;
-          setRun((r) => (r.id === id ? { ...r, state: 'error', error: e.message } : r));
+          if (stopped.current === ctrl) {
+            setRun((r) => (r.id === id ? { ...r, state: 'stopped' } : r));
+            return;
+          }
+          if (ctrl.signal.aborted) return;
+          // Cancelled by the worker (the model or image it holds changed): nothing to show.
+          if (e instanceof RequestCancelled) setRun((r) => (r.id === id ? { ...r, state: 'stopped' } : r));
+          else setRun((r) => (r.id === id ? { ...r, state: 'error', error: e.message } : r));
         });
     }, DEBOUNCE_MS);
     return () => { clearTimeout(timer); ctrl.abort(); };
   }, [runKey]);
+  const stop = () => {
+    const ctrl = runCtrl.current;
+    if (!ctrl || ctrl.signal.aborted) return;
+    stopped.current = ctrl;
+    ctrl.abort();
+  };
 
   // ---- what to show ----
-  const shown = run.steps.length ? run.steps : run.stale;
-  const staleShown = !run.steps.length && run.stale.length > 0;
+  // Only steps of the model shown now: after a model switch (menu or link) the old run's pixels, of
+  // another input size, are dropped at once, even before the new model has loaded.
+  const ofThisModel = run.modelKey === modelKey && loaded?.key === modelKey;
+  const shown = !ofThisModel ? [] : run.steps.length ? run.steps : run.stale;
+  /** The run's state as shown: a run of the previous model is over for this one. */
+  const runState: RunState['state'] = ofThisModel ? run.state : 'idle';
+  const staleShown = ofThisModel && !run.steps.length && run.stale.length > 0;
   const first = shown[0] ?? null;
   const last = shown[shown.length - 1] ?? null;
   const size = img?.size ?? current?.entry.inputSize ?? 0;
   const attacked = run.label ?? (settings.label >= 0 ? settings.label : cleanTop1);
-  const stepMs = run.steps.map((s) => s.ms);
+  const stepMs = ofThisModel ? run.steps.map((s) => s.ms) : [];
   const meanMs = stepMs.length ? stepMs.reduce((a, b) => a + b, 0) / stepMs.length : null;
-  const frames = shown.filter((s) => s.image).map((s) => s.image!);
+  const frames = shown.flatMap((s) => (s.pic ? [s.pic] : []));
+  const [downloadError, setDownloadError] = useState<string | null>(null);
 
   const download = useCallback(async (what: 'adv' | 'strip') => {
-    if (!frames.length || !size) return;
-    const scale = exportScale(size);
-    const c = what === 'adv' ? stripCanvas([frames[frames.length - 1]!], size, scale, 0) : stripCanvas(frames, size, scale);
-    const tag = `${current?.entry.id}-${layer}-eps${settings.eps}-tau${settings.tau}-m${settings.steps}`;
-    await downloadCanvas(c, what === 'adv' ? `advbn-${tag}.png` : `advbn-filmstrip-${tag}.png`);
-  }, [frames, size, current, layer, settings.eps, settings.tau, settings.steps]);
+    if (!frames.length) return;
+    setDownloadError(null);
+    try {
+      const scale = exportScale(frames[0]!.size);
+      const c = what === 'adv' ? stripCanvas([frames[frames.length - 1]!], scale, 0) : stripCanvas(frames, scale);
+      const tag = `${current?.entry.id}-${layer}-eps${settings.eps}-tau${settings.tau}-m${settings.steps}`;
+      await downloadCanvas(c, what === 'adv' ? `advbn-${tag}.png` : `advbn-filmstrip-${tag}.png`);
+    } catch (e) {
+      setDownloadError(`The PNG could not be made: ${(e as Error).message}`);
+    }
+  }, [frames, current, layer, settings.eps, settings.tau, settings.steps]);
 
   if (!models) {
     return <section className="explore"><div className="panel muted" data-testid="models-probing">looking for models…</div></section>;
@@ -236,80 +273,97 @@ export function ExplorePage() {
     <section className="explore">
       <div className="explore-grid">
         <div className="col-left">
-          <ModelPanel
-            models={models} current={current} onSelect={(id) => setSettings({ model: id, layer: '', label: -1 })} onPick={pickFolder} onRefresh={refresh}
-            folderError={folderError} busy={folderBusy} loaded={!!loaded} loadError={loadError} progress={progress}
-            requested={settings.model} loadMs={loaded?.ms ?? null}
-          />
-          <ImageInput image={source} onImage={setSource} />
-          {imgError && <div className="error" role="alert">{imgError}</div>}
-          <Controls layers={layers} layer={layer} hasDecoder={hasDecoder} labels={labels} cleanTop1={cleanTop1} />
+          <ErrorBoundary name="Model panel">
+            <ModelPanel
+              models={models} current={current} onSelect={(id) => setSettings({ model: id, layer: '', label: -1 })} onPick={pickFolder} onRefresh={refresh}
+              folderError={folderError} busy={folderBusy} loaded={!!loaded} loadError={loadError} progress={progress}
+              requested={settings.model} loadMs={loaded?.ms ?? null}
+            />
+          </ErrorBoundary>
+          <ErrorBoundary name="Image panel" onReset={() => setSource(sampleImage())}>
+            <ImageInput image={source} onImage={setSource} workerError={imgError} />
+          </ErrorBoundary>
+          <ErrorBoundary name="Settings panel">
+            <Controls layers={layers} layer={layer} hasDecoder={hasDecoder} labels={labels} cleanTop1={cleanTop1} />
+          </ErrorBoundary>
         </div>
         <div className="col-right">
-          <div className="panel">
-            <div className="row status-row">
-              <span data-testid="run-status" data-state={run.state} data-runs={runsDone} data-step={last?.step ?? -1} role="status">
-                {statusText(run, loaded, img, loadError)}
-              </span>
-              <span className="muted" data-testid="timing">
-                {meanMs !== null ? `${meanMs.toFixed(0)} ms/step (${run.backend ?? backend}, ${current?.entry.id} @ ${layer}, ${run.mode} loss)` : ''}
-                {run.encodeMs !== null && run.steps.length ? (run.encodeMs < 1 ? ' · features cached' : ` · encode ${run.encodeMs.toFixed(0)} ms`) : ''}
-              </span>
-              <span className="muted" data-testid="tensors" data-count={tensors ?? ''}>{tensors !== null ? `worker tensors: ${tensors}` : ''}</span>
-              <button type="button" onClick={() => setNonce((n) => n + 1)} disabled={!request}>Run again</button>
+          <ErrorBoundary name="Run status">
+            <div className="panel">
+              <div className="row status-row">
+                <span data-testid="run-status" data-state={runState} data-runs={runsDone} data-step={last?.step ?? -1} role="status">
+                  {statusText({ ...run, state: runState }, loaded, img, loadError)}
+                </span>
+                <span className="muted" data-testid="timing">
+                  {meanMs !== null ? `${meanMs.toFixed(0)} ms/step (${run.backend ?? backend}, ${current?.entry.id} @ ${layer}, ${run.mode} loss)` : ''}
+                  {run.encodeMs !== null && run.steps.length ? (run.encodeMs < 1 ? ' · features cached' : ` · encode ${run.encodeMs.toFixed(0)} ms`) : ''}
+                </span>
+                <span className="muted" data-testid="tensors" data-count={tensors ?? ''}>{tensors !== null ? `worker tensors: ${tensors}` : ''}</span>
+                <button type="button" onClick={() => setNonce((n) => n + 1)} disabled={!request}>Run again</button>
+                <button type="button" onClick={stop} disabled={runState !== 'running'}>Stop</button>
+              </div>
+              {runState === 'error' && <div className="error" role="alert" data-testid="run-error">{run.error}</div>}
             </div>
-            {run.state === 'error' && <div className="error" role="alert" data-testid="run-error">{run.error}</div>}
-          </div>
+          </ErrorBoundary>
 
-          <div className={`panel triptych ${staleShown ? 'stale' : ''}`}>
-            <figure>
-              <RgbaView rgba={img?.crop ?? null} size={size} testid="img-original" label="Original crop" />
-              <figcaption>original crop ({size}×{size})</figcaption>
-            </figure>
-            <figure>
-              <RgbaView rgba={first?.image ?? null} size={size} testid="img-recon" label="Reconstruction (m = 0)" />
-              <figcaption>decoder reconstruction (m = 0)</figcaption>
-            </figure>
-            <figure>
-              <RgbaView rgba={last && last.step > 0 ? last.image ?? null : null} size={size} testid="img-adv" label="Decoded adversarial" className="adv" />
-              <figcaption>decoded adversarial{last && last.step > 0 ? ` (step ${last.step} of ${run.m})` : ''}</figcaption>
-            </figure>
-            {!hasDecoder && current && (
-              <p className="muted note">No decoder for {layer} in this model's folder: AdvBN still runs on the features (see the predictions), but they cannot be shown as an image. Pick a layer with a decoder, or train one: <code>advbn train-decoder --layer {layer}</code>.</p>
-            )}
-            <div className="row downloads">
-              <button type="button" onClick={() => void download('adv')} disabled={!frames.length}>Download adversarial PNG</button>
-              <button type="button" onClick={() => void download('strip')} disabled={!frames.length}>Download filmstrip PNG</button>
+          <ErrorBoundary name="Images (original, reconstruction, adversarial)" onReset={() => setRun((r) => ({ ...r, steps: [], stale: [] }))}>
+            <div className={`panel triptych ${staleShown ? 'stale' : ''}`}>
+              <figure>
+                <RgbaView image={img?.pic ?? null} testid="img-original" label="Original crop" />
+                <figcaption>original crop ({size}×{size})</figcaption>
+              </figure>
+              <figure>
+                <RgbaView image={first?.pic ?? null} testid="img-recon" label="Reconstruction (m = 0)" />
+                <figcaption>decoder reconstruction (m = 0)</figcaption>
+              </figure>
+              <figure>
+                <RgbaView image={last && last.step > 0 ? last.pic : null} testid="img-adv" label="Decoded adversarial" className="adv" />
+                <figcaption>decoded adversarial{last && last.step > 0 ? ` (step ${last.step} of ${run.m})` : ''}</figcaption>
+              </figure>
+              {!hasDecoder && current && (
+                <p className="muted note">No decoder for {layer} in this model's folder: AdvBN still runs on the features (see the predictions), but they cannot be shown as an image. Pick a layer with a decoder, or train one: <code>advbn train-decoder --layer {layer}</code>.</p>
+              )}
+              <div className="row downloads">
+                <button type="button" onClick={() => void download('adv')} disabled={!frames.length}>Download adversarial PNG</button>
+                <button type="button" onClick={() => void download('strip')} disabled={!frames.length}>Download filmstrip PNG</button>
+              </div>
+              {downloadError && <div className="error small" role="alert" data-testid="download-error">{downloadError}</div>}
             </div>
-          </div>
+          </ErrorBoundary>
 
-          <div className={`panel ${staleShown ? 'stale' : ''}`}>
-            <h3>Filmstrip: the decoded image after every PGD step</h3>
-            <div className="filmstrip" data-testid="filmstrip" data-frames={shown.length}>
-              {shown.map((s) => (
-                <figure key={s.step} data-testid="frame">
-                  <RgbaView rgba={s.image ?? null} size={size} testid={`frame-${s.step}`} label={`step ${s.step}`} />
-                  <figcaption>m = {s.step}<br /><span className="muted">{attacked !== null ? `${(s.attackedProb * 100).toFixed(0)}%` : ''}</span></figcaption>
-                </figure>
-              ))}
+          <ErrorBoundary name="Filmstrip" onReset={() => setRun((r) => ({ ...r, steps: [], stale: [] }))}>
+            <div className={`panel ${staleShown ? 'stale' : ''}`}>
+              <h3>Filmstrip: the decoded image after every PGD step</h3>
+              <div className="filmstrip" data-testid="filmstrip" data-frames={shown.length}>
+                {shown.map((s) => (
+                  <figure key={s.step} data-testid="frame">
+                    <RgbaView image={s.pic} testid={`frame-${s.step}`} label={`step ${s.step}`} />
+                    <figcaption>m = {s.step}<br /><span className="muted">{attacked !== null ? `${(s.attackedProb * 100).toFixed(0)}%` : ''}</span></figcaption>
+                  </figure>
+                ))}
+              </div>
             </div>
-          </div>
+          </ErrorBoundary>
 
-          <div className="panel preds-row">
-            <Predictions title="Clean (original crop)" probs={img?.cleanProbs ?? null} labels={labels} testid="clean-preds" kind="clean" highlight={attacked ?? undefined} />
-            <Predictions
-              title={`Adversarial${last ? ` (step ${last.step})` : ''}`} probs={last?.probs ?? null} labels={labels} testid="adv-preds" kind="adv" highlight={attacked ?? undefined}
-              note={run.mode === 'image' ? 'whole classifier on the decoded image' : 'head on the perturbed features'}
-            />
-          </div>
+          <ErrorBoundary name="Predictions">
+            <div className="panel preds-row">
+              <Predictions title="Clean (original crop)" probs={img?.cleanProbs ?? null} labels={labels} testid="clean-preds" kind="clean" highlight={attacked ?? undefined} />
+              <Predictions
+                title={`Adversarial${last ? ` (step ${last.step})` : ''}`} probs={last?.probs ?? null} labels={labels} testid="adv-preds" kind="adv" highlight={attacked ?? undefined}
+                note={run.mode === 'image' ? 'whole classifier on the decoded image' : 'head on the perturbed features'}
+              />
+            </div>
+          </ErrorBoundary>
 
-          <div className="panel charts">
-            <LossChart losses={shown.map((s) => s.loss)} probs={shown.map((s) => s.attackedProb)} steps={Math.max(run.m, shown.length - 1)} targeted={settings.targeted} />
-            <div className="muted small">attacked class: {attacked !== null ? `${labels[attacked]?.split(',')[0] ?? attacked}${settings.label < 0 ? ' (clean top-1)' : ''}${settings.targeted ? ', targeted' : ''}` : '—'}</div>
-            <DeltaChart title="δμ per channel" values={last?.deltaMu ?? null} eps={settings.eps} testid="delta-mu" />
-            <DeltaChart title="δσ per channel" values={last?.deltaSigma ?? null} eps={settings.eps} testid="delta-sigma" />
-            {stepMs.length > 0 && <div className="muted small" data-testid="step-ms">ms per step: {stepMs.map((v) => v.toFixed(0)).join(' · ')}</div>}
-          </div>
+          <ErrorBoundary name="Charts">
+            <div className="panel charts">
+              <LossChart losses={shown.map((s) => s.loss)} probs={shown.map((s) => s.attackedProb)} steps={Math.max(run.m, shown.length - 1)} targeted={settings.targeted} />
+              <div className="muted small">attacked class: {attacked !== null ? `${labels[attacked]?.split(',')[0] ?? attacked}${settings.label < 0 ? ' (clean top-1)' : ''}${settings.targeted ? ', targeted' : ''}` : '—'}</div>
+              <DeltaChart title="δμ per channel" values={last?.deltaMu ?? null} eps={settings.eps} testid="delta-mu" />
+              <DeltaChart title="δσ per channel" values={last?.deltaSigma ?? null} eps={settings.eps} testid="delta-sigma" />
+              {stepMs.length > 0 && <div className="muted small" data-testid="step-ms">ms per step: {stepMs.map((v) => v.toFixed(0)).join(' · ')}</div>}
+            </div>
+          </ErrorBoundary>
         </div>
       </div>
     </section>
@@ -330,6 +384,7 @@ function statusText(run: RunState, loaded: Loaded | null, img: unknown, loadErro
     case 'idle': return 'ready';
     case 'running': return run.steps.length ? `running PGD: step ${run.steps[run.steps.length - 1]!.step} of ${run.m}` : 'starting PGD…';
     case 'done': return `done: ${run.m} step${run.m === 1 ? '' : 's'}`;
+    case 'stopped': return run.steps.length ? `stopped at step ${run.steps[run.steps.length - 1]!.step} of ${run.m}` : 'stopped';
     case 'error': return 'PGD failed';
   }
 }

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { centerCropRect } from '../../common/preprocessing';
 import { decodeImageFile, ImageInputError, paint, sampleImage, snapshotVideo, type SourceImage } from './images';
 
-export function ImageInput(props: { image: SourceImage; onImage(img: SourceImage): void }) {
+export function ImageInput(props: { image: SourceImage; onImage(img: SourceImage): void; workerError?: string | null }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [drag, setDrag] = useState(false);
@@ -116,6 +116,7 @@ export function ImageInput(props: { image: SourceImage; onImage(img: SourceImage
         </div>
       )}
       {error && <div className="error" role="alert" data-testid="image-error">{error}</div>}
+      {props.workerError && <div className="error" role="alert" data-testid="image-worker-error">The model could not read this image: {props.workerError}</div>}
       {busy && <div className="muted">reading…</div>}
       <div className="source-preview" data-testid="source-preview" title={`${props.image.name}, ${w}×${h}`}>
         <canvas ref={previewRef} aria-label={`Input image ${props.image.name}`} />

@@ -136,7 +136,7 @@ export function ModelPanel(props: {
       {missingRequested && <div className="error small" role="alert" data-testid="model-missing">The model "{props.requested}" named in this link is not available here. Choose one above, or pick its folder.</div>}
       {props.folderError && <div className="error" role="alert" data-testid="folder-error">{props.folderError}</div>}
       {props.loadError && <div className="error" role="alert" data-testid="model-error">{props.loadError}</div>}
-      <div className="muted small" data-testid="model-status" data-loaded={props.loaded ? '1' : '0'}>
+      <div className="muted small" data-testid="model-status" data-loaded={props.loaded ? '1' : '0'} data-model={current?.entry.id ?? ''} data-input-size={current?.entry.inputSize ?? ''}>
         {!models ? 'looking for models…'
           : !current ? ''
           : props.loaded ? `${current.entry.name} from ${current.origin} · input ${current.entry.inputSize}×${current.entry.inputSize} · ${current.entry.preprocessing} preprocessing${props.loadMs ? ` · loaded in ${(props.loadMs / 1000).toFixed(1)} s` : ''}`

@@ -97,17 +97,39 @@ export function sampleImage(): SourceImage {
   return fromDrawable('sample (drawn by code)', c, w, h);
 }
 
-/** Draws RGBA bytes into a canvas element (resizing it to the image). */
+/**
+ * A square RGBA image together with its side: pixels and size always travel as one value, so a view
+ * never draws the pixels of one model at the input size of another (issue 8).
+ */
+export interface SquareImage { rgba: Uint8ClampedArray; size: number }
+
+/** Why `rgba` is not a width×height RGBA image, or null when it is. */
+export function rgbaMismatch(rgba: Uint8ClampedArray, width: number, height: number): string | null {
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) return `${width}×${height} is not an image size`;
+  if (rgba.length !== width * height * 4) return `${rgba.length} bytes are not a ${width}×${height} RGBA image (${width * height * 4} bytes)`;
+  return null;
+}
+
+/** Draws RGBA bytes into a canvas element (resizing it to the image); throws when they do not match the size. */
 export function paint(el: HTMLCanvasElement | null, rgba: Uint8ClampedArray, width: number, height: number): void {
   if (!el) return;
+  const bad = rgbaMismatch(rgba, width, height);
+  if (bad) throw new Error(`Cannot draw the image: ${bad}.`);
   if (el.width !== width) el.width = width;
   if (el.height !== height) el.height = height;
   const ctx = el.getContext('2d')!;
   ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
 }
 
-/** Frames side by side (with a gap) on one canvas, each scaled ×scale with nearest-neighbour. */
-export function stripCanvas(frames: Uint8ClampedArray[], size: number, scale = 1, gap = 4): HTMLCanvasElement {
+/**
+ * Frames side by side (with a gap) on one canvas, each scaled ×scale with nearest-neighbour. Frames
+ * must share one size (one run of one model); a frame of another size is an error, not a garbled PNG.
+ */
+export function stripCanvas(frames: SquareImage[], scale = 1, gap = 4): HTMLCanvasElement {
+  if (!frames.length) throw new Error('No frames to export.');
+  const size = frames[0]!.size;
+  const odd = frames.find((f) => f.size !== size);
+  if (odd) throw new Error(`The frames have different sizes (${size} and ${odd.size} px): run again and export when the run is done.`);
   const s = size * scale;
   const c = canvas(frames.length * s + Math.max(0, frames.length - 1) * gap, s);
   const ctx = c.getContext('2d')!;
@@ -116,7 +138,7 @@ export function stripCanvas(frames: Uint8ClampedArray[], size: number, scale = 1
   ctx.imageSmoothingEnabled = false;
   const tmp = canvas(size, size);
   frames.forEach((f, i) => {
-    paint(tmp, f, size, size);
+    paint(tmp, f.rgba, size, size);
     ctx.drawImage(tmp, i * (s + gap), 0, s, s);
   });
   return c;

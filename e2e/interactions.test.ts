@@ -13,7 +13,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { browserSkipReason, openApp, stopServer } from './harness';
-import { TINY_SIZES, writeTinyModelsFolder } from './fixtures';
+import { makePng, TINY_SIZES, writeTinyModelsFolder } from './fixtures';
+import { mulberry32, randInt, type Rng } from '../src/core/random';
 import { checkPage, waitModel, waitRunDone, waitUntil, type Live } from './interaction-checks';
 
 const skip = browserSkipReason();
@@ -89,6 +90,234 @@ test('switching to a model of another input size, after and during a run, and by
       runs = await waitRunDone(app, runs);
       await assertAlive(app, 'a link to the 48 px model while style-world runs');
     }
+  } finally {
+    await app.close();
+  }
+});
+
+// ---- random sequences ----
+
+/** One thing a person does; returns what it did (for the replay log). */
+type Action = (app: Live, r: Rng) => Promise<string>;
+interface Weighted { name: string; weight: number; act: Action }
+
+const pickOf = <T,>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/** A PNG through the file input, or dropped on the image panel (w, h from the sequence's PRNG). */
+async function giveImage(app: Live, r: Rng, how: 'file' | 'drop'): Promise<string> {
+  const w = randInt(r, 8, 300), h = randInt(r, 8, 300), seed = randInt(r, 0, 9);
+  const name = `pattern-${w}x${h}.png`;
+  const png = makePng(w, h, seed);
+  if (how === 'file') await app.page.getByLabel('Image file').setInputFiles({ name, mimeType: 'image/png', buffer: png });
+  else {
+    await app.page.evaluate(([b64, name]) => {
+      const bytes = Uint8Array.from(atob(b64!), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name!, { type: 'image/png' }));
+      document.querySelector('[data-testid="dropzone"]')?.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, [png.toString('base64'), name]);
+  }
+  return `${how} ${name}`;
+}
+
+/** The models the sequence may use; the link and menu actions pick among them. */
+function actions(models: string[], layersOf: (id: string) => string[]): Weighted[] {
+  const page = (app: Live) => app.page;
+  const onExplore = async (app: Live) => (await page(app).locator('section.explore select[aria-label="Model"]').count()) > 0;
+  const slider = (aria: string, values: readonly string[]): Action => async (app, r) => {
+    if (!(await onExplore(app))) return 'skip (not on Explore)';
+    const v = pickOf(r, values);
+    await page(app).getByRole('slider', { name: aria }).fill(v);
+    return `${aria} = ${v}`;
+  };
+  return [
+    { name: 'model menu', weight: 6, act: async (app, r) => {
+      if (!(await onExplore(app))) return 'skip (not on Explore)';
+      const id = pickOf(r, models);
+      await page(app).getByLabel('Model', { exact: true }).selectOption(id);
+      return `choose model ${id}`;
+    } },
+    { name: 'link', weight: 6, act: async (app, r) => {
+      const id = pickOf(r, models);
+      const p = new URLSearchParams({ model: id, backend: pickOf(r, ['wasm', 'wasm', 'cpu']) });
+      if (r() < 0.7) p.set('layer', pickOf(r, [...layersOf(id), 'no_such_layer']));
+      if (r() < 0.5) p.set('mode', pickOf(r, ['feature', 'image']));
+      p.set('steps', pickOf(r, ['0', '1', '2', '3', '12', 'NaN', '-4', '99']));
+      if (r() < 0.3) p.set('eps', pickOf(r, ['0.5', '2', 'NaN', '1e9', '']));
+      if (r() < 0.3) p.set('tau', pickOf(r, ['0.05', '0.5', 'abc']));
+      if (r() < 0.3) p.set('label', pickOf(r, ['-1', '3', '9', '42', '2.5', 'NaN']));
+      if (r() < 0.2) p.set('targeted', pickOf(r, ['1', '0', 'maybe']));
+      const hash = `#/explore?${p}`;
+      await page(app).evaluate((h) => { location.hash = h; }, hash);
+      return `open link ${hash}`;
+    } },
+    { name: 'layer', weight: 4, act: async (app, r) => {
+      if (!(await onExplore(app))) return 'skip (not on Explore)';
+      const opts = await page(app).locator('select[aria-label="Split layer"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+      if (!opts.length) return 'skip (no layers yet)';
+      const l = pickOf(r, opts);
+      await page(app).getByLabel('Split layer').selectOption(l);
+      return `layer ${l}`;
+    } },
+    { name: 'mode', weight: 4, act: async (app, r) => {
+      if (!(await onExplore(app))) return 'skip (not on Explore)';
+      const which = pickOf(r, [/features/, /decoded image/]);
+      const radio = page(app).getByRole('radio', { name: which });
+      if (await radio.isDisabled()) return `skip (${which} disabled)`;
+      await radio.check();
+      return `loss on ${which.source}`;
+    } },
+    { name: 'eps', weight: 3, act: slider('ε (epsilon)', ['0', '0.3', '1.1', '2']) },
+    { name: 'tau', weight: 3, act: slider('τ (tau, step size)', ['0.01', '0.2', '0.6', '1']) },
+    { name: 'steps', weight: 5, act: slider('m (steps)', ['0', '1', '2', '3', '4', '12']) },
+    { name: 'label', weight: 3, act: async (app, r) => {
+      if (!(await onExplore(app))) return 'skip (not on Explore)';
+      const v = pickOf(r, ['', 'seven', 'two', 'circle', 'zzz', '#3', '77', 'tabby']);
+      await page(app).getByLabel('Class to attack').fill(v);
+      return `class to attack "${v}"`;
+    } },
+    { name: 'checkbox', weight: 3, act: async (app, r) => {
+      if (!(await onExplore(app))) return 'skip (not on Explore)';
+      const which = pickOf(r, [/targeted/, /ablation/]);
+      await page(app).getByRole('checkbox', { name: which }).click();
+      return `toggle ${which.source}`;
+    } },
+    { name: 'paper defaults', weight: 1, act: async (app) => {
+      if (!(await onExplore(app))) return 'skip (not on Explore)';
+      await page(app).getByRole('button', { name: 'Paper defaults' }).click();
+      return 'paper defaults';
+    } },
+    { name: 'run again', weight: 3, act: async (app) => {
+      const b = page(app).getByRole('button', { name: 'Run again' });
+      if (!(await b.count()) || (await b.isDisabled())) return 'skip (Run again not available)';
+      await b.click();
+      return 'run again';
+    } },
+    { name: 'stop', weight: 3, act: async (app) => {
+      const b = page(app).getByRole('button', { name: 'Stop', exact: true });
+      if (!(await b.count()) || (await b.isDisabled())) return 'skip (nothing running)';
+      await b.click();
+      return 'stop';
+    } },
+    { name: 'backend', weight: 2, act: async (app, r) => {
+      const b = pickOf(r, ['wasm', 'cpu']);
+      await page(app).getByLabel('Backend').selectOption(b);
+      return `backend ${b}`;
+    } },
+    { name: 'image', weight: 4, act: async (app, r) => {
+      if (!(await onExplore(app))) return 'skip (not on Explore)';
+      const how = pickOf(r, ['file', 'drop', 'sample', 'not an image'] as const);
+      if (how === 'sample') { await page(app).getByRole('button', { name: 'Sample' }).click(); return 'sample image'; }
+      if (how === 'not an image') {
+        await page(app).getByLabel('Image file').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is text, not a JPEG') });
+        return 'file photo.jpg that is not an image';
+      }
+      return giveImage(app, r, how);
+    } },
+    { name: 'model + image at once', weight: 2, act: async (app, r) => {
+      if (!(await onExplore(app))) return 'skip (not on Explore)';
+      const id = pickOf(r, models);
+      await page(app).getByLabel('Model', { exact: true }).selectOption(id);
+      return `choose model ${id}, then at once ${await giveImage(app, r, 'drop')}`;
+    } },
+    { name: 'page', weight: 2, act: async (app, r) => {
+      const to = pickOf(r, ['Train', 'Explore']);
+      await page(app).getByRole('link', { name: to, exact: true }).click();
+      return `go to ${to}`;
+    } },
+    { name: 'wait', weight: 6, act: async (_app, r) => {
+      const ms = pickOf(r, [0, 50, 150, 400, 1000]);
+      await sleep(ms);
+      return `wait ${ms} ms`;
+    } },
+  ];
+}
+
+/** Draws actions by weight. */
+function drawAction(r: Rng, list: Weighted[]): Weighted {
+  const total = list.reduce((n, a) => n + a.weight, 0);
+  let x = r() * total;
+  for (const a of list) {
+    x -= a.weight;
+    if (x < 0) return a;
+  }
+  return list[list.length - 1]!;
+}
+
+/**
+ * Plays `count` random actions; after each, the page must be alive and sane. On failure the error
+ * names the seed and the whole sequence so far (replay with ADVBN_INTERACTION_SEED).
+ */
+async function playSequence(app: Live, seed: number, count: number, list: Weighted[], log: string[]): Promise<void> {
+  const r = mulberry32(seed);
+  let lastCount: string | null = null;
+  for (let i = 0; i < count; i++) {
+    const a = drawAction(r, list);
+    let did: string;
+    try {
+      did = await a.act(app, r);
+    } catch (e) {
+      throw new SequenceError(seed, log, `action ${i + 1} (${a.name}) threw: ${(e as Error).message.split('\n')[0]}`);
+    }
+    // The worker's tensor count as last reported (after each finished run), to find a leak's action.
+    const count = await app.page.evaluate(() => document.querySelector('[data-testid="tensors"]')?.getAttribute('data-count') ?? null);
+    log.push(`${i + 1}. ${did}${count && count !== lastCount ? `  [worker tensors: ${count}]` : ''}`);
+    if (count) lastCount = count;
+    if (app.errors.length) throw new SequenceError(seed, log, `page error: ${app.errors.join(' | ')}`);
+    const problem = await checkPage(app.page);
+    if (problem) throw new SequenceError(seed, log, problem);
+  }
+}
+
+class SequenceError extends Error {
+  constructor(seed: number, log: string[], why: string) {
+    super(`${why}\nseed ${seed} (replay: ADVBN_INTERACTION_SEED=${seed}); actions:\n${log.join('\n')}`);
+  }
+}
+
+/** Brings the page back to Explore on `hash` with the sample image, and waits for a finished run. */
+async function settle(app: Live, hash: string, model: string, runs: number): Promise<number> {
+  await app.page.evaluate((h) => { location.hash = h; }, hash);
+  await waitModel(app, model);
+  await app.page.getByRole('button', { name: 'Sample' }).click();
+  return waitRunDone(app, runs);
+}
+
+const tensorCount = async (app: Live) => Number(await app.page.getByTestId('tensors').getAttribute('data-count'));
+
+const SEED = Number(process.env.ADVBN_INTERACTION_SEED ?? 20211206);
+const ACTIONS = Number(process.env.ADVBN_INTERACTION_ACTIONS ?? 250);
+
+test(`random sequences of ${ACTIONS} actions on the tiny models (seed ${SEED})`, { skip: skip ?? false, timeout: 420_000 }, async (t) => {
+  const app = await openApp('#/explore?backend=wasm&steps=2');
+  const log: string[] = [];
+  try {
+    await app.page.getByTestId('backend').filter({ hasText: 'tfjs backend: wasm' }).waitFor();
+    await pickFolder(app);
+    const start = '#/explore?model=tiny&backend=wasm&steps=2';
+    let runs = await settle(app, start, 'tiny', 0);
+    const first = await tensorCount(app);
+    assert.ok(first > 0, 'the worker reports its tensor count');
+
+    const models = TINY_SIZES.map((m) => m.id).concat(STYLE_WORLD ? ['style-world'] : []);
+    const layersOf = (id: string) => (id === 'style-world' ? ['block2_relu1', 'block1_conv1'] : ['c1', 'c2']);
+    const t0 = Date.now();
+    await playSequence(app, SEED, ACTIONS, actions(models, layersOf), log);
+    const playMs = Date.now() - t0;
+
+    // Back to the first run's view, through another model so that the first one loads afresh (its
+    // decoder cache then holds what it held after the first run): the same tensors, none leaked.
+    const other = models.find((m) => m !== 'tiny')!;
+    await app.page.evaluate((h) => { location.hash = h; }, `#/explore?model=${other}&backend=wasm&steps=1`);
+    await waitModel(app, other);
+    runs = Number(await app.page.getByTestId('run-status').getAttribute('data-runs'));
+    runs = await settle(app, start, 'tiny', runs);
+    assert.equal(await tensorCount(app), first, `worker tensors after the sequence (seed ${SEED}) equal those after the first run`);
+    t.diagnostic(`seed ${SEED}: ${ACTIONS} actions in ${(playMs / 1000).toFixed(1)} s, ${runs} runs finished; worker tensors ${first}`);
+  } catch (e) {
+    t.diagnostic(`seed ${SEED}; actions played:\n${log.join('\n')}`);
+    throw e;
   } finally {
     await app.close();
   }

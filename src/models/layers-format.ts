@@ -7,7 +7,7 @@
  * BatchNormalization, GlobalAveragePooling2D, ReLU/Activation); anything else is a clear error.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Activation, Layer, Network } from './network';
+import { disposeNetwork, type Activation, type Layer, type Network } from './network';
 
 import type { ReadFile } from '../common/read-file';
 export type { ReadFile };
@@ -75,9 +75,22 @@ export async function loadWeights(m: LayersModelJson, readFile: ReadFile): Promi
   return out;
 }
 
-/** Builds a Network from model.json and decoded weights. Unused weights are disposed. */
+/**
+ * Builds a Network from model.json and decoded weights. Unused weights are disposed; when the model
+ * cannot be built, all of them are (and the tensors made so far).
+ */
 export function networkFromLayersModel(name: string, m: LayersModelJson, weights: tf.NamedTensorMap): Network {
-  const layers: Layer[] = [];
+  const made: Layer[] = [];
+  try {
+    return buildNetwork(name, m, weights, made);
+  } catch (e) {
+    for (const t of Object.values(weights)) if (!t.isDisposed) t.dispose();
+    disposeNetwork({ name, inputShape: [1, 1, 1], layers: made });
+    throw e;
+  }
+}
+
+function buildNetwork(name: string, m: LayersModelJson, weights: tf.NamedTensorMap, layers: Layer[]): Network {
   let inputShape: [number, number, number] | null = null;
   const used = new Set<string>();
   const w = (layer: string, key: string, required = true): tf.Tensor | null => {
@@ -132,7 +145,13 @@ export function networkFromLayersModel(name: string, m: LayersModelJson, weights
         else if (c.activation !== 'softmax' && c.activation !== 'linear') throw new ModelFormatError(`Layer ${c.name}: activation ${String(c.activation)} not supported.`);
         break;
       case 'BatchNormalization': {
-        const v = (k: string) => tf.variable(w(c.name, k)!, false);
+        // A variable is a new tensor (sharing the data): the decoded weight itself is not kept, so it
+        // is not marked used and is disposed below (it leaked 4 tensors per BN layer per load).
+        const v = (k: string) => {
+          const t = w(c.name, k)!;
+          used.delete(`${c.name}/${k}`);
+          return tf.variable(t, false);
+        };
         layers.push({
           kind: 'batchnorm', name: c.name, epsilon: Number(c.epsilon ?? 1e-3), momentum: Number(c.momentum ?? 0.99),
           clean: { gamma: v('gamma'), beta: v('beta'), movingMean: v('moving_mean'), movingVariance: v('moving_variance') },

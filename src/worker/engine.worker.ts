@@ -6,17 +6,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FromWorker, HandlerMap, ToWorker, InitResult, MemoryResult } from './protocol';
 import { initBackend, type BackendName } from './backends';
+import { exclusive } from './exclusive';
 import { exploreHandlers } from './explore-handlers';
 import { trainHandlers } from './train-handlers';
 
-/** Backend switches are serialised: two overlapping inits (React StrictMode, quick clicks) would race. */
-let backendQueue: Promise<unknown> = Promise.resolve();
-
 const coreHandlers: HandlerMap = {
+  /**
+   * Backend switches are serialised with each other (React StrictMode, quick clicks) and with the
+   * Explore requests: a switch never lands in the middle of a model load or a PGD step.
+   */
   async init(payload: { backend?: BackendName }): Promise<InitResult> {
-    const next = backendQueue.then(() => initBackend(payload.backend));
-    backendQueue = next.catch(() => undefined);
-    return next;
+    return exclusive(undefined, () => initBackend(payload.backend));
   },
   async memory(): Promise<MemoryResult> {
     const m = tf.memory();

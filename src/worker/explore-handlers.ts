@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HandlerMap } from './protocol';
+import { abortError, exclusive } from './exclusive';
 import { loadLayersModelNetwork, type ReadFile } from '../models/layers-format';
 import { loadDecoder } from '../models/decoder';
 import { disposeNetwork, forward, split, type Network, type Split } from '../models/network';
@@ -40,28 +41,9 @@ let model: LoadedModel | null = null;
 let image: { key: string; crop: tf.Tensor4D; cleanProbs: Float32Array } | null = null;
 let features: { key: string; split: Split; f: tf.Tensor } | null = null;
 
-let queue: Promise<unknown> = Promise.resolve();
-/** Runs `fn` after every earlier request of this page has settled. */
-function exclusive<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
-  const next = queue.then(() => {
-    if (signal.aborted) throw abortError();
-    return fn();
-  });
-  queue = next.catch(() => undefined);
-  return next;
-}
-
 /** A request meant for a model or image the worker no longer holds: cancelled, not failed. */
 function staleError(why: string): Error {
-  const e = new Error(`stale request: ${why}`);
-  e.name = 'AbortError';
-  return e;
-}
-
-function abortError(): Error {
-  const e = new Error('cancelled');
-  e.name = 'AbortError';
-  return e;
+  return abortError(`stale request: ${why}`);
 }
 
 // ---- reading files ----

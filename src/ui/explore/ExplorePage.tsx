@@ -33,6 +33,9 @@ function useUrlSync() {
     const apply = () => {
       const { page, params } = readHash();
       if (page !== 'explore' && page !== '') return;
+      // A bare "#/explore" (the page tab, coming back from Train) keeps the current settings and
+      // backend; only a link that names settings changes them.
+      if (![...params.keys()].length) { write(); return; }
       const s = settingsFromParams(params);
       if (JSON.stringify(s) !== JSON.stringify(pick(useExplore.getState()))) useExplore.getState().replace(s);
       const b = params.get('backend');

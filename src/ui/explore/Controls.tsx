@@ -24,6 +24,9 @@ export interface ControlsProps {
   hasDecoder: boolean;
   labels: string[];
   cleanTop1: number | null;
+  /** What a link asked for that could not be used as it was. */
+  notes?: string[];
+  onDismissNotes?(): void;
 }
 
 export function Controls(props: ControlsProps) {
@@ -53,6 +56,12 @@ export function Controls(props: ControlsProps) {
   return (
     <div className="controls panel">
       <h2>AdvBN settings</h2>
+      {!!props.notes?.length && (
+        <div className="warning small" role="alert" data-testid="link-notes">
+          <ul>{props.notes.map((n) => <li key={n}>{n}</li>)}</ul>
+          <button type="button" onClick={props.onDismissNotes}>OK</button>
+        </div>
+      )}
       <Slider name="epsilon" aria="ε (epsilon)" label="ε (bound on |δ − 1|)" value={s.eps} {...RANGES.eps} digits={2} onChange={(v) => s.set({ eps: v })}
         hint={s.coupled ? 'coupled: ε = m·τ − 0.1 (moving ε ends the coupling)' : undefined} />
       <Slider name="tau" aria="τ (tau, step size)" label="τ (step size)" value={s.tau} {...RANGES.tau} digits={2} onChange={(v) => s.set({ tau: v })} />

@@ -15,7 +15,7 @@ import { useApp } from '../app-store';
 import { readHash, writeHash } from '../url-state';
 import { BACKEND_ORDER, type BackendName } from '../../worker/backend-names';
 import { entryLabels, initialLayer, offeredLayers, type KnownModel } from '../../common/registry';
-import { pick, settingsFromParams, settingsToParams, useExplore } from './explore-store';
+import { linkProblems, pick, settingsFromParams, settingsToParams, useExplore } from './explore-store';
 import { downloadCanvas, exportScale, sampleImage, stripCanvas, type SourceImage, type SquareImage } from './images';
 import { ImageInput } from './ImageInput';
 import { Controls } from './Controls';
@@ -27,8 +27,12 @@ import './explore.css';
 /** Wait after the last control change before starting a run. */
 export const DEBOUNCE_MS = 250;
 
-/** Settings ⇄ URL hash (and the requested backend, as `backend=`). */
-function useUrlSync() {
+/**
+ * Settings ⇄ URL hash (and the requested backend, as `backend=`). Returns what the last link asked for
+ * that could not be used as it was (NaN, out of range, unknown words), for the settings panel.
+ */
+function useUrlSync(): [string[], (notes: string[]) => void] {
+  const [notes, setNotes] = useState<string[]>([]);
   useEffect(() => {
     const apply = () => {
       const { page, params } = readHash();
@@ -36,6 +40,7 @@ function useUrlSync() {
       // A bare "#/explore" (the page tab, coming back from Train) keeps the current settings and
       // backend; only a link that names settings changes them.
       if (![...params.keys()].length) { write(); return; }
+      setNotes(linkProblems(params));
       const s = settingsFromParams(params);
       if (JSON.stringify(s) !== JSON.stringify(pick(useExplore.getState()))) useExplore.getState().replace(s);
       const b = params.get('backend');
@@ -59,6 +64,7 @@ function useUrlSync() {
     window.addEventListener('hashchange', apply);
     return () => { un1(); un2(); window.removeEventListener('hashchange', apply); };
   }, []);
+  return [notes, setNotes];
 }
 
 interface Loaded { key: string; classes: number; inputSize: number; layers: string[]; labels: string[]; ms: number }
@@ -82,7 +88,9 @@ interface RunState {
 const IDLE: RunState = { id: 0, state: 'idle', error: null, modelKey: '', steps: [], stale: [], label: null, encodeMs: null, backend: null, m: 0, mode: 'feature' };
 
 export function ExplorePage() {
-  useUrlSync();
+  const [linkNotes, setLinkNotes] = useUrlSync();
+  /** Link values that only the loaded model can judge (a layer it does not offer, a class it lacks). */
+  const [modelNotes, setModelNotes] = useState<string[]>([]);
   const settings = useExplore(useShallow(pick));
   const setSettings = useExplore((s) => s.set);
   const backend = useApp((s) => s.backend);
@@ -151,11 +159,20 @@ export function ExplorePage() {
   // Links name the model and layer actually shown, so they reproduce the view on another machine.
   useEffect(() => {
     if (!current) return;
-    const patch: { model?: string; layer?: string } = {};
+    const patch: { model?: string; layer?: string; label?: number } = {};
+    const notes: string[] = [];
     if (settings.model !== current.entry.id) patch.model = current.entry.id;
-    if (settings.layer !== layer && (loaded?.layers.includes(layer) ?? false)) patch.layer = layer;
-    if (patch.model !== undefined || patch.layer !== undefined) setSettings(patch);
-  }, [current, layer, loaded, settings.model, settings.layer, setSettings]);
+    if (settings.layer !== layer && (loaded?.layers.includes(layer) ?? false)) {
+      patch.layer = layer;
+      if (settings.layer) notes.push(`Layer "${settings.layer}" is not offered for ${current.entry.name}; using ${layer}.`);
+    }
+    if (loaded && settings.label >= loaded.classes) {
+      patch.label = -1;
+      notes.push(`Class ${settings.label} is not a class of ${current.entry.name} (0–${loaded.classes - 1}); attacking the clean top-1.`);
+    }
+    if (notes.length) setModelNotes(notes);
+    if (Object.keys(patch).length) setSettings(patch);
+  }, [current, layer, loaded, settings.model, settings.layer, settings.label, setSettings]);
   const labels = loaded?.labels ?? [];
   const cleanTop1 = img ? argmax(img.cleanProbs) : null;
 
@@ -287,7 +304,8 @@ export function ExplorePage() {
             <ImageInput image={source} onImage={setSource} workerError={imgError} />
           </ErrorBoundary>
           <ErrorBoundary name="Settings panel">
-            <Controls layers={layers} layer={layer} hasDecoder={hasDecoder} labels={labels} cleanTop1={cleanTop1} />
+            <Controls layers={layers} layer={layer} hasDecoder={hasDecoder} labels={labels} cleanTop1={cleanTop1}
+              notes={[...linkNotes, ...modelNotes]} onDismissNotes={() => { setLinkNotes([]); setModelNotes([]); }} />
           </ErrorBoundary>
         </div>
         <div className="col-right">

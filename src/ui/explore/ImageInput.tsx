@@ -116,6 +116,7 @@ export function ImageInput(props: { image: SourceImage; onImage(img: SourceImage
         </div>
       )}
       {error && <div className="error" role="alert" data-testid="image-error">{error}</div>}
+      {!error && props.image.note && <div className="warning small" role="status" data-testid="image-warning">{props.image.note}</div>}
       {props.workerError && <div className="error" role="alert" data-testid="image-worker-error">The model could not read this image: {props.workerError}</div>}
       {busy && <div className="muted">reading…</div>}
       <div className="source-preview" data-testid="source-preview" title={`${props.image.name}, ${w}×${h}`}>

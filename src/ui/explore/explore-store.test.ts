@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SETTINGS, normalizeSettings, pick, settingsFromParams, settingsToParams, useExplore, type ExploreSettings } from './explore-store';
+import { DEFAULT_SETTINGS, linkProblems, normalizeSettings, pick, settingsFromParams, settingsToParams, useExplore, type ExploreSettings } from './explore-store';
 import { readHash } from '../url-state';
 
 test('settings survive a round trip through the URL', () => {
@@ -52,4 +52,21 @@ test('store: paper defaults, coupling follows m and τ, moving ε by hand ends t
   s = pick(useExplore.getState());
   assert.equal(s.coupled, false);
   assert.equal(s.eps, 1.5);
+});
+
+test('a link with NaN, out-of-range or unknown values: each is named, with what is used instead', () => {
+  assert.deepEqual(linkProblems(new URLSearchParams('model=vgg19&eps=0.5&steps=3&label=7&mode=image&targeted=1&backend=wasm')), []);
+  const p = linkProblems(new URLSearchParams('eps=NaN&tau=5&steps=2.5&label=abc&mode=pixels&targeted=maybe&backend=tpu'));
+  assert.deepEqual(p, [
+    'eps=NaN in the link is not a number; using 1.1.',
+    'tau=5 in the link is outside 0.01–1; using 1.',
+    'steps=2.5 in the link is not a step of the slider; using 3.',
+    'label=abc in the link is not a class number; attacking the clean top-1.',
+    'mode=pixels in the link is unknown (feature or image); using feature.',
+    'targeted=maybe in the link is not 0 or 1; using 0.',
+    'backend=tpu in the link is unknown (webgpu, webgl, wasm or cpu); choosing one automatically.',
+  ]);
+  assert.deepEqual(linkProblems(new URLSearchParams('steps=-4&eps=')), ['eps= in the link is not a number; using 1.1.', 'steps=-4 in the link is outside 0–20; using 0.']);
+  // The coupled ε is computed, so a link's own ε is not a problem then.
+  assert.deepEqual(linkProblems(new URLSearchParams('coupled=1&eps=0.3&steps=4&tau=0.35')), []);
 });

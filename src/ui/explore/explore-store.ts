@@ -63,6 +63,41 @@ export function settingsFromParams(params: URLSearchParams): ExploreSettings {
   return normalizeSettings({ ...DEFAULT_SETTINGS, ...parsed });
 }
 
+const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+/**
+ * What a link asks for that cannot be used as it is (NaN, out of range, unknown words), for people:
+ * one sentence per value, saying what is used instead. Empty when the link is fine. (Model and layer
+ * names depend on the models present and are checked on the page.)
+ */
+export function linkProblems(params: URLSearchParams): string[] {
+  const out: string[] = [];
+  const s = settingsFromParams(params);
+  for (const key of ['eps', 'tau', 'steps'] as const) {
+    const raw = params.get(key);
+    if (raw === null) continue;
+    const n = Number(raw);
+    const { min, max } = RANGES[key];
+    if (raw.trim() === '' || !Number.isFinite(n)) out.push(`${key}=${raw} in the link is not a number; using ${s[key]}.`);
+    else if (key === 'eps' && s.coupled) continue;
+    else if (n < min || n > max) out.push(`${key}=${raw} in the link is outside ${min}–${max}; using ${s[key]}.`);
+    else if (n !== s[key]) out.push(`${key}=${raw} in the link is not a step of the slider; using ${s[key]}.`);
+  }
+  const label = params.get('label');
+  if (label !== null && !(label.trim() !== '' && Number.isInteger(Number(label)) && Number(label) >= -1)) {
+    out.push(`label=${label} in the link is not a class number; attacking the clean top-1.`);
+  }
+  const mode = params.get('mode');
+  if (mode !== null && mode !== 'feature' && mode !== 'image') out.push(`mode=${mode} in the link is unknown (feature or image); using feature.`);
+  for (const key of ['coupled', 'targeted'] as const) {
+    const raw = params.get(key);
+    if (raw !== null && !['0', '1', 'true', 'false'].includes(raw)) out.push(`${key}=${raw} in the link is not 0 or 1; using ${s[key] ? 1 : 0}.`);
+  }
+  const backend = params.get('backend');
+  if (backend !== null && !BACKENDS.includes(backend)) out.push(`backend=${backend} in the link is unknown (webgpu, webgl, wasm or cpu); choosing one automatically.`);
+  return out;
+}
+
 /** Settings → URL parameters (only fields that differ from the defaults, to keep links short). */
 export function settingsToParams(s: ExploreSettings): URLSearchParams {
   const changed: Record<string, unknown> = {};

@@ -2,6 +2,7 @@
  * Images on the UI thread: decoding what the user gives (file, paste, drop, camera), the code-drawn
  * sample image, and PNG export of the results. Pixels travel to the worker as RGBA bytes.
  */
+import { imageSize } from 'image-size';
 
 export interface SourceImage {
   /** Changes whenever the pixels change. */
@@ -10,9 +11,55 @@ export interface SourceImage {
   rgba: Uint8ClampedArray;
   width: number;
   height: number;
+  /** Something the user should know about this picture (partly decoded, downscaled). */
+  note?: string;
 }
 
 export class ImageInputError extends Error {}
+
+/** Photos with more pixels than this are refused: decoding them could exhaust the tab's memory. */
+export const MAX_PIXELS = 120e6;
+/** How much of a file is read to find its dimensions (JPEG EXIF blocks can be long). */
+const HEAD_BYTES = 512 * 1024;
+
+/**
+ * Whether an image file ends early: a JPEG without its end marker (FF D9), a PNG without IEND, a GIF
+ * without its trailer, a WebP shorter than its RIFF header says. null when the format is none of these.
+ * `head` is the file's first bytes, `tail` its last (up to 64), `size` its length.
+ */
+export function isTruncated(head: Uint8Array, tail: Uint8Array, size: number): boolean | null {
+  const starts = (sig: number[]) => sig.every((b, i) => head[i] === b);
+  const tailHas = (sig: number[]) => {
+    for (let i = tail.length - sig.length; i >= 0; i--) if (sig.every((b, k) => tail[i + k] === b)) return true;
+    return false;
+  };
+  if (starts([0xff, 0xd8, 0xff])) return !tailHas([0xff, 0xd9]);
+  if (starts([0x89, 0x50, 0x4e, 0x47])) return !tailHas([0x49, 0x45, 0x4e, 0x44]);
+  if (starts([0x47, 0x49, 0x46, 0x38])) return tail[tail.length - 1] !== 0x3b;
+  if (starts([0x52, 0x49, 0x46, 0x46]) && head[8] === 0x57 && head[9] === 0x45 && head.length >= 12) {
+    const riff = (head[4]! | (head[5]! << 8) | (head[6]! << 16) | (head[7]! << 24)) >>> 0;
+    return size < riff + 8;
+  }
+  return null;
+}
+
+/** Width and height from the file's header, or null when the header does not tell (then the browser decodes to find out). */
+export function headerSize(head: Uint8Array): { width: number; height: number } | null {
+  try {
+    const d = imageSize(head);
+    // EXIF orientations 5–8 turn the picture by 90°: the browser shows it with the sides swapped.
+    const turned = (d.orientation ?? 1) >= 5;
+    if (d.width && d.height) return turned ? { width: d.height, height: d.width } : { width: d.width, height: d.height };
+  } catch { /* unknown or incomplete header */ }
+  return null;
+}
+
+/** The size to decode to so that the longer side is at most `max` (aspect kept), or null when no downscale is needed. */
+export function downscaledSize(width: number, height: number, max = MAX_SIDE): { width: number; height: number } | null {
+  const scale = max / Math.max(width, height);
+  if (scale >= 1) return null;
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
 
 /** Longest side kept from a photo; the model needs far fewer pixels and the worker copy stays small. */
 export const MAX_SIDE = 1600;
@@ -38,21 +85,43 @@ function fromDrawable(name: string, src: CanvasImageSource, w: number, h: number
   return { key: nextKey(name), name, rgba: new Uint8ClampedArray(data), width: cw, height: ch };
 }
 
-/** Decodes an image file; a file that is not an image, or does not decode, is an ImageInputError. */
+/**
+ * Decodes an image file; a file that is not an image, or does not decode, is an ImageInputError.
+ * A large photo is downscaled while it is decoded (createImageBitmap's resize options), so neither
+ * this thread nor the worker ever holds its full-size pixels; a truncated file is used as far as the
+ * browser could decode it, with a note saying so.
+ */
 export async function decodeImageFile(file: Blob & { name?: string }): Promise<SourceImage> {
   const name = file.name || 'pasted image';
   if (file.type && !file.type.startsWith('image/')) {
     throw new ImageInputError(`"${name}" is not an image (its type is ${file.type}). Choose a PNG, JPEG, WebP or GIF file.`);
   }
+  if (!file.size) throw new ImageInputError(`"${name}" is empty (0 bytes).`);
+  const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
+  const tail = new Uint8Array(await file.slice(Math.max(0, file.size - 64)).arrayBuffer());
+  const truncated = isTruncated(head, tail, file.size) === true;
+  const truncatedText = `"${name}" seems truncated (the file ends before its image data does)`;
+  const dims = headerSize(head);
+  if (dims && dims.width * dims.height > MAX_PIXELS) {
+    throw new ImageInputError(`"${name}" is ${dims.width}×${dims.height} (${(dims.width * dims.height / 1e6).toFixed(0)} megapixels): too large to decode safely in the browser (at most ${MAX_PIXELS / 1e6} megapixels). Save a smaller copy and use that.`);
+  }
+  const target = dims ? downscaledSize(dims.width, dims.height) : null;
   let bmp: ImageBitmap;
   try {
-    bmp = await createImageBitmap(file);
+    bmp = target
+      ? await createImageBitmap(file, { resizeWidth: target.width, resizeHeight: target.height, resizeQuality: 'high' })
+      : await createImageBitmap(file);
   } catch {
+    if (truncated) throw new ImageInputError(`${truncatedText}, and the browser could not decode any of it. Use a complete copy of the file.`);
     throw new ImageInputError(`"${name}" could not be decoded as an image. The file may be damaged or in a format this browser cannot read.`);
   }
   try {
     if (!bmp.width || !bmp.height) throw new ImageInputError(`"${name}" has no pixels.`);
-    return fromDrawable(name, bmp, bmp.width, bmp.height);
+    const img = fromDrawable(name, bmp, bmp.width, bmp.height);
+    const notes: string[] = [];
+    if (truncated) notes.push(`${truncatedText}: the browser shows the part it could decode; the rest may be grey or missing.`);
+    if (dims && (img.width !== dims.width || img.height !== dims.height)) notes.push(`Downscaled from ${dims.width}×${dims.height} to ${img.width}×${img.height} while decoding (the model sees a small centre crop of it).`);
+    return notes.length ? { ...img, note: notes.join(' ') } : img;
   } finally {
     bmp.close();
   }

@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import zlib from 'node:zlib';
 import { mulberry32 } from '../src/common/random';
 
 /** The project's deterministic PRNG (mulberry32). */
@@ -160,4 +162,47 @@ export function tempFile(name: string, data: Buffer | string): string {
   const p = join(d, name);
   writeFileSync(p, data);
   return p;
+}
+
+/**
+ * A w×h greyscale PNG (8-bit, one channel: 8000×8000 is 64 MB raw, a few hundred kB compressed)
+ * with a block pattern, written directly (pngjs would need the 256 MB RGBA buffer).
+ */
+export function makeBigPng(w: number, h: number): Buffer {
+  const row = Buffer.alloc(w + 1);
+  const raw = Buffer.alloc((w + 1) * h);
+  for (let y = 0; y < h; y++) {
+    row[0] = 0; // filter: none
+    for (let x = 0; x < w; x++) row[x + 1] = (((x >> 7) + (y >> 7)) & 1) * 200 + 30;
+    row.copy(raw, y * (w + 1));
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(td) >>> 0);
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw, { level: 6 })), chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A JPEG of w×h (a colourful pattern) encoded with jpeg-js. */
+export function makeJpeg(w: number, h: number): Buffer {
+  const data = Buffer.alloc(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 4;
+      data[i] = (x * 255) / w; data[i + 1] = (y * 255) / h; data[i + 2] = ((x ^ y) & 63) * 4; data[i + 3] = 255;
+    }
+  }
+  return jpeg.encode({ data, width: w, height: h }, 85).data;
 }

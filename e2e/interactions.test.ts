@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { browserSkipReason, openApp, stopServer } from './harness';
 import { makePng, TINY_SIZES, writeTinyModelsFolder } from './fixtures';
-import { mulberry32, randInt, type Rng } from '../src/core/random';
+import { mulberry32, randInt, type Rng } from '../src/common/random';
 import { checkPage, waitModel, waitRunDone, waitUntil, type Live } from './interaction-checks';
 
 const skip = browserSkipReason();

@@ -112,6 +112,16 @@ export async function decodeImageFile(file: Blob & { name?: string }): Promise<S
       ? await createImageBitmap(file, { resizeWidth: target.width, resizeHeight: target.height, resizeQuality: 'high' })
       : await createImageBitmap(file);
   } catch {
+    // createImageBitmap refuses incomplete data; an <img> shows what arrived (like a slow download).
+    const partial = truncated ? await viaImgElement(file).catch(() => null) : null;
+    if (partial) {
+      try {
+        const w = partial.naturalWidth, h = partial.naturalHeight;
+        return { ...fromDrawable(name, partial, w, h), note: `${truncatedText}: the browser shows the part it could decode; the rest may be grey or missing.` };
+      } finally {
+        URL.revokeObjectURL(partial.src);
+      }
+    }
     if (truncated) throw new ImageInputError(`${truncatedText}, and the browser could not decode any of it. Use a complete copy of the file.`);
     throw new ImageInputError(`"${name}" could not be decoded as an image. The file may be damaged or in a format this browser cannot read.`);
   }
@@ -125,6 +135,16 @@ export async function decodeImageFile(file: Blob & { name?: string }): Promise<S
   } finally {
     bmp.close();
   }
+}
+
+/** Loads a file into an <img> element (resolves once it has pixels; the caller revokes its URL). */
+function viaImgElement(file: Blob): Promise<HTMLImageElement> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => (img.naturalWidth && img.naturalHeight ? resolve(img) : reject(new Error('no pixels')));
+    img.onerror = () => { URL.revokeObjectURL(img.src); reject(new Error('not decodable')); };
+    img.src = URL.createObjectURL(file);
+  });
 }
 
 /** A frame of a playing video (camera snapshot). */

@@ -11,7 +11,8 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, rmSync, symlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { browserSkipReason, openApp, stopServer } from './harness';
 import { makePng, TINY_SIZES, writeTinyModelsFolder } from './fixtures';
 import { mulberry32, randInt, type Rng } from '../src/common/random';
@@ -327,6 +328,87 @@ test(`random sequences of ${ACTIONS} actions on the tiny models (seeds ${SEEDS.j
     t.diagnostic(`seeds ${SEEDS.join(', ')}: ${SEEDS.length} × ${ACTIONS} actions in ${(playMs / 1000).toFixed(1)} s; worker tensors ${first} after the first run and at the end`);
   } catch (e) {
     t.diagnostic(`seed ${seed}; actions played:\n${log.join('\n')}`);
+    throw e;
+  } finally {
+    await app.close();
+  }
+});
+
+// ---- VGG-19 (when present): the switch of the issue, and a short random sequence ----
+
+const ROOT = resolve(new URL('..', import.meta.url).pathname);
+const VGG_DIR = resolve(ROOT, process.env.ADVBN_VGG19_DIR ?? '../shared/models/vgg19-imagenet-tfjs');
+const VGG_LINK = resolve(ROOT, 'models/vgg19-imagenet-tfjs');
+
+/** Why the VGG-19 part cannot run, or null; links models/vgg19-imagenet-tfjs when the weights exist (git-ignored). */
+function vggSkip(): string | null {
+  if (skip) return skip;
+  if (!STYLE_WORLD) return 'models/style-world is not there';
+  if (!existsSync(`${VGG_LINK}/model.json`)) {
+    if (!existsSync(`${VGG_DIR}/model.json`)) return `VGG-19 weights not found at ${VGG_DIR} (set ADVBN_VGG19_DIR)`;
+    let present = false;
+    try { lstatSync(VGG_LINK); present = true; } catch { /* absent */ }
+    if (present) return `${VGG_LINK} exists but has no model.json`;
+    symlinkSync(VGG_DIR, VGG_LINK, 'dir');
+  }
+  return null;
+}
+
+const VGG_ACTIONS = Number(process.env.ADVBN_INTERACTION_VGG_ACTIONS ?? 8);
+
+test('VGG-19: chosen in the Model menu after the style-world run, opened by a link in the same tab, a short random sequence', { skip: vggSkip() ?? false, timeout: 600_000 }, async (t) => {
+  // As a new user: the app opens on style-world (here with m = 1 to keep VGG-19 runs short).
+  const app = await openApp('#/explore?backend=wasm&steps=1', { timeoutMs: 300_000 });
+  const { page } = app;
+  const log: string[] = [];
+  const seed = SEEDS[0]!;
+  const slow = 300_000;
+  try {
+    const t0 = Date.now();
+    await waitModel(app, 'style-world', slow);
+    let runs = await waitRunDone(app, 0, slow);
+    const first = await tensorCount(app);
+
+    await page.getByLabel('Model', { exact: true }).selectOption({ label: 'VGG-19 (ImageNet)' });
+    await waitModel(app, 'vgg19', slow);
+    runs = await waitRunDone(app, runs, slow);
+    await assertAlive(app, 'choosing VGG-19 in the Model menu after a style-world run');
+    assert.deepEqual(await page.getByTestId('img-original').evaluate((c: HTMLCanvasElement) => [c.width, c.height]), [224, 224]);
+    t.diagnostic(`style-world → VGG-19 by the menu: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${await page.getByTestId('timing').textContent()}`);
+
+    // Back by a link, then a link to VGG-19 at block3_conv1 while style-world runs (hash changes, same tab).
+    await page.evaluate(() => { location.hash = '#/explore?model=style-world&backend=wasm&steps=12'; });
+    await waitModel(app, 'style-world', slow);
+    await waitUntil(app, 'a style-world run', () => page.evaluate(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-state') === 'running'), slow);
+    await page.evaluate(() => { location.hash = '#/explore?model=vgg19&layer=block3_conv1&backend=wasm&steps=1'; });
+    await waitModel(app, 'vgg19', slow);
+    runs = await waitRunDone(app, runs, slow);
+    await assertAlive(app, 'a link to VGG-19 at block3_conv1 during a style-world run');
+
+    // A short random sequence over both models (feature loss, m ≤ 1).
+    const list = actions(['style-world', 'vgg19'], (id) => (id === 'vgg19' ? ['block3_conv1', 'block4_conv1'] : ['block2_relu1']))
+      .filter((a) => !['mode', 'paper defaults', 'page', 'backend'].includes(a.name))
+      .map((a) => (a.name === 'steps' ? { ...a, act: async (app: Live, r: Rng) => { const v = pickOf(r, ['0', '1']); await app.page.getByRole('slider', { name: 'm (steps)' }).fill(v); return `m (steps) = ${v}`; } } : a))
+      .map((a) => (a.name === 'link' ? { ...a, act: async (app: Live, r: Rng) => {
+        const hash = pickOf(r, ['#/explore?model=vgg19&layer=block3_conv1&backend=wasm&steps=1', '#/explore?model=style-world&backend=wasm&steps=1', '#/explore?model=vgg19&layer=block4_conv1&backend=wasm&steps=0']);
+        await app.page.evaluate((h) => { location.hash = h; }, hash);
+        return `open link ${hash}`;
+      } } : a));
+    page.setDefaultTimeout(3000);
+    await playSequence(app, seed, VGG_ACTIONS, list, log);
+
+    // Back to the first view (style-world, sample image): the worker holds what it held after the first run.
+    await page.evaluate(() => { location.hash = '#/explore?model=vgg19&layer=block3_conv1&backend=wasm&steps=0'; });
+    await waitModel(app, 'vgg19', slow);
+    runs = Number(await page.getByTestId('run-status').getAttribute('data-runs'));
+    await page.evaluate(() => { location.hash = '#/explore?backend=wasm&steps=1&model=style-world'; });
+    await waitModel(app, 'style-world', slow);
+    await page.getByRole('button', { name: 'Sample' }).click();
+    await waitRunDone(app, runs, slow);
+    assert.equal(await tensorCount(app), first, 'worker tensors after the VGG-19 sequence equal those after the first run');
+    t.diagnostic(`VGG-19 part (seed ${seed}, ${VGG_ACTIONS} actions): ${((Date.now() - t0) / 1000).toFixed(0)} s in all`);
+  } catch (e) {
+    t.diagnostic(`seed ${seed}; VGG-19 actions played:\n${log.join('\n')}`);
     throw e;
   } finally {
     await app.close();

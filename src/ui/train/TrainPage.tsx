@@ -5,6 +5,7 @@
  * keep the model in this browser (Explore lists it) or download it.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ErrorBoundary } from '../ErrorBoundary';
 import { engine, RequestCancelled } from '../../worker/client';
 import { probeServedModels, type KnownModel } from '../../common/registry';
 import { metaGet } from '../../common/idb-cache';
@@ -257,6 +258,8 @@ export function TrainPage() {
   return (
     <section className="train">
       <div className="train-grid">
+        {/* Error boundaries: a view that fails to render shows what failed; the rest keeps working. */}
+        <ErrorBoundary name="Training settings">
         <div className="panel train-controls">
           <h2>Fine-tune with AdvBN</h2>
           <label>Model
@@ -310,7 +313,9 @@ export function TrainPage() {
             {running && <button onClick={cancel} data-testid="cancel">Cancel</button>}
           </div>
         </div>
+        </ErrorBoundary>
 
+        <ErrorBoundary name="Training progress and report">
         <div className="train-results">
           <div className="panel">
             <div className="progress-line" data-testid="run-state" data-state={state}>
@@ -343,6 +348,7 @@ export function TrainPage() {
             </div>
           )}
         </div>
+        </ErrorBoundary>
       </div>
     </section>
   );

@@ -135,8 +135,12 @@ export const exploreHandlers: HandlerMap = {
       disposeModel();
       const inner = readerFor(p.source, p.entry.path);
       let total = 0, loaded = 0;
+      // A load the user cancelled (another model chosen meanwhile) stops at the next file, before any
+      // weights are decoded: the next model does not wait for 138 MB it will not use.
       const read: ReadFile = async (name) => {
+        if (signal.aborted) throw abortError();
         const buf = await inner(name);
+        if (signal.aborted) throw abortError();
         if (name === 'model.json') {
           try {
             total = (JSON.parse(new TextDecoder().decode(buf)) as { weightsManifest: Array<{ paths: string[] }> }).weightsManifest.reduce((n, g) => n + g.paths.length, 0);

@@ -28,3 +28,29 @@ test('the user can switch the backend to WASM', { skip: skip ?? false, timeout: 
     await app.close();
   }
 });
+
+test('auto leaves a software GPU out and runs WASM on every core (cross-origin isolated)', { skip: skip ?? false, timeout: 180_000 }, async (t) => {
+  const app = await openApp('#/explore');
+  try {
+    const { page } = app;
+    assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true, 'the dev server sends COOP/COEP');
+    const why = page.getByTestId('backend-why');
+    await why.waitFor();
+    const text = (await why.textContent()) ?? '';
+    const backend = await page.getByTestId('backend').getAttribute('data-backend');
+    const gpu = await page.evaluate(async () => {
+      const nav = navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { architecture?: string; vendor?: string } } | null> } };
+      const a = await nav.gpu?.requestAdapter();
+      return a ? `${a.info?.vendor ?? ''} ${a.info?.architecture ?? ''}` : null;
+    });
+    if (gpu && !/swiftshader|llvmpipe|lavapipe/i.test(gpu)) {
+      t.skip(`this browser has a hardware WebGPU adapter (${gpu}); auto ran ${backend}: ${text}`);
+      return;
+    }
+    assert.equal(backend, 'wasm', `auto ran ${backend}: ${text}`);
+    const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
+    assert.match(text, new RegExp(`no hardware GPU: WASM, ${cores} threads?$`), text);
+  } finally {
+    await app.close();
+  }
+});

@@ -9,8 +9,11 @@ export const HELP: Record<string, string> = {
   and ends with a table: top-1 accuracy on the originals, the reconstructions and the AdvBN images.
   --labels (default $ADVBN_CLASSES_JSON): a classes JSON ([{index, wnid}] or {wnid: index}) for
   wnid_… file names, or a text file of "<file name> <class index>" lines.`,
-  bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 5] [--backends wasm,cpu] [--json]
-  Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode.`,
+  bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 3] [--backends wasm,webgpu,cpu] [--modes feature,image] [--threads N] [--profile] [--json]
+  Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode, one table
+  per backend: threads, ms/step, GFLOP/s and the fraction of the backend's peak (best GFLOP/s of a 3×3 conv
+  28×28×512→512 on the same backend and threads, measured in the same run). --profile: time per kernel of one
+  step. A backend that cannot start here (webgpu without a hardware adapter) is reported with the reason.`,
   'train-decoder': `advbn train-decoder --layer L --images DIR --out DIR [--model DIR] [--size 128] [--batch 8]
               [--steps 1000] [--lr 1e-3] [--tv 1e-4] [--feature-loss W] [--via LAYER --via-decoder DIR] [--resume DIR]
               [--checkpoint-every 100] [--eval-images 6] [--seed 1]

@@ -1,6 +1,7 @@
 /** The `advbn` command line: the same core as the app, on tfjs's WASM backend in Node. */
 import { parseArgs, Options, UsageError } from './args';
-import { useNodeBackend, type NodeBackend } from './backend-node';
+import { NODE_BACKENDS, setWasmThreads, useNodeBackend, type NodeBackend } from './backend-node';
+import { MAX_WASM_THREADS } from './wasm-threads-node';
 
 const USAGE = `advbn — Adversarial Batch Normalization (Shu et al., NeurIPS 2021) on real models
 
@@ -11,7 +12,7 @@ Commands:
   eval-decoder   PSNR/SSIM of a decoder on held-out images, and a comparison grid PNG
   train          Algorithm 1 (AdvBN fine-tuning) on the style world
 
-Common options: --backend wasm|cpu (default wasm)
+Common options: --backend wasm|webgpu|cpu (default wasm), --threads N (WASM threads; default every core)
 Run 'advbn <command> --help' for a command's options.`;
 
 type Command = (o: Options) => Promise<void>;
@@ -47,7 +48,12 @@ export async function main(argv: string[]): Promise<number> {
   const o = new Options({ positional: args.positional.slice(1), options: args.options });
   try {
     const backend = o.string('backend', 'wasm');
-    if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got "${backend}".`);
+    if (!(NODE_BACKENDS as string[]).includes(backend)) throw new UsageError(`--backend must be one of ${NODE_BACKENDS.join(', ')}, got "${backend}".`);
+    const threads = o.optionalInteger('threads');
+    if (threads !== undefined) {
+      if (threads < 1 || threads > MAX_WASM_THREADS) throw new UsageError(`--threads must be from 1 to ${MAX_WASM_THREADS}, got ${threads}.`);
+      setWasmThreads(threads);
+    }
     if (name !== 'bench') await useNodeBackend(backend as NodeBackend); // bench picks its own backends
     await cmd(o);
     return 0;

@@ -22,19 +22,21 @@ function useBackend() {
     setBackend(null);
     engine()
       .request<InitResult>('init', { backend: requested === 'auto' ? undefined : requested })
-      .then((r) => live && setBackend(r.backend as BackendName, r.failed as BackendName[]))
+      .then((r) => live && setBackend(r.backend as BackendName, r.failed as BackendName[], null, r.why, r.skipped))
       .catch((e: Error) => live && setBackend(null, [], e.message));
     return () => { live = false; };
   }, [requested, setBackend]);
 }
 
 function BackendBadge() {
-  const { backend, requestedBackend, backendFailed, backendError, setRequestedBackend } = useApp();
+  const { backend, requestedBackend, backendFailed, backendError, backendWhy, backendSkipped, setRequestedBackend } = useApp();
   return (
     <div className="backend">
-      <span className="backend-status" data-testid="backend" data-backend={backend ?? ''}>
+      <span className="backend-status" data-testid="backend" data-backend={backend ?? ''}
+        title={backendSkipped.length ? `left out: ${backendSkipped.join('; ')}` : undefined}>
         {backendError ? `engine error: ${backendError}` : backend ? `tfjs backend: ${backend}` : 'starting engine…'}
       </span>
+      {backend && backendWhy && <span className="muted" data-testid="backend-why"> · {backendWhy}</span>}
       {backendFailed.length > 0 && backend && (
         <span className="muted" title="backends that could not start in this browser"> (unavailable: {backendFailed.join(', ')})</span>
       )}

@@ -13,9 +13,12 @@ export interface AppState {
   backend: BackendName | null;
   backendFailed: BackendName[];
   backendError: string | null;
+  /** What runs and why, from the engine ("no hardware GPU: WASM, 8 threads"); GPUs "auto" left out. */
+  backendWhy: string | null;
+  backendSkipped: string[];
   setPage(p: Page): void;
   setRequestedBackend(b: BackendName | 'auto'): void;
-  setBackend(b: BackendName | null, failed?: BackendName[], error?: string | null): void;
+  setBackend(b: BackendName | null, failed?: BackendName[], error?: string | null, why?: string | null, skipped?: string[]): void;
 }
 
 /** A link may ask for a backend (`#/explore?backend=wasm`): start with it rather than switch later. */
@@ -30,7 +33,10 @@ export const useApp = create<AppState>((set) => ({
   backend: null,
   backendFailed: [],
   backendError: null,
+  backendWhy: null,
+  backendSkipped: [],
   setPage: (page) => set({ page }),
   setRequestedBackend: (requestedBackend) => set({ requestedBackend }),
-  setBackend: (backend, backendFailed = [], backendError = null) => set({ backend, backendFailed, backendError }),
+  setBackend: (backend, backendFailed = [], backendError = null, backendWhy = null, backendSkipped = []) =>
+    set({ backend, backendFailed, backendError, backendWhy, backendSkipped }),
 }));

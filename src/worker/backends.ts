@@ -1,16 +1,26 @@
 /**
- * Backend selection for the browser (runs inside the worker): WebGPU, else WebGL, else WASM, else CPU.
- * The WASM binaries are bundled by Vite and their URLs handed to tfjs.
+ * Backend selection for the browser (runs inside the worker).
+ *
+ * "auto" first asks what the GPUs are (WebGPU adapter info, WebGL renderer) and leaves software ones
+ * out (SwiftShader, llvmpipe: ~60× slower than WASM on VGG-19), then tries hardware WebGPU, hardware
+ * WebGL, WASM, CPU in that order; see gpu-adapter.ts. A backend asked for by name is started as asked.
+ *
+ * WASM runs on every core when the page is cross-origin isolated (COOP/COEP headers, or the service
+ * worker in public/coi-serviceworker.js where the host sets none): tfjs then loads its threaded SIMD
+ * build. Its C++ side caps the pool at navigator.hardwareConcurrency / 2 ("2 threads per core"), which
+ * is 1 on a 2-core machine; withAllCores() lifts that cap while the module starts.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
+import { autoCandidates, type AdapterInfoLike, type Candidate, type GpuProbe } from './gpu-adapter';
+import type { InitResult } from './protocol';
 
-import { BACKEND_ORDER, type BackendName } from './backend-names';
+import { BACKEND_ORDER, MAX_WASM_THREADS, type BackendName } from './backend-names';
 export { BACKEND_ORDER, type BackendName };
 
 let wasmReady = false;
@@ -22,7 +32,29 @@ function prepareWasm() {
     'tfjs-backend-wasm-simd.wasm': wasmSimd,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
   });
+  setThreadsCount(wasmThreadsWanted());
   registerWasmTrainingKernels();
+}
+
+/** Every logical core the browser reports, at most tfjs's pool size. */
+function wasmThreadsWanted(): number {
+  return Math.max(1, Math.min(MAX_WASM_THREADS, globalThis.navigator?.hardwareConcurrency ?? 1));
+}
+
+/**
+ * Runs `start` (the WASM module's start-up) with navigator.hardwareConcurrency reported doubled, so
+ * the C++ cap (cores / 2) lets setThreadsCount's value through; the real value is restored after.
+ */
+async function withAllCores<T>(start: () => Promise<T>): Promise<T> {
+  const nav = globalThis.navigator as Navigator | undefined;
+  if (!nav || !(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated) return start();
+  const real = nav.hardwareConcurrency;
+  Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * real, configurable: true });
+  try {
+    return await start();
+  } finally {
+    delete (nav as unknown as Record<string, unknown>).hardwareConcurrency; // back to the prototype's getter
+  }
 }
 
 /** Tries one backend; resolves to false (never throws) when it is unavailable here. */
@@ -30,7 +62,7 @@ export async function tryBackend(name: BackendName): Promise<boolean> {
   try {
     if (name === 'webgpu' && !(globalThis.navigator as Navigator & { gpu?: unknown })?.gpu) return false;
     if (name === 'wasm') prepareWasm();
-    const ok = await tf.setBackend(name);
+    const ok = name === 'wasm' ? await withAllCores(() => tf.setBackend(name)) : await tf.setBackend(name);
     if (!ok) return false;
     await tf.ready();
     // A backend can register but fail on first use (e.g. WebGL without a context): run a tiny op.
@@ -43,16 +75,55 @@ export async function tryBackend(name: BackendName): Promise<boolean> {
   }
 }
 
+interface GpuAdapterLike { info?: AdapterInfoLike; isFallbackAdapter?: boolean; requestAdapterInfo?(): Promise<AdapterInfoLike> }
+
+/** What the GPUs are, without starting a tfjs backend: WebGPU adapter info and the WebGL renderer. */
+export async function probeGpus(): Promise<GpuProbe> {
+  let webgpu: GpuProbe['webgpu'] = null;
+  const gpu = (globalThis.navigator as unknown as { gpu?: { requestAdapter(o?: object): Promise<GpuAdapterLike | null> } } | undefined)?.gpu;
+  if (gpu) {
+    try {
+      const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (a) webgpu = { info: a.info ?? (await a.requestAdapterInfo?.()) ?? null, isFallbackAdapter: a.isFallbackAdapter };
+    } catch { /* no adapter */ }
+  }
+  let webgl: GpuProbe['webgl'] = null;
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    if (gl) {
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      webgl = { renderer: String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '') || null };
+      gl.getExtension('WEBGL_lose_context')?.loseContext();
+    }
+  } catch { /* no WebGL */ }
+  return { webgpu, webgl };
+}
+
+/** The top-bar line for the backend that runs: the candidate's reason, plus threads for WASM. */
+function describe(c: Candidate): Pick<InitResult, 'why' | 'threads' | 'isolated'> {
+  const isolated = !!(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  if (c.backend !== 'wasm') return { why: c.why, threads: null, isolated };
+  const threads = getThreadsCount();
+  const note = threads === 1 && !isolated ? ' (page not cross-origin isolated)' : '';
+  return { why: `${c.why}, ${threads} thread${threads === 1 ? '' : 's'}${note}`, threads, isolated };
+}
+
 /**
- * Starts `preferred` if given and available, else the first that works in BACKEND_ORDER.
- * Returns the backend that runs and the ones that failed.
+ * Starts `preferred` if given and available, else what "auto" picks (see the module comment).
+ * Returns the backend that runs, why, its threads (WASM), and the ones that failed or were skipped.
  */
-export async function initBackend(preferred?: BackendName): Promise<{ backend: BackendName; failed: BackendName[] }> {
-  const order = preferred ? [preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)] : BACKEND_ORDER;
+export async function initBackend(preferred?: BackendName): Promise<InitResult> {
+  let order: Candidate[];
+  let skipped: string[] = [];
+  if (preferred) {
+    order = [preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)].map((b) => ({ backend: b, why: b === preferred ? `${b} (chosen)` : `${b} (${preferred} failed)` }));
+  } else {
+    ({ candidates: order, skipped } = autoCandidates(await probeGpus()));
+  }
   const failed: BackendName[] = [];
-  for (const b of order) {
-    if (await tryBackend(b)) return { backend: b, failed };
-    failed.push(b);
+  for (const c of order) {
+    if (await tryBackend(c.backend)) return { backend: c.backend, failed, skipped, ...describe(c) };
+    failed.push(c.backend);
   }
   throw new Error('No tfjs backend could be started (tried WebGPU, WebGL, WASM, CPU).');
 }

@@ -20,5 +20,17 @@ export interface HandlerContext {
 export type Handler = (payload: never, ctx: HandlerContext) => Promise<unknown>;
 export type HandlerMap = Record<string, Handler>;
 
-export interface InitResult { backend: string; failed: string[]; }
+/** What the engine runs and why, for the top bar ("no hardware GPU: WASM, 8 threads"). */
+export interface InitResult {
+  backend: string;
+  /** Backends tried before it that failed to start. */
+  failed: string[];
+  /** GPUs "auto" left out, with the reason ("WebGPU is swiftshader"). */
+  skipped: string[];
+  why: string;
+  /** WASM's thread count; null for the GPU backends. */
+  threads: number | null;
+  /** Whether the page is cross-origin isolated (needed for WASM threads). */
+  isolated: boolean;
+}
 export interface MemoryResult { numTensors: number; numBytes: number; }

@@ -3,10 +3,17 @@
  * feature mode (head only) and image mode (decoder + whole classifier), per Node backend.
  * FLOPs are counted from the layer shapes: a step is one forward and one backward pass to the input
  * (≈ 2× the forward FLOPs; no weight gradients are needed for δ).
+ *
+ * Each backend gets its own table: threads, ms per step, GFLOP/s, and the fraction of that backend's
+ * peak on this machine. The peak is measured, not taken from a data sheet: the best GFLOP/s of a
+ * 3×3 convolution 28×28×512 → 512 (VGG-19's block4 shape, a large GEMM for XNNPACK / the shaders) on
+ * the same backend and threads in the same run, best of 5 after a warm-up. `--profile` adds where one
+ * feature-mode step spends its time, per kernel and shape.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
-import { useNodeBackend, NODE_BACKENDS, type NodeBackend } from '../backend-node';
+import { useNodeBackend, NODE_BACKENDS, type NodeBackend, type NodeBackendInfo } from '../backend-node';
+import { WebGpuUnavailable } from '../webgpu-node';
 import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, log } from '../vgg';
 import { forwardFlops, layerIndex, split, type Network } from '../../models/network';
 import { makeObjective, type LossMode } from '../../core/attack';
@@ -15,6 +22,7 @@ import { preprocess } from '../../models/preprocess';
 
 export interface BenchRow {
   backend: string;
+  threads: number;
   mode: LossMode;
   layer: string;
   size: number;
@@ -23,6 +31,53 @@ export interface BenchRow {
   min_ms: number;
   gflop_per_step: number;
   gflops: number;
+  /** gflops ÷ the backend's measured peak (see the module comment). */
+  peak_fraction: number;
+}
+
+export interface BenchPeak { backend: string; threads: number; detail: string; gflops: number; what: string }
+export interface KernelTime { kernel: string; shape: string; calls: number; ms: number; share: number }
+
+/** The backend's practical peak: best GFLOP/s of one large 3×3 convolution (see the module comment). */
+async function measurePeak(): Promise<{ gflops: number; what: string }> {
+  const [h, c] = [28, 512];
+  const x = tf.randomNormal([1, h, h, c], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, c, c], 0, 0.05, 'float32', 2) as tf.Tensor4D;
+  const flop = 2 * h * h * 9 * c * c;
+  let best = Infinity;
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    const y = tf.conv2d(x, w, 1, 'same');
+    await y.data();
+    y.dispose();
+    if (i > 0) best = Math.min(best, performance.now() - t0);
+  }
+  tf.dispose([x, w]);
+  return { gflops: Math.round((flop / 1e9 / (best / 1000)) * 10) / 10, what: `3×3 conv ${h}×${h}×${c}→${c}, best of 5` };
+}
+
+/**
+ * Where one call of `f` spends its time: tfjs's profiler, summed per kernel and output shape, most
+ * expensive first. Kernels that compose others (the project's WASM conv gradients) count as one.
+ */
+export async function profileKernels(f: () => Promise<void>, top = 15): Promise<KernelTime[]> {
+  const info = await tf.profile(async () => { await f(); return []; });
+  const sums = new Map<string, KernelTime>();
+  let total = 0;
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    total += ms;
+    const shape = k.outputShapes.map((s) => (s ? s.join('×') : '?')).join(',');
+    const key = `${k.name} ${shape}`;
+    const e = sums.get(key) ?? { kernel: k.name, shape, calls: 0, ms: 0, share: 0 };
+    e.calls++;
+    e.ms += ms;
+    sums.set(key, e);
+  }
+  return [...sums.values()]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, top)
+    .map((e) => ({ ...e, ms: Math.round(e.ms), share: Math.round((e.ms / Math.max(total, 1e-9)) * 1000) / 10 }));
 }
 
 function median(xs: number[]): number {
@@ -64,6 +119,9 @@ export async function benchCommand(o: Options): Promise<void> {
   const runs = o.integer('runs', 3);
   const backends = o.string('backends', NODE_BACKENDS.join(',')).split(',') as NodeBackend[];
   const json = o.flag('json');
+  const profile = o.flag('profile');
+  const modes = o.string('modes', 'feature,image').split(',');
+  for (const m of modes) if (m !== 'feature' && m !== 'image') throw new UsageError(`--modes takes feature and/or image, got "${m}".`);
   o.done();
   for (const b of backends) if (!NODE_BACKENDS.includes(b)) throw new UsageError(`Unknown backend "${b}" (Node has ${NODE_BACKENDS.join(', ')}).`);
   if (runs < 1) throw new UsageError('--runs must be at least 1.');
@@ -90,15 +148,32 @@ export async function benchCommand(o: Options): Promise<void> {
   const vggFlops = forwardFlops(vgg0, 0, vgg0.layers.length);
   const decFlops = decoder0 ? forwardFlops(decoder0, 0, decoder0.layers.length, featShape) : 0;
   const rows: BenchRow[] = [];
+  const peaks: BenchPeak[] = [];
+  const unavailable: Array<{ backend: string; reason: string }> = [];
+  const profiles: Array<{ backend: string; mode: LossMode; kernels: KernelTime[] }> = [];
   for (const backend of backends) {
-    await useNodeBackend(backend);
+    let info: NodeBackendInfo;
+    try {
+      info = await useNodeBackend(backend);
+    } catch (e) {
+      if (!(e instanceof WebGpuUnavailable)) throw e;
+      unavailable.push({ backend, reason: e.message });
+      if (!json) log(`\n${backend}: ${e.message}`);
+      continue;
+    }
+    const peak = await measurePeak();
+    peaks.push({ backend, threads: info.threads, detail: info.detail, ...peak });
+    if (!json) {
+      log(`\n${backend} — ${info.detail} — peak ${peak.gflops} GFLOP/s (${peak.what})`);
+      log(`  mode      threads  ms/step  GFLOP/step  GFLOP/s  of peak`);
+    }
     const vgg = onCurrentBackend(vgg0, weights);
     const decoder = decoder0 ? onCurrentBackend(decoder0, weights) : null;
     const c = { split: split(vgg, layer), preprocessing: 'caffe' as const };
     const x = tf.randomUniform([1, size, size, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
     const f = tf.tidy(() => c.split.encode(preprocess('caffe', x)));
     for (const mode of ['feature', 'image'] as const) {
-      if (mode === 'image' && !decoder) continue;
+      if (!modes.includes(mode) || (mode === 'image' && !decoder)) continue;
       const objective = makeObjective(c, mode, decoder);
       const times: number[] = [];
       // runs + 1 steps: the first (warm-up: kernel setup, weight packing) is not counted.
@@ -107,18 +182,36 @@ export async function benchCommand(o: Options): Promise<void> {
       for (const r of reports.slice(1, -1)) times.push(r.ms);
       const flop = 2 * (mode === 'feature' ? headFlops : decFlops + vggFlops);
       const med = median(times);
+      const gflops = flop / 1e9 / (med / 1000);
       const row: BenchRow = {
-        backend, mode, layer, size, runs: times.length, median_ms: Math.round(med), min_ms: Math.round(Math.min(...times)),
-        gflop_per_step: Math.round(flop / 1e8) / 10, gflops: Math.round((flop / 1e9 / (med / 1000)) * 10) / 10,
+        backend, threads: info.threads, mode, layer, size, runs: times.length, median_ms: Math.round(med), min_ms: Math.round(Math.min(...times)),
+        gflop_per_step: Math.round(flop / 1e8) / 10, gflops: Math.round(gflops * 10) / 10,
+        peak_fraction: Math.round((gflops / peak.gflops) * 100) / 100,
       };
       rows.push(row);
-      if (!json) log(`${backend.padEnd(5)} ${mode.padEnd(8)} ${String(row.median_ms).padStart(7)} ms/step (median of ${row.runs})  ${row.gflop_per_step} GFLOP  ${row.gflops} GFLOP/s`);
+      if (!json) {
+        log(`  ${mode.padEnd(8)} ${String(row.threads).padStart(7)} ${String(row.median_ms).padStart(8)} ${String(row.gflop_per_step).padStart(11)} ${String(row.gflops).padStart(8)} ${(Math.round(row.peak_fraction * 100) + ' %').padStart(8)}   (median of ${row.runs})`);
+      }
+      if (profile) {
+        const kernels = await profileKernels(async () => {
+          const r = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: 1 }, { images: false });
+          tf.dispose([r.delta.mu, r.delta.sigma]);
+        });
+        profiles.push({ backend, mode, kernels });
+        if (!json) {
+          log(`  where one ${mode}-mode step goes (tfjs profiler, top ${kernels.length}):`);
+          for (const k of kernels) log(`    ${k.kernel.padEnd(22)} ${k.shape.padEnd(18)} ×${String(k.calls).padEnd(3)} ${String(k.ms).padStart(7)} ms ${String(k.share).padStart(5)} %`);
+        }
+      }
     }
     tf.dispose([x, f]);
     for (const net of decoder ? [vgg, decoder] : [vgg]) for (const l of net.layers) {
       if (l.kind === 'conv2d' || l.kind === 'dense') tf.dispose([l.kernel, l.bias ?? []]);
     }
   }
-  const result = { model: modelDir, layer, size, runs, rows, note: 'one PGD step = forward + backward to δ + update; FLOPs ≈ 2 × forward' };
+  const result = {
+    model: modelDir, layer, size, runs, rows, peaks, unavailable, ...(profile ? { profiles } : {}),
+    note: 'one PGD step = forward + backward to δ + update; FLOPs ≈ 2 × forward; peak = best GFLOP/s of a 3×3 conv 28×28×512→512 on the same backend and threads',
+  };
   if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }

@@ -11,6 +11,13 @@
  *                   = conv(x_pad as [Ci, Hp, Wp, N], dy as a [Ho, Wo, N, Co] filter dilated by s)
  * so they run on the same XNNPACK kernel as the forward pass. The kernels below compose the WASM
  * backend's own kernels (PadV2, Transpose, Reverse, Conv2D, Slice) and free every intermediate.
+ *
+ * Two more costs per PGD step, found with `advbn bench --profile` (VGG-19 head at block4_conv1, one
+ * thread): tfjs's engine clones every tensor it saves for the backward pass, and the WASM backend's
+ * `Identity` copies the data, so each step copied all head weights (411 MB for fc1 alone, ~200 ms) and
+ * gave them new ids, so XNNPACK re-packed them. `Identity` here shares the data (a reference count, as
+ * the CPU and WebGL backends do; tensors are immutable), and the flipped, transposed filter of
+ * ∂L/∂x is kept per filter while that filter lives, so its packed XNNPACK operator is reused.
  */
 import * as tf from '@tensorflow/tfjs';
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
@@ -57,6 +64,53 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend: b, attrs }) => {
 
 let originalBackpropInput: KernelFunc | null = null;
 
+type DataId = object;
+type Storage = { has(id: DataId): boolean };
+/** Per backend: filter data id → its rot180, in/out-swapped copy (see the module comment). */
+const flippedFilters = new WeakMap<object, Map<DataId, TensorInfo>>();
+
+/** Frees cached copies whose filter is gone (disposed tensors, replaced variable values). */
+function pruneFlipped(backend: Backend, cache: Map<DataId, TensorInfo>) {
+  const storage = (backend as unknown as { dataIdMap: Storage }).dataIdMap;
+  for (const [id, t] of cache) {
+    if (!storage.has(id)) {
+      free(backend, t);
+      cache.delete(id);
+    }
+  }
+}
+
+function flippedFilter(backend: Backend, filter: TensorInfo): TensorInfo {
+  let cache = flippedFilters.get(backend);
+  if (!cache) flippedFilters.set(backend, (cache = new Map()));
+  pruneFlipped(backend, cache);
+  let wT = cache.get(filter.dataId);
+  if (!wT) {
+    const flipped = run('Reverse', backend, { x: filter }, { dims: [0, 1] });
+    wT = run('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] }); // [kh, kw, Co, Ci]
+    free(backend, flipped);
+    cache.set(filter.dataId, wT);
+  }
+  return wT;
+}
+
+/** Frees every cached flipped filter of `backend` (e.g. before disposing a model). */
+export function clearFlippedFilters(backend: tf.KernelBackend): void {
+  const cache = flippedFilters.get(backend);
+  if (!cache) return;
+  for (const t of cache.values()) free(backend as Backend, t);
+  cache.clear();
+}
+
+/** The WASM Identity without the copy: the output shares the input's data (reference-counted). */
+const identity: KernelFunc = ({ inputs, backend }) => {
+  const { x } = inputs as { x: TensorInfo };
+  if (x.dtype === 'string') return originalIdentity!({ inputs, backend, attrs: {} });
+  (backend as unknown as { incRef(id: DataId): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+let originalIdentity: KernelFunc | null = null;
+
 const conv2dBackpropInput: KernelFunc = (args) => {
   const backend = args.backend as Backend;
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -74,22 +128,27 @@ const conv2dBackpropInput: KernelFunc = (args) => {
     return originalBackpropInput!(args); // strided or unusual padding: the backend's own kernel
   }
   const dyPad = pad4(backend, dy, top, bottom, left, right);
-  const flipped = run('Reverse', backend, { x: filter }, { dims: [0, 1] });
-  const wT = run('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] }); // [kh, kw, Co, Ci]
+  const wT = flippedFilter(backend, filter);
   const out = run('Conv2D', backend, { x: dyPad, filter: wT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
-  free(backend, dyPad, flipped, wT);
+  free(backend, dyPad);
   return out;
 };
 
 let registered = false;
 
 /**
- * Registers Conv2DBackpropFilter (missing) and a faster Conv2DBackpropInput for the 'wasm' backend.
- * Idempotent; call before or after the backend is initialised.
+ * Registers Conv2DBackpropFilter (missing), a faster Conv2DBackpropInput and a copy-free Identity for
+ * the 'wasm' backend. Idempotent; call before or after the backend is initialised.
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
+  const existingIdentity = tf.getKernel('Identity', 'wasm');
+  if (existingIdentity) {
+    originalIdentity = existingIdentity.kernelFunc;
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel({ ...existingIdentity, kernelFunc: identity });
+  }
   const existingInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
   if (existingInput) {
     originalBackpropInput = existingInput.kernelFunc;

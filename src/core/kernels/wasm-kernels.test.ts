@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../../cli/backend-node';
+import { clearFlippedFilters } from './wasm-conv2d-backprop-filter';
 
 /** Conv gradients on the CPU backend (reference) and on WASM with the project's kernels. */
 async function convGrads(backend: 'cpu' | 'wasm', xv: Float32Array, xs: number[], wv: Float32Array, ws: number[], stride: number, pad: 'same' | 'valid') {
@@ -43,4 +44,42 @@ test('the WASM kernels free their intermediates', async () => {
   assert.equal(tf.memory().numTensors, tensors);
   assert.equal(tf.memory().numBytes, bytes);
   tf.dispose([x, w]);
+});
+
+test('Identity on WASM shares the data instead of copying it (tfjs clones every tensor it saves for backprop)', async () => {
+  await useNodeBackend('wasm');
+  const backend = tf.engine().backend as unknown as { numDataIds(): number };
+  const x = tf.tensor1d([1, 2, 3]);
+  const ids = backend.numDataIds();
+  const y = tf.clone(x);
+  assert.equal(backend.numDataIds(), ids, 'a clone adds no data');
+  x.dispose();
+  assert.deepEqual(Array.from(await y.data()), [1, 2, 3], 'the clone outlives the original');
+  y.dispose();
+  assert.equal(backend.numDataIds(), ids - 1, 'the data is freed with the last tensor');
+});
+
+test('the flipped filter kept for ∂L/∂x is freed once its filter is gone', async () => {
+  await useNodeBackend('wasm');
+  const backend = tf.engine().backend as unknown as { numDataIds(): number };
+  const x = tf.randomNormal([1, 5, 5, 2]) as tf.Tensor4D;
+  const gradX = (w: tf.Tensor4D) => { const g = tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, w, 1, 'same')))(x); g.dispose(); };
+  clearFlippedFilters(tf.engine().backend); // copies kept from earlier tests
+  const ids = backend.numDataIds();
+  const w1 = tf.randomNormal([3, 3, 2, 4]) as tf.Tensor4D;
+  const made = () => (backend as unknown as { dataIdNextNumber: number }).dataIdNextNumber;
+  const m0 = made();
+  gradX(w1);
+  const m1 = made();
+  gradX(w1);
+  assert.ok(made() - m1 < m1 - m0, `the second call makes no Reverse + Transpose of the filter (${made() - m1} vs ${m1 - m0} allocations)`);
+  assert.equal(backend.numDataIds(), ids + 2, 'the filter and one flipped copy');
+  w1.dispose();
+  const w2 = tf.randomNormal([3, 3, 2, 4]) as tf.Tensor4D;
+  gradX(w2);
+  assert.equal(backend.numDataIds(), ids + 2, 'w1 and its copy are gone, w2 and its copy remain');
+  w2.dispose();
+  clearFlippedFilters(tf.engine().backend);
+  assert.equal(backend.numDataIds(), ids);
+  x.dispose();
 });

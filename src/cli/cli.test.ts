@@ -131,4 +131,17 @@ test('bad input gets a clear error and a non-zero exit', () => {
   assert.match(r.stderr, /Unknown option\(s\): --bogus/);
   r = run('frobnicate');
   assert.equal(r.status, 2);
+  r = run('perturb', '--model', model, '--layer', 'c1', '--image', image, '--threads', '0');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--threads must be from 1 to 8, got 0/);
+  r = run('perturb', '--model', model, '--layer', 'c1', '--image', image, '--backend', 'metal');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--backend must be one of wasm, webgpu, cpu/);
+});
+
+test('--backend webgpu runs where Dawn finds a hardware adapter, else stops with the reason', () => {
+  const r = run('perturb', '--model', model, '--layer', 'c1', '--image', image, '--steps', '1', '--json', '--backend', 'webgpu');
+  if (r.status === 0) return; // a GPU machine
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /advbn perturb: webgpu unavailable: \S/);
 });

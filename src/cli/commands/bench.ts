@@ -33,6 +33,8 @@ export interface BenchRow {
   gflops: number;
   /** gflops ÷ the backend's measured peak (see the module comment). */
   peak_fraction: number;
+  /** Median CPU time per step, all threads of the process (load-independent, unlike median_ms). */
+  cpu_ms: number;
 }
 
 export interface BenchPeak { backend: string; threads: number; detail: string; gflops: number; what: string }
@@ -165,7 +167,7 @@ export async function benchCommand(o: Options): Promise<void> {
     peaks.push({ backend, threads: info.threads, detail: info.detail, ...peak });
     if (!json) {
       log(`\n${backend} — ${info.detail} — peak ${peak.gflops} GFLOP/s (${peak.what})`);
-      log(`  mode      threads  ms/step  GFLOP/step  GFLOP/s  of peak`);
+      log(`  mode      threads  ms/step  GFLOP/step  GFLOP/s  of peak  CPU ms/step`);
     }
     const vgg = onCurrentBackend(vgg0, weights);
     const decoder = decoder0 ? onCurrentBackend(decoder0, weights) : null;
@@ -177,9 +179,14 @@ export async function benchCommand(o: Options): Promise<void> {
       const objective = makeObjective(c, mode, decoder);
       const times: number[] = [];
       // runs + 1 steps: the first (warm-up: kernel setup, weight packing) is not counted.
-      const { reports, delta } = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: runs + 1 }, { images: false });
+      // CPU time of the whole process (all threads) between step reports: unlike wall time, it does
+      // not grow when other programs share the cores, so it compares code on a loaded machine.
+      const cpuAt: number[] = [];
+      const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+      const { reports, delta } = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: runs + 1 }, { images: false }, () => cpuAt.push(cpuNow()));
       tf.dispose([delta.mu, delta.sigma]);
       for (const r of reports.slice(1, -1)) times.push(r.ms);
+      const cpuTimes = cpuAt.slice(1, -1).map((t, i) => t - cpuAt[i]!);
       const flop = 2 * (mode === 'feature' ? headFlops : decFlops + vggFlops);
       const med = median(times);
       const gflops = flop / 1e9 / (med / 1000);
@@ -187,10 +194,11 @@ export async function benchCommand(o: Options): Promise<void> {
         backend, threads: info.threads, mode, layer, size, runs: times.length, median_ms: Math.round(med), min_ms: Math.round(Math.min(...times)),
         gflop_per_step: Math.round(flop / 1e8) / 10, gflops: Math.round(gflops * 10) / 10,
         peak_fraction: Math.round((gflops / peak.gflops) * 100) / 100,
+        cpu_ms: Math.round(median(cpuTimes)),
       };
       rows.push(row);
       if (!json) {
-        log(`  ${mode.padEnd(8)} ${String(row.threads).padStart(7)} ${String(row.median_ms).padStart(8)} ${String(row.gflop_per_step).padStart(11)} ${String(row.gflops).padStart(8)} ${(Math.round(row.peak_fraction * 100) + ' %').padStart(8)}   (median of ${row.runs})`);
+        log(`  ${mode.padEnd(8)} ${String(row.threads).padStart(7)} ${String(row.median_ms).padStart(8)} ${String(row.gflop_per_step).padStart(11)} ${String(row.gflops).padStart(8)} ${(Math.round(row.peak_fraction * 100) + ' %').padStart(8)} ${String(row.cpu_ms).padStart(12)}   (median of ${row.runs})`);
       }
       if (profile) {
         const kernels = await profileKernels(async () => {

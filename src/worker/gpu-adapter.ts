@@ -82,13 +82,3 @@ export function autoCandidates(probe: GpuProbe): { candidates: Candidate[]; skip
   candidates.push({ backend: 'cpu', why: `${noGpu}CPU (plain JavaScript)` });
   return { candidates, skipped };
 }
-
-/**
- * Among backends timed on one PGD step of the loaded model (ms), the fastest; null when none was
- * timed. Ties keep the earlier (preferred) backend.
- */
-export function fastest(times: Array<{ backend: BackendName; ms: number }>): BackendName | null {
-  let best: { backend: BackendName; ms: number } | null = null;
-  for (const t of times) if (Number.isFinite(t.ms) && (!best || t.ms < best.ms)) best = t;
-  return best?.backend ?? null;
-}

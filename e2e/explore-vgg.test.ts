@@ -66,7 +66,7 @@ test('VGG-19 on WASM: clean and adversarial predictions, decoded images, ms per 
       for (const id of ['img-original', 'img-recon', 'img-adv']) assert.equal(await page.getByTestId(id).count(), 1, id);
     }
     const featureMs = await page.getByTestId('step-ms').textContent();
-    t.diagnostic(`VGG-19 @ ${layer}, feature loss, wasm: ${featureMs} | ${await page.getByTestId('timing').textContent()}`);
+    t.diagnostic(`VGG-19 @ ${layer}, feature loss, ${await page.getByTestId('backend-why').textContent()}: ${featureMs} | ${await page.getByTestId('timing').textContent()}`);
 
     if (decoder) {
       // Image mode: the loss goes through the decoder and the whole classifier.

@@ -116,7 +116,10 @@ export async function initBackend(preferred?: BackendName): Promise<InitResult> 
   let order: Candidate[];
   let skipped: string[] = [];
   if (preferred) {
-    order = [preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)].map((b) => ({ backend: b, why: b === preferred ? `${b} (chosen)` : `${b} (${preferred} failed)` }));
+    const label = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' } as const;
+    order = [preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)].map((b) => ({
+      backend: b, why: b === preferred ? `${label[b]} (chosen)` : `${label[b]} (${label[preferred]} failed to start)`,
+    }));
   } else {
     ({ candidates: order, skipped } = autoCandidates(await probeGpus()));
   }

@@ -24,6 +24,10 @@ export class UsageError extends Error {}
 export class Options {
   private used = new Set<string>();
   constructor(private args: ParsedArgs) {}
+  /** Words that are not options (after the command name). */
+  positional(): string[] {
+    return [...this.args.positional];
+  }
   string(name: string, fallback?: string): string {
     this.used.add(name);
     const v = this.args.options.get(name);

@@ -1,6 +1,15 @@
 export const HELP: Record<string, string> = {
+  import: `advbn import FILE… --out models/NAME [--name TEXT] [--no-index] [--json]
+  Imports weights people already have into a model folder (TF.js layers format + decoders) and adds the
+  entry NAME to the index.json beside it (models/index.json), so the app and --model/--encoder load it:
+    vgg19_weights_tf_dim_ordering_tf_kernels.h5   Keras VGG-19 (Caffe preprocessing; the project's VGG-19
+                                                  decoders in models/ are linked to it); _notop: an encoder
+    vgg19-dcbc3b2f.pth                            torchvision VGG-19 (torchvision normalisation)
+    vgg_normalised.pth decoder.pth                the AdvBN authors' AdaIN encoder (cut at relu4_1, RGB in
+                                                  [0, 1]) and their decoder, as one autoencoder
+  Anything else (optimizer checkpoints, other architectures, truncated files) is refused, nothing written.`,
   perturb: `advbn perturb --image FILE|DIR [--model DIR] [--layer block4_conv1] [--eps 1.1] [--tau 0.2] [--steps 6]
-              [--mode feature|image] [--decoder DIR] [--label N] [--target N] [--batch-size 1]
+              [--mode feature|image] [--decoder DIR] [--encoder DIR] [--label N] [--target N] [--batch-size 1]
               [--out FILE.png|DIR] [--labels FILE] [--json]
   AdvBN PGD on the image's features at --layer. Label: clean top-1 unless --label; --target N runs a
   targeted attack toward class N. --mode image needs --decoder: the loss is VGG-19 on the decoded image,
@@ -8,7 +17,12 @@ export const HELP: Record<string, string> = {
   With a folder, writes one decoded adversarial PNG per image into --out (an ImageNet-AdvBN-style set)
   and ends with a table: top-1 accuracy on the originals, the reconstructions and the AdvBN images.
   --labels (default $ADVBN_CLASSES_JSON): a classes JSON ([{index, wnid}] or {wnid: index}) for
-  wnid_… file names, or a text file of "<file name> <class index>" lines.`,
+  wnid_… file names, or a text file of "<file name> <class index>" lines.
+  --encoder DIR: an autoencoder apart from the classifier (image mode): L = CE(C(D(f_adv(E(x)))), y), E the
+  encoder folder cut at the decoder's layer, D --decoder, C --model. The authors' ImageNet-AdvBN pipeline:
+    advbn import vgg_normalised.pth decoder.pth --out models/adain
+    advbn import vgg19-dcbc3b2f.pth --out models/torchvision-vgg19
+    advbn perturb --model models/torchvision-vgg19 --encoder models/adain --decoder models/adain/decoder-relu4_1 …`,
   bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 3] [--backends wasm,webgpu,cpu] [--modes feature,image] [--threads N] [--profile] [--json]
   Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode, one table
   per backend: threads, ms/step, GFLOP/s and the fraction of the backend's peak (best GFLOP/s of a 3×3 conv

@@ -11,6 +11,7 @@ Commands:
   train-decoder  train a decoder that turns features at a layer back into an image
   eval-decoder   PSNR/SSIM of a decoder on held-out images, and a comparison grid PNG
   train          Algorithm 1 (AdvBN fine-tuning) on the style world
+  import         Keras/torchvision VGG-19 or the AdvBN authors' autoencoder files → a model folder + index entry
 
 Common options: --backend wasm|webgpu|cpu (default wasm), --threads N (WASM threads; default every core)
 Run 'advbn <command> --help' for a command's options.`;
@@ -24,6 +25,7 @@ async function command(name: string): Promise<Command | null> {
     case 'train-decoder': return (await import('./commands/train-decoder')).trainDecoderCommand;
     case 'eval-decoder': return (await import('./commands/eval-decoder')).evalDecoderCommand;
     case 'train': return (await import('./commands/train')).trainCommand;
+    case 'import': return (await import('./commands/import')).importCommand;
     default: return null;
   }
 }

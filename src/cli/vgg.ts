@@ -4,11 +4,20 @@ import { folderReader } from '../models/node-io';
 import { loadLayersModelNetwork } from '../models/layers-format';
 import { loadDecoder, type Decoder } from '../models/decoder';
 import type { Network } from '../models/network';
+import { modelMeta, type ModelMeta } from '../models/model-meta';
 
 export const DEFAULT_MODEL_DIR = process.env.ADVBN_VGG19_DIR ?? '../shared/models/vgg19-imagenet-tfjs';
 
 export async function loadVgg(dir: string): Promise<Network> {
   return loadLayersModelNetwork(await folderReader(dir), dir, 'vgg19');
+}
+
+/** A model folder and what its model.json says about it (preprocessing, role; see model-meta.ts). */
+export async function loadModelFolder(dir: string, name = 'model'): Promise<{ net: Network; meta: ModelMeta }> {
+  const read = await folderReader(dir);
+  const net = await loadLayersModelNetwork(read, dir, name);
+  const meta = modelMeta(new TextDecoder().decode(await read('model.json')));
+  return { net, meta };
 }
 
 export async function loadDecoderFolder(dir: string): Promise<Decoder> {

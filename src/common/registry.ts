@@ -11,8 +11,9 @@
  *           "name": "VGG-19 (ImageNet)",        // shown to people
  *           "path": "vgg19-imagenet-tfjs",      // folder, relative to index.json, with model.json + shards
  *                                               // (TensorFlow.js layers format)
- *           "preprocessing": "caffe",           // "caffe" (Keras VGG: BGR, 0-255 minus means) or
- *                                               // "unit" (RGB in [0,1] minus 0.5)
+ *           "preprocessing": "caffe",           // "caffe" (Keras VGG: BGR, 0-255 minus means),
+ *                                               // "unit" (RGB in [0,1] minus 0.5), "torch" (torchvision:
+ *                                               // (RGB in [0,1] − mean) / std) or "rgb01" (RGB in [0,1])
  *           "inputSize": 224,                   // square input side, pixels
  *           "labels": "imagenet",               // "imagenet" (the 1000 names in src/models/imagenet-labels.json)
  *                                               // or an array of class names in output order
@@ -27,6 +28,9 @@
  * The first model that is present is the page's default: list the small embedded model (style-world)
  * first, so a fresh clone opens on it and VGG-19 (138 MB) loads only when chosen or linked.
  * Decoder folders are relative to index.json too, e.g. "style-world/decoder-block2_relu1".
+ *
+ * Optional "role": "encoder" marks a network without a classifier (an autoencoder's encoder; written by
+ * `advbn import` for Keras _notop files and AdaIN's vgg_normalised).
  *
  * Only id, path, preprocessing and inputSize are required; name defaults to id, labels to "class i",
  * defaultLayer to the first decoder's layer, decoders to none. Entries whose files are missing are
@@ -44,6 +48,8 @@ export interface RegistryEntry {
   labels: 'imagenet' | string[];
   defaultLayer: string;
   decoders: Record<string, string>;
+  /** 'encoder': a network without a classifier (Keras _notop, AdaIN's vgg_normalised), used only as an autoencoder's encoder. */
+  role?: 'classifier' | 'encoder';
 }
 
 export class RegistryError extends Error {}
@@ -58,7 +64,7 @@ export function parseEntry(raw: unknown, where: string): RegistryEntry {
   if (typeof id !== 'string' || !ID_RE.test(id)) throw new RegistryError(`${where}: "id" must be a string of letters, digits, '.', '_' or '-' (got ${JSON.stringify(id)}).`);
   const at = `${where}, model "${id}"`;
   if (typeof r.path !== 'string') throw new RegistryError(`${at}: "path" (the folder with model.json) is missing.`);
-  if (r.preprocessing !== 'caffe' && r.preprocessing !== 'unit') throw new RegistryError(`${at}: "preprocessing" must be "caffe" or "unit".`);
+  if (!['caffe', 'unit', 'torch', 'rgb01'].includes(r.preprocessing as string)) throw new RegistryError(`${at}: "preprocessing" must be "caffe", "unit", "torch" or "rgb01".`);
   const size = r.inputSize;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 8 || size > 1024) throw new RegistryError(`${at}: "inputSize" must be a whole number from 8 to 1024.`);
   let labels: RegistryEntry['labels'] = [];
@@ -76,8 +82,9 @@ export function parseEntry(raw: unknown, where: string): RegistryEntry {
   const defaultLayer = typeof r.defaultLayer === 'string' ? r.defaultLayer : Object.keys(decoders)[0];
   if (!defaultLayer) throw new RegistryError(`${at}: "defaultLayer" (the split layer) is missing.`);
   return {
-    id, name: typeof r.name === 'string' ? r.name : id, path: r.path, preprocessing: r.preprocessing,
+    id, name: typeof r.name === 'string' ? r.name : id, path: r.path, preprocessing: r.preprocessing as Preprocessing,
     inputSize: size, labels, defaultLayer, decoders,
+    ...(r.role === 'encoder' ? { role: 'encoder' as const } : {}),
   };
 }
 

@@ -18,6 +18,16 @@ export interface Classifier {
 }
 
 /**
+ * An encoder apart from the classifier (image mode only): features f = E(x) come from `split.encode`
+ * on the image preprocessed for E, and the loss is CE(C(D(f_adv(E(x)))), y) — how the AdvBN authors
+ * made ImageNet-AdvBN (AdaIN's vgg_normalised relu4_1 → their decoder → torchvision VGG-19).
+ */
+export interface Encoder {
+  split: Split;
+  preprocessing: Preprocessing;
+}
+
+/**
  * Feature mode: L on head(f_adv) (Algorithm 1's loss). With a decoder, the decoded image is also
  * returned for display; it does not enter the loss.
  * Image mode: L on g(decoder(f_adv)), the whole classifier applied to the decoded image (how the
@@ -69,6 +79,8 @@ export interface AttackRequest {
   /** Class to push away from (or toward, when targeted); default: each image's clean top-1. */
   label?: number;
   targeted?: boolean;
+  /** Encode with this encoder instead of the classifier's first layers (image mode; `decoder` must decode its features). */
+  encoder?: Encoder;
 }
 
 export interface AttackResult {
@@ -83,10 +95,19 @@ export interface AttackResult {
 /** Clean predictions, then PGD. Every tensor made here is disposed; `images` is not. */
 export async function attack(c: Classifier, req: AttackRequest, options: PgdOptions = {}, onStep?: (r: PgdReport) => void): Promise<AttackResult> {
   const t0 = performance.now();
+  const enc = req.encoder;
+  if (enc && req.mode !== 'image') throw new Error('A separate encoder works in image mode only: the classifier\'s head cannot read its features.');
   // g = head ∘ encoder: the clean prediction reuses the encoder's features, which PGD needs anyway.
-  const f = tf.tidy(() => c.split.encode(preprocess(c.preprocessing, req.images)));
+  // With a separate encoder the classifier sees the clean image itself.
+  const f = tf.tidy(() => (enc ?? c).split.encode(preprocess((enc ?? c).preprocessing, req.images)));
   const t1 = performance.now();
-  const cleanT = tf.tidy(() => tf.softmax(c.split.head(f) as tf.Tensor2D));
+  let cleanT: tf.Tensor2D;
+  try {
+    cleanT = enc ? classify(c, req.images) : tf.tidy(() => tf.softmax(c.split.head(f) as tf.Tensor2D));
+  } catch (e) {
+    f.dispose();
+    throw e;
+  }
   const cleanProbs = (await cleanT.data()) as Float32Array;
   const classes = cleanT.shape[1];
   cleanT.dispose();
@@ -100,7 +121,7 @@ export async function attack(c: Classifier, req: AttackRequest, options: PgdOpti
   let delta: Delta | null = null;
   try {
     const objective = makeObjective(c, req.mode, req.decoder);
-    const run = await runPgd(f, c.split.relu, objective, { labels, targeted: !!req.targeted }, req.settings, options, onStep);
+    const run = await runPgd(f, (enc ?? c).split.relu, objective, { labels, targeted: !!req.targeted }, req.settings, options, onStep);
     delta = run.delta;
     const [mu, sigma] = await Promise.all([delta.mu.data(), delta.sigma.data()]) as [Float32Array, Float32Array];
     return { cleanProbs, classes, labels, reports: run.reports, delta: { mu, sigma }, timings: { encode: t1 - t0, clean: t2 - t1, pgd: performance.now() - t2 } };

@@ -5,6 +5,8 @@
  *
  * Only what VGG-style classifiers need is supported (InputLayer, Conv2D, MaxPooling2D, Flatten, Dense,
  * BatchNormalization, GlobalAveragePooling2D, ReLU/Activation); anything else is a clear error.
+ * One extension: Conv2D padding "reflect" (reflection padding by kernel/2, as in AdaIN's encoder), which
+ * Keras itself does not have; MaxPooling2D padding "same" with size = strides is PyTorch's ceil mode.
  */
 import * as tf from '@tensorflow/tfjs';
 import { disposeNetwork, type Activation, type Layer, type Network } from './network';
@@ -115,13 +117,17 @@ function buildNetwork(name: string, m: LayersModelJson, weights: tf.NamedTensorM
           kernel: w(c.name, 'kernel') as tf.Tensor4D,
           bias: c.use_bias === false ? null : (w(c.name, 'bias') as tf.Tensor1D),
           activation: activation(c.activation, c.name),
-          padding: c.padding === 'valid' ? 'valid' : 'same',
+          // 'reflect' is this project's extension (written by layers-writer for imported AdaIN encoders).
+          padding: c.padding === 'valid' ? 'valid' : c.padding === 'reflect' ? 'reflect' : 'same',
           strides: pair(c.strides ?? 1),
         });
         break;
       }
       case 'MaxPooling2D':
-        layers.push({ kind: 'maxpool', name: c.name, size: pair(c.pool_size), strides: pair(c.strides ?? c.pool_size) });
+        layers.push({
+          kind: 'maxpool', name: c.name, size: pair(c.pool_size), strides: pair(c.strides ?? c.pool_size),
+          ...(c.padding === 'same' ? { ceil: true } : {}),
+        });
         break;
       case 'Flatten':
         layers.push({ kind: 'flatten', name: c.name });

@@ -30,7 +30,7 @@ export async function serializeLayersModel(
   for (const l of net.layers) {
     switch (l.kind) {
       case 'conv2d': {
-        if (l.padding === 'reflect') throw new Error(`Layer ${l.name}: reflection padding has no Keras Conv2D equivalent.`);
+        // padding 'reflect' is not Keras: layers-format.ts reads it back (imported AdaIN encoders).
         const [kh, kw, , cout] = l.kernel.shape;
         layers.push({ class_name: 'Conv2D', config: {
           name: l.name, trainable: true, dtype: 'float32', filters: cout, kernel_size: [kh, kw], strides: [l.strides, l.strides],
@@ -55,7 +55,7 @@ export async function serializeLayersModel(
         layers.push({ class_name: 'ReLU', config: { name: l.name, trainable: true, dtype: 'float32' } });
         break;
       case 'maxpool':
-        layers.push({ class_name: 'MaxPooling2D', config: { name: l.name, trainable: true, dtype: 'float32', pool_size: [l.size, l.size], strides: [l.strides, l.strides], padding: 'valid', data_format: 'channels_last' } });
+        layers.push({ class_name: 'MaxPooling2D', config: { name: l.name, trainable: true, dtype: 'float32', pool_size: [l.size, l.size], strides: [l.strides, l.strides], padding: l.ceil ? 'same' : 'valid', data_format: 'channels_last' } });
         break;
       case 'gap':
         layers.push({ class_name: 'GlobalAveragePooling2D', config: { name: l.name, trainable: true, dtype: 'float32', data_format: 'channels_last' } });

@@ -29,7 +29,12 @@ export interface DenseLayer {
   bias: tf.Tensor1D | null;
   activation: Activation;
 }
-export interface MaxPoolLayer { kind: 'maxpool'; name: string; size: number; strides: number; }
+/**
+ * Max pooling without padding. `ceil` (PyTorch's ceil_mode, AdaIN's encoder): an odd border row/column
+ * gets its own partial window instead of being dropped, i.e. output ⌈(H − size)/strides⌉ + 1 — what
+ * tfjs's 'same' padding gives when size equals strides (padding only at the end, never counted in the max).
+ */
+export interface MaxPoolLayer { kind: 'maxpool'; name: string; size: number; strides: number; ceil?: boolean; }
 export interface FlattenLayer { kind: 'flatten'; name: string; }
 export interface GlobalAvgPoolLayer { kind: 'gap'; name: string; }
 export interface UpsampleLayer { kind: 'upsample'; name: string; factor: number; }
@@ -129,7 +134,8 @@ export function applyLayer(layer: Layer, x: tf.Tensor, opts: ForwardOptions = {}
       return activate(y, layer.activation);
     }
     case 'maxpool':
-      return tf.maxPool(x as tf.Tensor4D, layer.size, layer.strides, 'valid');
+      if (layer.ceil && layer.size !== layer.strides) throw new Error(`Layer ${layer.name}: ceil-mode pooling needs size = strides.`);
+      return tf.maxPool(x as tf.Tensor4D, layer.size, layer.strides, layer.ceil ? 'same' : 'valid');
     case 'flatten':
       return tf.reshape(x, [x.shape[0], -1]);
     case 'gap':
@@ -242,7 +248,8 @@ export function forwardFlops(net: Network, from: number, to: number, inputShape:
       flops += 2 * cin * cout;
       shape = [cout];
     } else if (l.kind === 'maxpool') {
-      shape = [Math.floor((shape[0]! - l.size) / l.strides) + 1, Math.floor((shape[1]! - l.size) / l.strides) + 1, shape[2]!];
+      const round = l.ceil ? Math.ceil : Math.floor;
+      shape = [round((shape[0]! - l.size) / l.strides) + 1, round((shape[1]! - l.size) / l.strides) + 1, shape[2]!];
     } else if (l.kind === 'flatten') {
       shape = [shape.reduce((a, b) => a * b, 1)];
     } else if (l.kind === 'gap') {

@@ -9,10 +9,14 @@ export { centerCropRect, type Preprocessing };
 
 
 export const CAFFE_BGR_MEAN = [103.939, 116.779, 123.68] as const;
+export const TORCH_MEAN = [0.485, 0.456, 0.406] as const;
+export const TORCH_STD = [0.229, 0.224, 0.225] as const;
 
 export function preprocess(kind: Preprocessing, rgb01: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     if (kind === 'unit') return tf.sub(rgb01, 0.5);
+    if (kind === 'rgb01') return tf.clone(rgb01);
+    if (kind === 'torch') return tf.div(tf.sub(rgb01, tf.tensor1d(TORCH_MEAN as unknown as number[])), tf.tensor1d(TORCH_STD as unknown as number[]));
     const bgr = tf.reverse(rgb01, -1);
     return tf.sub(tf.mul(bgr, 255), tf.tensor1d(CAFFE_BGR_MEAN as unknown as number[]));
   });

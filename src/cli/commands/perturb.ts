@@ -6,7 +6,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
-import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, progress } from '../vgg';
+import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadModelFolder, progress } from '../vgg';
 import { split } from '../../models/network';
 import { attack, classify, type AttackResult, type Classifier, type LossMode } from '../../core/attack';
 import { summarize, validatePgdSettings, type PgdReport, type PgdSettings } from '../../core/pgd';
@@ -54,9 +54,10 @@ export async function perturbCommand(o: Options): Promise<void> {
   const tStart = performance.now();
   const modelDir = o.string('model', DEFAULT_MODEL_DIR);
   const imagePath = o.string('image');
-  const layer = o.string('layer', 'block4_conv1');
+  const encoderDir = o.optionalString('encoder');
+  const layerOption = o.optionalString('layer');
   const settings: PgdSettings = { eps: o.number('eps', 1.1), tau: o.number('tau', 0.2), steps: o.integer('steps', 6) };
-  const mode = o.string('mode', 'feature') as LossMode;
+  const mode = o.string('mode', encoderDir ? 'image' : 'feature') as LossMode;
   const decoderDir = o.optionalString('decoder');
   const label = o.optionalInteger('label');
   const target = o.optionalInteger('target');
@@ -68,6 +69,7 @@ export async function perturbCommand(o: Options): Promise<void> {
   validatePgdSettings(settings);
   if (mode !== 'feature' && mode !== 'image') throw new UsageError(`--mode must be feature or image, got "${mode}".`);
   if (mode === 'image' && !decoderDir) throw new UsageError('--mode image needs --decoder DIR (a decoder for the split layer).');
+  if (encoderDir && mode !== 'image') throw new UsageError('--encoder works in image mode only (the loss is the classifier on the decoded image).');
   if (label !== undefined && target !== undefined) throw new UsageError('Give --label (untargeted) or --target (targeted), not both.');
   if (out && !decoderDir) throw new UsageError('--out writes the decoded adversarial image: it needs --decoder DIR.');
   if (batchSize < 1) throw new UsageError('--batch-size must be at least 1.');
@@ -75,17 +77,25 @@ export async function perturbCommand(o: Options): Promise<void> {
   if (!isDir && !statSync(imagePath, { throwIfNoEntry: false })) throw new UsageError(`Image ${imagePath} does not exist.`);
   if (isDir && !out) throw new UsageError('With a folder of images, --out DIR is required.');
 
-  const vgg = await loadVgg(modelDir);
+  const { net: vgg, meta } = await loadModelFolder(modelDir, 'classifier');
+  if (meta.role === 'encoder') throw new UsageError(`${modelDir} is an encoder without a classifier: pass it as --encoder, and a classifier as --model.`);
+  const encoder = encoderDir ? await loadModelFolder(encoderDir, 'encoder') : null;
   const decoder = decoderDir ? await loadDecoderFolder(decoderDir) : null;
+  // The split layer: --layer, else the decoder's, else the model's default (block4_conv1 for VGG-19).
+  const layer = layerOption ?? decoder?.manifest.layer ?? (encoder ? encoder.meta.defaultLayer : meta.defaultLayer) ?? 'block4_conv1';
   if (decoder && decoder.manifest.layer !== layer) {
     throw new UsageError(`The decoder in ${decoderDir} decodes ${decoder.manifest.layer}, not ${layer}: pass --layer ${decoder.manifest.layer}.`);
   }
-  const classifier = { split: split(vgg, layer), preprocessing: 'caffe' as const };
+  if (encoder && decoder && decoder.manifest.preprocessing !== encoder.meta.preprocessing) {
+    throw new UsageError(`The decoder in ${decoderDir} was made for an encoder with ${decoder.manifest.preprocessing} input, but ${encoderDir} takes ${encoder.meta.preprocessing}: pair a decoder with its own encoder.`);
+  }
+  const classifier = { split: split(vgg, encoder ? vgg.layers[0]!.name : layer), preprocessing: meta.preprocessing };
+  const encoderSplit = encoder ? { split: split(encoder.net, layer), preprocessing: encoder.meta.preprocessing } : undefined;
   const tLoaded = performance.now();
   const size = vgg.inputShape[0];
   const request = (images: tf.Tensor4D) => ({
     images, mode, decoder: decoder?.net ?? null, settings,
-    label: target ?? label, targeted: target !== undefined,
+    label: target ?? label, targeted: target !== undefined, encoder: encoderSplit,
   });
 
   if (!isDir) {

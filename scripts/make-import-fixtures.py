@@ -6,6 +6,8 @@
 Each fixture is a miniature of a real file people have, in that file's exact layout:
   tiny-torchvision-vgg.pth         torchvision VGG state dict (features.N.*, classifier.{0,3,6}.*), zip format
   tiny-torchvision-vgg-legacy.pth  the same in the older non-zip serialization (as torchvision's 2017 files)
+  tiny-torchvision-vgg-deflated.pth  the same zip re-packed with deflate
+  tiny-torchvision-vgg3.pth        a three-block torchvision VGG (56 px) for the authors' pipeline in miniature
   tiny-keras-vgg.h5                keras.applications VGG weights layout (layer_names, weight_names, W:0/b:0)
   tiny-keras-vgg-notop.h5          the _notop variant (convolutions only)
   tiny-adain-vgg-normalised.pth    AdaIN's vgg_normalised (1×1 conv first, reflection pads, ceil-mode pools), legacy
@@ -58,6 +60,12 @@ with torch.no_grad():
                            'block2_conv1': nhwc(vgg.features[:7]((x - mean) / std))}
 torch.save(vgg.state_dict(), os.path.join(OUT, 'tiny-torchvision-vgg.pth'))
 torch.save(vgg.state_dict(), os.path.join(OUT, 'tiny-torchvision-vgg-legacy.pth'), _use_new_zipfile_serialization=False)
+# The same zip re-packed with deflate (torch reads it; exercises the compressed-archive path).
+import zipfile
+with zipfile.ZipFile(os.path.join(OUT, 'tiny-torchvision-vgg.pth')) as zin, zipfile.ZipFile(os.path.join(OUT, 'tiny-torchvision-vgg-deflated.pth'), 'w', zipfile.ZIP_DEFLATED) as zout:
+    for info in zin.infolist():
+        zout.writestr(info.filename, zin.read(info.filename))
+assert torch.load(os.path.join(OUT, 'tiny-torchvision-vgg-deflated.pth'))['features.0.weight'].equal(vgg.state_dict()['features.0.weight'])
 
 # --- the same weights in the keras.applications layout (TF ordering: HWIO kernels, H·W·C flatten), Caffe preprocessing.
 def write_keras(path, top):

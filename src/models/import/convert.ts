@@ -66,8 +66,27 @@ export function permute(t: RawTensor, perm: number[]): RawTensor {
   return { shape, data: out };
 }
 
-/** OIHW (PyTorch conv weight) → HWIO (tfjs conv kernel). */
-export const oihwToHwio = (t: RawTensor): RawTensor => permute(t, [2, 3, 1, 0]);
+/** OIHW (PyTorch conv weight) → HWIO (tfjs conv kernel); a direct loop (permute() is generic and slow). */
+export function oihwToHwio(t: RawTensor): RawTensor {
+  const [o, i, h, w] = t.shape as [number, number, number, number];
+  const out = new Float32Array(t.data.length);
+  for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    out[((y * w + x) * i + b) * o + a] = t.data[((a * i + b) * h + y) * w + x]!;
+  }
+  return { shape: [h, w, i, o], data: out };
+}
+
+/** [rows, cols] → [cols, rows], in cache-friendly tiles (fc weights are up to 102 M values). */
+export function transpose2d(t: RawTensor): RawTensor {
+  const [r, c] = t.shape as [number, number];
+  const out = new Float32Array(t.data.length);
+  const T = 64;
+  for (let r0 = 0; r0 < r; r0 += T) for (let c0 = 0; c0 < c; c0 += T) {
+    const r1 = Math.min(r, r0 + T), c1 = Math.min(c, c0 + T);
+    for (let y = r0; y < r1; y++) for (let x = c0; x < c1; x++) out[x * r + y] = t.data[y * c + x]!;
+  }
+  return { shape: [c, r], data: out };
+}
 
 /**
  * PyTorch Linear weight [out, C·H·W] (flattened NCHW) → dense kernel [H·W·C, out] (flattened NHWC):
@@ -76,12 +95,12 @@ export const oihwToHwio = (t: RawTensor): RawTensor => permute(t, [2, 3, 1, 0]);
 export function chwLinearToHwcKernel(w: RawTensor, c: number, h: number, wd: number): RawTensor {
   const [out, inp] = w.shape as [number, number];
   if (inp !== c * h * wd) throw new ImportError(`first classifier layer takes ${inp} inputs, expected ${c}×${h}×${wd} = ${c * h * wd}.`);
+  // First the transpose to [C·H·W, out] (tiled), then move whole rows: row (c, y, x) → row (y, x, c).
+  const t = transpose2d(w).data;
   const k = new Float32Array(inp * out);
-  for (let o = 0; o < out; o++) {
-    const row = o * inp;
-    for (let ci = 0; ci < c; ci++) for (let y = 0; y < h; y++) for (let x = 0; x < wd; x++) {
-      k[((y * wd + x) * c + ci) * out + o] = w.data[row + (ci * h + y) * wd + x]!;
-    }
+  for (let ci = 0; ci < c; ci++) for (let y = 0; y < h; y++) for (let x = 0; x < wd; x++) {
+    const from = ((ci * h + y) * wd + x) * out;
+    k.set(t.subarray(from, from + out), ((y * wd + x) * c + ci) * out);
   }
   return { shape: [inp, out], data: k };
 }
@@ -252,7 +271,7 @@ export function fromTorchvisionVgg(sd: StateDict, where: string, name = 'torchvi
     cidx.forEach((ci, k) => {
       const { weight, bias } = pair(cls.get(ci)!, `classifier.${ci}`, where);
       if (weight.shape.length !== 2) throw new ImportError(`${where}: classifier.${ci}.weight has shape ${fmtShape(weight.shape)}, expected [out, in].`);
-      const kernel = k === 0 ? chwLinearToHwcKernel(weight, channels, 7, 7) : permute(weight, [1, 0]);
+      const kernel = k === 0 ? chwLinearToHwcKernel(weight, channels, 7, 7) : transpose2d(weight);
       specs.push({ kind: 'dense', name: names[k]!, kernel, bias, activation: k === cidx.length - 1 ? 'softmax' : 'relu' });
     });
     classes = checkDenseChain(specs, inputs, where);

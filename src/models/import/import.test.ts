@@ -51,7 +51,7 @@ async function imported(name: string): Promise<ImportedNetwork> {
   return i as ImportedNetwork;
 }
 
-for (const file of ['tiny-torchvision-vgg.pth', 'tiny-torchvision-vgg-legacy.pth']) {
+for (const file of ['tiny-torchvision-vgg.pth', 'tiny-torchvision-vgg-legacy.pth', 'tiny-torchvision-vgg-deflated.pth']) {
   test(`torchvision VGG (${file}) reproduces torch's logits and block2_conv1 features`, async () => {
     const net = await imported(file);
     assert.equal(net.format, 'torchvision-vgg');

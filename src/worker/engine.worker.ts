@@ -9,6 +9,7 @@ import { initBackend, type BackendName } from './backends';
 import { exclusive } from './exclusive';
 import { exploreHandlers } from './explore-handlers';
 import { trainHandlers } from './train-handlers';
+import { importHandlers } from './import-handlers';
 
 const coreHandlers: HandlerMap = {
   /**
@@ -24,7 +25,7 @@ const coreHandlers: HandlerMap = {
   },
 };
 
-const handlers: HandlerMap = { ...coreHandlers, ...exploreHandlers, ...trainHandlers };
+const handlers: HandlerMap = { ...coreHandlers, ...exploreHandlers, ...trainHandlers, ...importHandlers };
 const inFlight = new Map<number, AbortController>();
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(m, transfer);
 

@@ -6,6 +6,7 @@
  *   models (registry probe / picked folder) → 'explore.model' → 'explore.image' (crop + clean
  *   predictions) → 'explore.run' (debounced; a newer run cancels the one in flight) → step events.
  */
+import type { ImportResult } from '../../worker/import-protocol';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { engine, RequestCancelled } from '../../worker/client';
@@ -94,10 +95,15 @@ export function ExplorePage() {
   const settings = useExplore(useShallow(pick));
   const setSettings = useExplore((s) => s.set);
   const backend = useApp((s) => s.backend);
-  const { models, modelsError, refresh, pickFolder, folderError, folderBusy } = useModels();
+  const { models, modelsError, refresh, pickFolder, folderError, folderBusy, addImported } = useModels();
+  const onImported = async (r: ImportResult) => {
+    await addImported(r);
+    // An encoder alone is not a classifier: it is offered as an autoencoder, the classifier stays.
+    if (r.entry.role !== 'encoder') setSettings({ model: r.entry.id, layer: '', label: -1 });
+  };
 
   // ---- the model ----
-  const present = models?.filter((m) => m.present) ?? [];
+  const present = models?.filter((m) => m.present && m.entry.role !== 'encoder') ?? [];
   // A link that names a model not available here loads nothing (rather than a 138 MB fallback): the
   // model panel says so and offers the others.
   const current: KnownModel | null = settings.model ? present.find((m) => m.entry.id === settings.model) ?? null : present[0] ?? null;
@@ -284,7 +290,7 @@ export function ExplorePage() {
   if (!present.length) {
     return (
       <section className="explore">
-        <NoModelPanel error={modelsError} models={models} onPick={pickFolder} folderError={folderError} busy={folderBusy} />
+        <NoModelPanel error={modelsError} models={models} onPick={pickFolder} folderError={folderError} busy={folderBusy} onImported={onImported} />
       </section>
     );
   }
@@ -297,7 +303,7 @@ export function ExplorePage() {
             <ModelPanel
               models={models} current={current} onSelect={(id) => setSettings({ model: id, layer: '', label: -1 })} onPick={pickFolder} onRefresh={refresh}
               folderError={folderError} busy={folderBusy} loaded={!!loaded} loadError={loadError} progress={progress}
-              requested={settings.model} loadMs={loaded?.ms ?? null}
+              requested={settings.model} loadMs={loaded?.ms ?? null} onImported={onImported}
             />
           </ErrorBoundary>
           <ErrorBoundary name="Image panel" onReset={() => setSource(sampleImage())}>

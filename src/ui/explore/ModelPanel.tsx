@@ -9,6 +9,8 @@ import {
 } from '../../common/registry';
 import { idbDeletePrefix, idbPut, metaGet, metaPut } from '../../common/idb-cache';
 import type { ModelProgress } from '../../worker/explore-protocol';
+import type { ImportResult } from '../../worker/import-protocol';
+import { ImportZone } from './ImportZone';
 
 interface PickedFolder { root: string; prefix: string; entries: RegistryEntry[]; decoders: Record<string, string[]>; at: number }
 const FOLDERS_KEY = 'picked-folders';
@@ -90,8 +92,19 @@ export function useModels() {
     }
   }, []);
 
+  /** An import the worker kept in IndexedDB: listed like a picked folder (and kept across reloads). */
+  const addImported = useCallback(async (r: ImportResult): Promise<void> => {
+    const at = Date.now();
+    const folder: PickedFolder = { root: `imported ${r.entry.id}`, prefix: r.prefix, entries: [r.entry], decoders: { [r.entry.id]: r.decoders }, at };
+    const old = (await metaGet<PickedFolder[]>(FOLDERS_KEY)) ?? [];
+    for (const f of old.filter((o) => o.root === folder.root)) await idbDeletePrefix(f.prefix).catch(() => undefined);
+    await metaPut(FOLDERS_KEY, [...old.filter((o) => o.root !== folder.root), folder]).catch(() => undefined);
+    const model = { ...pickedModel(folder, r.entry, { kind: 'idb', prefix: r.prefix }), origin: `imported ${new Date(at).toLocaleString()}` };
+    setPicked((prev) => [...prev.filter((p) => !(p.source.kind === 'idb' && old.some((o) => o.root === folder.root && o.prefix === (p.source as { prefix: string }).prefix))), model]);
+  }, []);
+
   const models = served ? merge(served, picked) : null;
-  return { models, modelsError, refresh, pickFolder, folderError, folderBusy };
+  return { models, modelsError, refresh, pickFolder, folderError, folderBusy, addImported };
 }
 
 function FolderPicker(props: { onPick(list: FileList | null): Promise<string | null>; onPicked?(id: string): void; busy: boolean }) {
@@ -116,6 +129,7 @@ export function ModelPanel(props: {
   models: KnownModel[] | null; current: KnownModel | null; requested: string;
   onSelect(id: string): void; onPick(list: FileList | null): Promise<string | null>; onRefresh(): Promise<void>;
   folderError: string | null; busy: boolean; loaded: boolean; loadError: string | null; progress: ModelProgress | null; loadMs: number | null;
+  onImported(r: ImportResult): Promise<void>;
 }) {
   const { models, current } = props;
   const missingRequested = !!props.requested && !!models && !current;
@@ -125,7 +139,7 @@ export function ModelPanel(props: {
       <div className="row wrap">
         <select aria-label="Model" value={current?.entry.id ?? ''} onChange={(e) => props.onSelect(e.target.value)}>
           {!current && <option value="">— choose a model —</option>}
-          {(models ?? []).map((m) => (
+          {(models ?? []).filter((m) => m.entry.role !== 'encoder').map((m) => (
             <option key={m.entry.id} value={m.entry.id} disabled={!m.present}>
               {m.entry.name}{m.present ? '' : ' (not found)'}
             </option>
@@ -143,11 +157,18 @@ export function ModelPanel(props: {
           : props.loadError ? ''
           : `loading ${current.entry.name}${props.progress?.total ? `: ${props.progress.loaded}/${props.progress.total} weight files` : '…'}`}
       </div>
+      {!hasVgg19(models) && <p className="small muted" data-testid="no-vgg19">No VGG-19 here: import one of the files below to run the model the paper is about.</p>}
+      <ImportZone models={models} onImported={props.onImported} />
     </div>
   );
 }
 
-export function NoModelPanel(props: { error: string | null; models: KnownModel[]; onPick(list: FileList | null): Promise<string | null>; folderError: string | null; busy: boolean }) {
+/** Whether a 1000-class 224 px VGG classifier is present (served, picked or imported). */
+function hasVgg19(models: KnownModel[] | null): boolean {
+  return (models ?? []).some((m) => m.present && m.entry.role !== 'encoder' && m.entry.inputSize === 224 && m.entry.labels === 'imagenet');
+}
+
+export function NoModelPanel(props: { error: string | null; models: KnownModel[]; onPick(list: FileList | null): Promise<string | null>; folderError: string | null; busy: boolean; onImported(r: ImportResult): Promise<void> }) {
   return (
     <div className="panel no-model" data-testid="no-model">
       <h2>No model found</h2>
@@ -155,12 +176,14 @@ export function NoModelPanel(props: { error: string | null; models: KnownModel[]
       <ul>{props.models.map((m) => <li key={m.entry.id}><code>models/{m.entry.path}/model.json</code> — {m.entry.name}</li>)}</ul>
       <p>To get one, either</p>
       <ol>
+        <li>import VGG-19 weights you have (below): the Keras <code>.h5</code>, torchvision's <code>.pth</code>, or the AdvBN authors' two files;</li>
         <li>link the shared VGG-19 weights into the served folder and reload:<br /><code>ln -s ../../shared/models/vgg19-imagenet-tfjs models/vgg19-imagenet-tfjs</code></li>
         <li>train the small style-world model with the Train page or the CLI, or</li>
         <li>pick a folder on this computer: a <code>models/</code> folder with <code>index.json</code>, or a single model folder with <code>model.json</code> and its shards (decoders in sub-folders with <code>decoder.json</code>). It is kept in this browser.</li>
       </ol>
       <FolderPicker onPick={props.onPick} busy={props.busy} />
       {props.folderError && <div className="error" role="alert" data-testid="folder-error">{props.folderError}</div>}
+      <ImportZone models={props.models} onImported={props.onImported} />
     </div>
   );
 }

@@ -65,3 +65,35 @@ test('drop a torchvision .pth: progress bar, then it is in the model menu, loade
     await app.close();
   }
 });
+
+test('the authors\' pipeline: drop vgg_normalised.pth + decoder.pth together, pair them with a torchvision classifier, PGD in image mode', { skip: skip ?? false, timeout: 300_000 }, async () => {
+  const app = await openApp('#/explore?backend=wasm&steps=2');
+  const { page } = app;
+  try {
+    await page.locator('[data-testid="model-status"][data-loaded="1"]').waitFor();
+    await drop(page, ['tiny-torchvision-vgg3.pth']);
+    await page.getByTestId('import-done').filter({ hasText: 'torchvision VGG' }).waitFor();
+    await page.locator('[data-testid="model-status"][data-loaded="1"]').filter({ hasText: 'torch preprocessing' }).waitFor();
+    await drop(page, ['tiny-adain-vgg-normalised.pth', 'tiny-adain-decoder.pth']);
+    await page.getByTestId('import-done').filter({ hasText: /AdaIN vgg_normalised encoder up to relu4_1.*decoder for relu4_1/ }).waitFor();
+    // The encoder is not offered as a classifier; it is offered as an autoencoder.
+    const menu = page.getByLabel('Model', { exact: true });
+    assert.equal(await menu.inputValue(), 'tiny-torchvision-vgg3', 'the classifier stays');
+    assert.ok(!(await menu.locator('option').allTextContents()).some((t) => /vgg_normalised/.test(t)));
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-state') === 'done');
+    const runs = Number(await page.getByTestId('run-status').getAttribute('data-runs'));
+    const ae = page.getByLabel('Autoencoder');
+    await ae.selectOption({ label: 'AdaIN vgg_normalised encoder up to relu4_1 (encoder + decoder apart)' });
+    await page.getByTestId('ae-note').waitFor();
+    await page.waitForFunction((n) => {
+      const el = document.querySelector('[data-testid="run-status"]');
+      return el?.getAttribute('data-state') === 'done' && Number(el.getAttribute('data-runs')) > n;
+    }, runs);
+    assert.match(await page.getByTestId('timing').textContent() ?? '', /@ relu4_1, image loss/);
+    assert.equal(await page.getByTestId('img-adv').count(), 1, 'the decoded adversarial image is shown');
+    assert.equal(await page.getByTestId('frame').count(), 3);
+    assert.deepEqual(app.errors, []);
+  } finally {
+    await app.close();
+  }
+});

@@ -22,7 +22,7 @@ import { pgd, validatePgdSettings } from '../core/pgd';
 import { makeObjective } from '../core/attack';
 import { getBackend } from '@tensorflow/tfjs';
 
-import type { ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent } from './explore-protocol';
+import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent } from './explore-protocol';
 
 export type * from './explore-protocol';
 
@@ -38,6 +38,8 @@ interface LoadedModel {
 }
 
 let model: LoadedModel | null = null;
+/** The separate encoder in use (one at a time) and its decoders. */
+let autoenc: { key: string; net: Network; entry: RegistryEntry; decoders: Map<string, Network> } | null = null;
 let image: { key: string; crop: tf.Tensor4D; cleanProbs: Float32Array } | null = null;
 let features: { key: string; split: Split; f: tf.Tensor } | null = null;
 
@@ -106,6 +108,37 @@ function argmax(a: Float32Array): number {
 
 function classify(net: Network, pre: Preprocessing, rgb: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => tf.softmax(forward(net, preprocess(pre, rgb)) as tf.Tensor2D));
+}
+
+function disposeAutoencoder() {
+  if (!autoenc) return;
+  disposeNetwork(autoenc.net);
+  for (const d of autoenc.decoders.values()) disposeNetwork(d);
+  autoenc = null;
+}
+
+/** Loads (or reuses) a separate encoder and its decoder for `ref.layer`. */
+async function autoencoderFor(ref: AutoencoderRef): Promise<{ encoder: Split; decoder: Network; preprocessing: Preprocessing }> {
+  if (autoenc?.key !== ref.key) {
+    disposeFeatures();
+    disposeAutoencoder();
+    const net = await loadLayersModelNetwork(readerFor(ref.source, ref.entry.path), sourceName(ref.source, ref.entry.path), ref.entry.id);
+    autoenc = { key: ref.key, net, entry: ref.entry, decoders: new Map() };
+  }
+  const a = autoenc!;
+  let decoder = a.decoders.get(ref.layer);
+  if (!decoder) {
+    const dir = a.entry.decoders[ref.layer];
+    if (dir === undefined) throw new Error(`${a.entry.name} has no decoder for ${ref.layer}.`);
+    const d = await loadDecoder(readerFor(ref.source, dir), sourceName(ref.source, dir));
+    if (d.manifest.layer !== ref.layer) {
+      disposeNetwork(d.net);
+      throw new Error(`The decoder in ${dir} decodes ${d.manifest.layer}, not ${ref.layer}.`);
+    }
+    decoder = d.net;
+    a.decoders.set(ref.layer, decoder);
+  }
+  return { encoder: split(a.net, ref.layer), decoder, preprocessing: a.entry.preprocessing };
 }
 
 async function decoderFor(layer: string): Promise<Network> {
@@ -198,22 +231,27 @@ export const exploreHandlers: HandlerMap = {
       const label = p.label === null || p.label === undefined ? argmax(image.cleanProbs) : p.label;
       if (!Number.isInteger(label) || label < 0 || label >= classes) throw new RangeError(`Label ${String(p.label)} is not a class of this model (0–${classes - 1}).`);
       const t0 = performance.now();
-      const decoder = p.decoder ? await decoderFor(p.layer) : null;
+      const ae = p.autoencoder ? await autoencoderFor(p.autoencoder) : null;
+      if (ae && p.mode !== 'image') throw new Error('A separate autoencoder works in image mode only: the classifier\'s head cannot read its encoder\'s features.');
+      const decoder = ae ? ae.decoder : p.decoder ? await decoderFor(p.layer) : null;
       if (p.mode === 'image' && !decoder) throw new Error(`Image mode needs a decoder for ${p.layer}; none is present. Use feature mode, or train one with "advbn train-decoder --layer ${p.layer}".`);
-      const fKey = `${image.key}|${p.layer}`;
+      const fKey = `${image.key}|${ae ? `ae:${p.autoencoder!.key}|` : ''}${p.layer}`;
       if (features?.key !== fKey) {
         disposeFeatures();
-        const s = split(model.net, p.layer);
+        const s = ae ? ae.encoder : split(model.net, p.layer);
+        const pre = ae ? ae.preprocessing : model!.entry.preprocessing;
         const crop = image.crop;
-        const f = tf.tidy(() => s.encode(preprocess(model!.entry.preprocessing, crop)));
+        const f = tf.tidy(() => s.encode(preprocess(pre, crop)));
         await f.data();
         features = { key: fKey, split: s, f };
       }
       const { split: s, f } = features;
+      // With a separate encoder, the objective runs the whole classifier on the decoded image (image mode).
+      const classifierSplit = ae ? split(model.net, model.net.layers[0]!.name) : s;
       const backend = getBackend();
       emit({ kind: 'start', label, encodeMs: performance.now() - t0, backend, relu: s.relu, channels: f.shape[f.rank - 1]! } satisfies RunStart);
       const size = model.entry.inputSize;
-      const it = pgd(f, s.relu, makeObjective({ split: s, preprocessing: model.entry.preprocessing }, p.mode, decoder), { labels: [label], targeted: !!p.targeted }, settings, { signal, images: !!decoder });
+      const it = pgd(f, s.relu, makeObjective({ split: classifierSplit, preprocessing: model.entry.preprocessing }, p.mode, decoder), { labels: [label], targeted: !!p.targeted }, settings, { signal, images: !!decoder });
       let steps = 0;
       for (;;) {
         const r = await it.next();
@@ -244,6 +282,7 @@ export const exploreHandlers: HandlerMap = {
   async 'explore.unload'(_p: unknown, { signal }): Promise<{ ok: true }> {
     return exclusive(signal, async () => {
       disposeModel();
+      disposeAutoencoder();
       return { ok: true };
     });
   },

@@ -14,6 +14,9 @@ export interface ImageRequest { key: string; rgba: Uint8ClampedArray; width: num
 export interface ImageResult { key: string; size: number; crop: Uint8ClampedArray; cleanProbs: Float32Array; ms: number }
 
 export type { LossMode };
+/** An encoder apart from the classifier, with its decoder for `layer` (image mode: L = CE(C(D(f_adv(E(x)))), y)). */
+export interface AutoencoderRef { key: string; source: FileSource; entry: RegistryEntry; layer: string }
+
 export interface RunRequest {
   /**
    * The model and image (UI keys, as sent with 'explore.model' / 'explore.image') the run is meant for.
@@ -23,6 +26,8 @@ export interface RunRequest {
   model?: string;
   image?: string;
   layer: string;
+  /** Encode with this encoder instead of the classifier's first layers; null/absent: the classifier's own. */
+  autoencoder?: AutoencoderRef | null;
   /** Whether a decoder for `layer` is present (the UI probed it). */
   decoder: boolean;
   mode: LossMode;

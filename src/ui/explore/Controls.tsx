@@ -27,6 +27,10 @@ export interface ControlsProps {
   /** What a link asked for that could not be used as it was. */
   notes?: string[];
   onDismissNotes?(): void;
+  /** Encoders with decoders that can stand in for the classifier's first layers (image mode). */
+  autoencoders: Array<{ id: string; name: string }>;
+  /** The one in use, '' = the classifier's own layers. */
+  autoencoder: string;
 }
 
 export function Controls(props: ControlsProps) {
@@ -75,6 +79,16 @@ export function Controls(props: ControlsProps) {
       </div>
       <div className="field">
         <label>
+          Autoencoder
+          <select aria-label="Autoencoder" value={props.autoencoder} onChange={(e) => s.set({ ae: e.target.value, layer: '', ...(e.target.value ? { mode: 'image' as const } : {}) })}>
+            <option value="">the classifier's own layers + its decoders</option>
+            {props.autoencoders.map((a) => <option key={a.id} value={a.id}>{a.name} (encoder + decoder apart)</option>)}
+          </select>
+        </label>
+        {props.autoencoder && <div className="muted small" data-testid="ae-note">loss on the classifier of the decoded image: CE(C(D(f_adv(E(x)))), y)</div>}
+      </div>
+      <div className="field">
+        <label>
           Split layer
           <select aria-label="Split layer" value={props.layer} onChange={(e) => s.set({ layer: e.target.value })}>
             {props.layers.map((l) => <option key={l.name} value={l.name}>{l.name}{l.decoder ? '' : ' (no decoder)'}</option>)}
@@ -84,9 +98,9 @@ export function Controls(props: ControlsProps) {
       <div className="field">
         <span id={`${listId}-mode`}>Loss on</span>
         <div className="row" role="radiogroup" aria-labelledby={`${listId}-mode`}>
-          <label className="check"><input type="radio" name="mode" checked={s.mode === 'feature'} onChange={() => s.set({ mode: 'feature' })} /> features (head)</label>
+          <label className="check"><input type="radio" name="mode" checked={s.mode === 'feature' && !props.autoencoder} disabled={!!props.autoencoder} onChange={() => s.set({ mode: 'feature' })} /> features (head)</label>
           <label className="check" title={props.hasDecoder ? '' : 'needs a decoder for this layer'}>
-            <input type="radio" name="mode" checked={s.mode === 'image'} disabled={!props.hasDecoder && s.mode !== 'image'} onChange={() => s.set({ mode: 'image' })} /> decoded image (whole classifier)
+            <input type="radio" name="mode" checked={s.mode === 'image' || !!props.autoencoder} disabled={!props.hasDecoder && s.mode !== 'image'} onChange={() => s.set({ mode: 'image' })} /> decoded image (whole classifier)
           </label>
         </div>
       </div>

@@ -160,15 +160,21 @@ export function ExplorePage() {
       .filter((l) => !loaded || loaded.layers.includes(l))
       .map((name) => ({ name, decoder: current.decoders.includes(name) }));
   }, [current, loaded]);
-  const layer = current ? initialLayer(current.entry, current.decoders, settings.layer) : '';
-  const hasDecoder = !!current?.decoders.includes(layer);
+  // An autoencoder apart from the classifier (an imported encoder with its decoder), when chosen.
+  const autoencoders = (models ?? []).filter((m) => m.present && m.entry.role === 'encoder' && m.decoders.length);
+  const ae = settings.ae ? autoencoders.find((m) => m.entry.id === settings.ae) ?? null : null;
+  const classifierLayer = current ? initialLayer(current.entry, current.decoders, settings.layer) : '';
+  const layer = ae ? initialLayer(ae.entry, ae.decoders, settings.layer) : classifierLayer;
+  const hasDecoder = ae ? ae.decoders.includes(layer) : !!current?.decoders.includes(layer);
+  const mode = ae ? 'image' : settings.mode;
+  const aeLayers = ae ? ae.decoders.map((name) => ({ name, decoder: true })) : null;
   // Links name the model and layer actually shown, so they reproduce the view on another machine.
   useEffect(() => {
     if (!current) return;
     const patch: { model?: string; layer?: string; label?: number } = {};
     const notes: string[] = [];
     if (settings.model !== current.entry.id) patch.model = current.entry.id;
-    if (settings.layer !== layer && (loaded?.layers.includes(layer) ?? false)) {
+    if (!ae && settings.layer !== layer && (loaded?.layers.includes(layer) ?? false)) {
       patch.layer = layer;
       if (settings.layer) notes.push(`Layer "${settings.layer}" is not offered for ${current.entry.name}; using ${layer}.`);
     }
@@ -178,7 +184,7 @@ export function ExplorePage() {
     }
     if (notes.length) setModelNotes(notes);
     if (Object.keys(patch).length) setSettings(patch);
-  }, [current, layer, loaded, settings.model, settings.layer, settings.label, setSettings]);
+  }, [current, layer, loaded, settings.model, settings.layer, settings.label, setSettings, ae]);
   const labels = loaded?.labels ?? [];
   const cleanTop1 = img ? argmax(img.cleanProbs) : null;
 
@@ -190,7 +196,8 @@ export function ExplorePage() {
   const runId = useRef(0);
   const request: RunRequest | null = img && loaded && backend ? {
     model: loaded.key, image: img.key,
-    layer, decoder: hasDecoder, mode: settings.mode,
+    layer, decoder: hasDecoder, mode,
+    autoencoder: ae ? { key: `${ae.origin}|${ae.entry.id}`, source: ae.source, entry: ae.entry, layer } : null,
     settings: { eps: settings.eps, tau: settings.tau, steps: settings.steps },
     label: settings.label >= 0 ? settings.label : null, targeted: settings.targeted,
   } : null;
@@ -310,8 +317,9 @@ export function ExplorePage() {
             <ImageInput image={source} onImage={setSource} workerError={imgError} />
           </ErrorBoundary>
           <ErrorBoundary name="Settings panel">
-            <Controls layers={layers} layer={layer} hasDecoder={hasDecoder} labels={labels} cleanTop1={cleanTop1}
-              notes={[...linkNotes, ...modelNotes]} onDismissNotes={() => { setLinkNotes([]); setModelNotes([]); }} />
+            <Controls layers={aeLayers ?? layers} layer={layer} hasDecoder={hasDecoder} labels={labels} cleanTop1={cleanTop1}
+              notes={[...linkNotes, ...modelNotes]} onDismissNotes={() => { setLinkNotes([]); setModelNotes([]); }}
+              autoencoders={autoencoders.map((m) => ({ id: m.entry.id, name: m.entry.name }))} autoencoder={ae?.entry.id ?? ''} />
           </ErrorBoundary>
         </div>
         <div className="col-right">

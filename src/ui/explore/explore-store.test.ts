@@ -5,7 +5,7 @@ import { readHash } from '../url-state';
 
 test('settings survive a round trip through the URL', () => {
   const s: ExploreSettings = {
-    model: 'vgg19', layer: 'block3_conv1', eps: 0.45, tau: 0.15, steps: 4, coupled: false,
+    model: 'vgg19', layer: 'block3_conv1', ae: 'adain', eps: 0.45, tau: 0.15, steps: 4, coupled: false,
     mode: 'image', label: 281, targeted: true,
   };
   const hash = `#/explore?${settingsToParams(s).toString()}`;

@@ -14,6 +14,11 @@ export interface ExploreSettings {
   model: string;
   /** Split layer; '' = the model's default. */
   layer: string;
+  /**
+   * Autoencoder apart from the classifier: registry id of an encoder (with its decoder); '' = the
+   * classifier's own first layers and the decoders listed with it. With one, the loss is image mode.
+   */
+  ae: string;
   eps: number;
   tau: number;
   steps: number;
@@ -32,13 +37,13 @@ export const RANGES = {
 } as const;
 
 export const DEFAULT_SETTINGS: Readonly<ExploreSettings> = Object.freeze({
-  model: '', layer: '',
+  model: '', layer: '', ae: '',
   eps: PAPER_DEFAULTS.eps, tau: PAPER_DEFAULTS.tau, steps: PAPER_DEFAULTS.steps,
   coupled: false, mode: 'feature', label: -1, targeted: false,
 });
 
 export const SETTINGS_FIELDS: FieldSpec = {
-  model: 'string', layer: 'string', eps: 'number', tau: 'number', steps: 'number',
+  model: 'string', layer: 'string', ae: 'string', eps: 'number', tau: 'number', steps: 'number',
   coupled: 'boolean', mode: 'string', label: 'number', targeted: 'boolean',
 };
 
@@ -131,7 +136,7 @@ export const useExplore = create<ExploreStore>((set, get) => ({
 
 export function pick(s: ExploreSettings): ExploreSettings {
   return {
-    model: s.model, layer: s.layer, eps: s.eps, tau: s.tau, steps: s.steps, coupled: s.coupled,
+    model: s.model, layer: s.layer, ae: s.ae, eps: s.eps, tau: s.tau, steps: s.steps, coupled: s.coupled,
     mode: s.mode, label: s.label, targeted: s.targeted,
   };
 }

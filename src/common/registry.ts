@@ -10,7 +10,9 @@
  *           "id": "vgg19",                      // unique, URL-safe; used in share links (?model=vgg19)
  *           "name": "VGG-19 (ImageNet)",        // shown to people
  *           "path": "vgg19-imagenet-tfjs",      // folder, relative to index.json, with model.json + shards
- *                                               // (TensorFlow.js layers format)
+ *                                               // (TensorFlow.js layers format), or an absolute URL
+ *                                               // ("https://host/weights/vgg19/") for weights hosted
+ *                                               // elsewhere (that host must allow CORS); decoders too
  *           "preprocessing": "caffe",           // "caffe" (Keras VGG: BGR, 0-255 minus means),
  *                                               // "unit" (RGB in [0,1] minus 0.5), "torch" (torchvision:
  *                                               // (RGB in [0,1] − mean) / std) or "rgb01" (RGB in [0,1])
@@ -176,24 +178,65 @@ export interface KnownModel {
   /** Where it came from, for people: "models/" or "picked folder …". */
   origin: string;
   present: boolean;
+  /** Why it is not present (a 404, a CORS refusal, …), when it is not. */
+  problem?: string;
   /** Layers whose decoder is present. */
   decoders: string[];
 }
 
-async function fetchJson(url: string): Promise<unknown | null> {
-  try {
-    const r = await fetch(url, { cache: 'no-cache' });
-    if (!r.ok) return null;
-    // A dev server answers unknown paths with index.html: only JSON counts.
-    const text = await r.text();
-    try {
-      return JSON.parse(text);
-    } catch {
-      return null;
-    }
-  } catch {
-    return null;
+/** True for "https://…" / "http://…" paths: weights hosted elsewhere than the app. */
+export function isAbsoluteUrl(p: string): boolean {
+  return /^https?:\/\//i.test(p);
+}
+
+/** URL of file `name` in folder `dir` of the registry at `base` ('…/models/'); `dir` may be an absolute URL. */
+export function fileUrl(base: string, dir: string, name: string): string {
+  if (isAbsoluteUrl(dir)) return new URL(joinPath(name), dir.endsWith('/') ? dir : dir + '/').href;
+  return base + joinPath(dir, name);
+}
+
+/**
+ * Why fetching `url` failed, in words people can act on. `failure` is the HTTP status, or the error
+ * fetch threw: browsers report a CORS refusal and an unreachable host the same way (a TypeError),
+ * so for another origin the message names both.
+ */
+export function fetchProblem(url: string, failure: number | Error, pageOrigin?: string): string {
+  if (typeof failure === 'number') {
+    if (failure === 404) return `${url} was not found (HTTP 404): check the "path" in models/index.json, or upload the weights there.`;
+    if (failure === 401 || failure === 403) return `${url} is not public (HTTP ${failure}): the host refused to serve it.`;
+    return `${url} could not be fetched (HTTP ${failure}).`;
   }
+  let other = false;
+  try { other = !!pageOrigin && new URL(url).origin !== pageOrigin; } catch { /* relative URL: same origin */ }
+  return other
+    ? `${url} could not be fetched (${failure.message}). Weights on another host need CORS: that server must answer with "Access-Control-Allow-Origin: ${pageOrigin}" (or *). Otherwise the host is unreachable or offline.`
+    : `${url} could not be fetched (${failure.message}): the server is unreachable or offline.`;
+}
+
+function pageOrigin(): string | undefined {
+  return typeof location === 'undefined' ? undefined : location.origin;
+}
+
+/** Fetches JSON; on failure, the reason (a 404, a CORS refusal, not JSON). */
+async function fetchJsonWhy(url: string): Promise<{ value: unknown | null; problem: string | null }> {
+  let r: Response;
+  try {
+    r = await fetch(url, { cache: 'no-cache' });
+  } catch (e) {
+    return { value: null, problem: fetchProblem(url, e as Error, pageOrigin()) };
+  }
+  if (!r.ok) return { value: null, problem: fetchProblem(url, r.status) };
+  // A dev server answers unknown paths with index.html: only JSON counts.
+  const text = await r.text();
+  try {
+    return { value: JSON.parse(text), problem: null };
+  } catch {
+    return { value: null, problem: `${url} is not JSON (the server answered with something else: the file is missing).` };
+  }
+}
+
+async function fetchJson(url: string): Promise<unknown | null> {
+  return (await fetchJsonWhy(url)).value;
 }
 
 /** Reads `${base}index.json` and probes which models and decoders are present. */
@@ -207,14 +250,16 @@ export async function probeServedModels(base: string): Promise<{ models: KnownMo
     return { models: [], error: (e as Error).message };
   }
   const models = await Promise.all(entries.map(async (entry): Promise<KnownModel> => {
-    const present = (await fetchJson(`${base}${joinPath(entry.path, 'model.json')}`)) !== null;
+    const probe = await fetchJsonWhy(fileUrl(base, entry.path, 'model.json'));
+    const present = probe.value !== null;
     const decoders: string[] = [];
     await Promise.all(Object.entries(entry.decoders).map(async ([layer, dir]) => {
-      const d = (await fetchJson(`${base}${joinPath(dir, 'decoder.json')}`)) as { layer?: string } | null;
+      const d = (await fetchJson(fileUrl(base, dir, 'decoder.json'))) as { layer?: string } | null;
       if (d && d.layer === layer) decoders.push(layer);
     }));
     decoders.sort();
-    return { entry, source: { kind: 'url', base }, origin: 'models/', present, decoders };
+    const origin = isAbsoluteUrl(entry.path) ? new URL(entry.path).host : 'models/';
+    return { entry, source: { kind: 'url', base }, origin, present, decoders, ...(probe.problem ? { problem: probe.problem } : {}) };
   }));
   return { models, error: null };
 }

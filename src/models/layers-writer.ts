@@ -13,15 +13,21 @@ export const WEIGHTS_FILE = 'group1-shard1of1.bin';
 export interface SerializedLayersModel {
   /** model.json text. */
   modelJson: string;
-  /** The one weights shard, named {@link WEIGHTS_FILE} in model.json. */
+  /** The weights, all shards together (one shard, {@link WEIGHTS_FILE}, unless shardBytes was given). */
   weights: Uint8Array;
+  /** File name → bytes of each shard, in model.json's order (views on `weights`). */
+  shards: Array<[string, Uint8Array]>;
 }
 
 type KerasLayer = { class_name: string; config: Record<string, unknown> & { name: string } };
 
 export async function serializeLayersModel(
   net: Network,
-  opts: { precision?: 'float32' | 'float16'; userDefinedMetadata?: Record<string, unknown> } = {},
+  opts: {
+    precision?: 'float32' | 'float16'; userDefinedMetadata?: Record<string, unknown>;
+    /** Split the weights into shards of at most this many bytes (browsers store at most ~128 MB per IndexedDB value). */
+    shardBytes?: number;
+  } = {},
 ): Promise<SerializedLayersModel> {
   const precision = opts.precision ?? 'float32';
   const [h, w, c] = net.inputShape;
@@ -82,15 +88,22 @@ export async function serializeLayersModel(
   const weights = new Uint8Array(chunks.reduce((n, ch) => n + ch.byteLength, 0));
   let o = 0;
   for (const ch of chunks) { weights.set(ch, o); o += ch.byteLength; }
+  const shards: Array<[string, Uint8Array]> = [];
+  const per = opts.shardBytes && opts.shardBytes < weights.byteLength ? opts.shardBytes : 0;
+  if (!per) shards.push([WEIGHTS_FILE, weights]);
+  else {
+    const n = Math.ceil(weights.byteLength / per);
+    for (let i = 0; i < n; i++) shards.push([`group1-shard${i + 1}of${n}.bin`, weights.subarray(i * per, Math.min(weights.byteLength, (i + 1) * per))]);
+  }
   const json = {
     format: 'layers-model',
     generatedBy: 'advbn-studio',
     convertedBy: null,
     modelTopology: { class_name: 'Sequential', config: { name: net.name, layers }, keras_version: '2.15.0', backend: 'tensorflow' },
-    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: entries }],
+    weightsManifest: [{ paths: shards.map(([name]) => name), weights: entries }],
     ...(opts.userDefinedMetadata ? { userDefinedMetadata: opts.userDefinedMetadata } : {}),
   };
-  return { modelJson: JSON.stringify(json), weights };
+  return { modelJson: JSON.stringify(json), weights, shards };
 }
 
 /** A ReadFile over an in-memory serialized model (for IndexedDB copies and round-trip tests). */

@@ -16,7 +16,7 @@ import { loadLayersModelNetwork, type ReadFile } from '../models/layers-format';
 import { loadDecoder } from '../models/decoder';
 import { disposeNetwork, forward, split, type Network, type Split } from '../models/network';
 import { preprocess, resizeCenterCrop, rgbaToTensor, rgbToRgba, type Preprocessing } from '../models/preprocess';
-import { joinPath, type FileSource, type RegistryEntry } from '../common/registry';
+import { fetchProblem, fileUrl, joinPath, type FileSource, type RegistryEntry } from '../common/registry';
 import { cachingReader, idbReader } from '../common/idb-cache';
 import { pgd, validatePgdSettings } from '../core/pgd';
 import { makeObjective } from '../core/attack';
@@ -51,10 +51,14 @@ function staleError(why: string): Error {
 // ---- reading files ----
 
 async function fetchBuffer(url: string): Promise<ArrayBuffer> {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`HTTP ${r.status} for ${url}`);
-  const buf = await r.arrayBuffer();
-  return buf;
+  let r: Response;
+  try {
+    r = await fetch(url);
+  } catch (e) {
+    throw new Error(fetchProblem(url, e as Error, self.location?.origin));
+  }
+  if (!r.ok) throw new Error(fetchProblem(url, r.status));
+  return r.arrayBuffer();
 }
 
 /** A ReadFile for files in `dir` (registry-relative) of a source. */
@@ -62,7 +66,8 @@ export function readerFor(source: FileSource, dir: string): ReadFile {
   const under = (name: string) => joinPath(dir, name);
   switch (source.kind) {
     case 'url':
-      return cachingReader((name) => fetchBuffer(source.base + under(name)), `url:${source.base}${joinPath(dir)}`);
+      // Fetched weights are kept in IndexedDB (versioned by their manifest): a reload does not fetch them again.
+      return cachingReader((name) => fetchBuffer(fileUrl(source.base, dir, name)), `url:${fileUrl(source.base, dir, '')}`);
     case 'idb': {
       const read = idbReader(source.prefix);
       return (name) => read(under(name));
@@ -77,7 +82,7 @@ export function readerFor(source: FileSource, dir: string): ReadFile {
 }
 
 function sourceName(source: FileSource, dir: string): string {
-  if (source.kind === 'url') return `${source.base}${joinPath(dir)}`;
+  if (source.kind === 'url') return fileUrl(source.base, dir, '');
   return `picked folder${dir ? '/' + joinPath(dir) : ''}`;
 }
 
@@ -167,7 +172,7 @@ export const exploreHandlers: HandlerMap = {
       }
       disposeModel();
       const inner = readerFor(p.source, p.entry.path);
-      let total = 0, loaded = 0;
+      let total = 0, loaded = 0, bytes = 0;
       // A load the user cancelled (another model chosen meanwhile) stops at the next file, before any
       // weights are decoded: the next model does not wait for 138 MB it will not use.
       const read: ReadFile = async (name) => {
@@ -180,7 +185,8 @@ export const exploreHandlers: HandlerMap = {
           } catch { /* the loader reports bad JSON */ }
         } else {
           loaded++;
-          emit({ kind: 'progress', loaded, total } satisfies ModelProgress);
+          bytes += buf.byteLength;
+          emit({ kind: 'progress', loaded, total, bytes } satisfies ModelProgress);
         }
         return buf;
       };

@@ -8,7 +8,8 @@ import type { LossMode, PgdSettings } from '../common/pgd-settings';
 
 export interface ModelRequest { key: string; source: FileSource; entry: RegistryEntry }
 export interface ModelResult { key: string; classes: number; inputSize: number; layers: string[]; ms: number }
-export interface ModelProgress { kind: 'progress'; loaded: number; total: number }
+/** Weight files read so far (of `total`) and their size in bytes. */
+export interface ModelProgress { kind: 'progress'; loaded: number; total: number; bytes: number }
 
 export interface ImageRequest { key: string; rgba: Uint8ClampedArray; width: number; height: number }
 export interface ImageResult { key: string; size: number; crop: Uint8ClampedArray; cleanProbs: Float32Array; ms: number }

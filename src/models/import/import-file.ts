@@ -25,7 +25,7 @@ export async function importFile(src: ByteSource, opts: ImportOptions = {}, name
   } else if (isTorchFile(head)) {
     const sd = await readTorchStateDict(src, opts);
     checkAborted(opts.signal);
-    opts.onProgress?.({ file: src.name, phase: 'convert', bytes: src.size, totalBytes: src.size, layers: 0, totalLayers: sd.size });
+    opts.onProgress?.({ file: src.name, phase: 'convert', bytes: src.size, totalBytes: src.size });
     result = fromTorchStateDict(sd, src.name, name);
   } else {
     throw new ImportError(`${src.name} is neither HDF5 (Keras .h5) nor a PyTorch checkpoint (.pth). Expected one of: ${SUPPORTED_FILES.join('; ')}.`);

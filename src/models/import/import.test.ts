@@ -177,3 +177,16 @@ for (const [name, damage, message] of refusals) {
     assert.equal(tf.memory().numTensors, before, 'nothing half-imported');
   });
 }
+
+test('a model saved in shards (as imports are, for IndexedDB) loads back the same', async () => {
+  const net = await imported('tiny-torchvision-vgg.pth');
+  const s = await serializeLayersModel(net.net, { shardBytes: 4000 });
+  assert.ok(s.shards.length > 3, `${s.shards.length} shards`);
+  assert.ok(s.shards.every(([, d]) => d.byteLength <= 4000));
+  const files = new Map<string, Uint8Array>([['model.json', new TextEncoder().encode(s.modelJson)], ...s.shards]);
+  const back = await loadLayersModelNetwork(async (n) => files.get(n)!.slice().buffer as ArrayBuffer, 'memory');
+  const ref = REFS.torchvision!;
+  assert.ok(maxAbsDiff(await run({ ...net, net: back }, ref), ref.logits!) < 1e-4 * Math.max(1, maxAbs(ref.logits!)));
+  disposeNetwork(net.net);
+  disposeNetwork(back);
+});

@@ -4,7 +4,9 @@
  * files to disk; the app keeps them in IndexedDB. Weights stay float32: the import must reproduce the
  * source exactly.
  */
-import { serializeLayersModel, WEIGHTS_FILE } from '../layers-writer';
+import { serializeLayersModel } from '../layers-writer';
+
+export const SHARD_BYTES = 64 * 1024 * 1024;
 import { serializeDecoder } from '../decoder';
 import type { ModelMeta } from '../model-meta';
 import type { RegistryEntry } from '../../common/registry';
@@ -49,9 +51,10 @@ export async function importFiles(items: Imported[], id: string, name?: string, 
   const meta: ModelMeta = {
     role: net.kind, preprocessing: net.preprocessing, inputSize: net.inputSize, classes: net.classes, defaultLayer: net.defaultLayer, source: net.description,
   };
-  const s = await serializeLayersModel(net.net, { precision: 'float32', userDefinedMetadata: { advbn: meta } });
+  // 64 MB shards: IndexedDB refuses values over ~128 MB in Chromium (the app keeps imports there).
+  const s = await serializeLayersModel(net.net, { precision: 'float32', userDefinedMetadata: { advbn: meta }, shardBytes: SHARD_BYTES });
   files['model.json'] = utf8(s.modelJson);
-  files[WEIGHTS_FILE] = s.weights;
+  for (const [name, data] of s.shards) files[name] = data;
   const decoderDirs: Record<string, string> = { ...extraDecoders };
   for (const d of decoders) {
     const ds = await serializeDecoder(d.decoder, 'float32');

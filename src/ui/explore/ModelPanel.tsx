@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import {
-  filesByRelativePath, joinPath, modelsInFolder, neededFiles, probeServedModels, RegistryError,
+  filesByRelativePath, isAbsoluteUrl, joinPath, modelsInFolder, neededFiles, probeServedModels, RegistryError,
   type FileSource, type KnownModel, type RegistryEntry,
 } from '../../common/registry';
 import { idbDeletePrefix, idbPut, metaGet, metaPut } from '../../common/idb-cache';
@@ -147,6 +147,9 @@ export function ModelPanel(props: {
         </select>
         <FolderPicker onPick={props.onPick} onPicked={props.onSelect} busy={props.busy} />
       </div>
+      {(models ?? []).filter((m) => !m.present && m.problem && isAbsoluteUrl(m.entry.path)).map((m) => (
+        <div key={m.entry.id} className="error small" data-testid="model-problem">{m.entry.name}: {m.problem}</div>
+      ))}
       {missingRequested && <div className="error small" role="alert" data-testid="model-missing">The model "{props.requested}" named in this link is not available here. Choose one above, or pick its folder.</div>}
       {props.folderError && <div className="error" role="alert" data-testid="folder-error">{props.folderError}</div>}
       {props.loadError && <div className="error" role="alert" data-testid="model-error">{props.loadError}</div>}
@@ -155,7 +158,7 @@ export function ModelPanel(props: {
           : !current ? ''
           : props.loaded ? `${current.entry.name} from ${current.origin} · input ${current.entry.inputSize}×${current.entry.inputSize} · ${current.entry.preprocessing} preprocessing${props.loadMs ? ` · loaded in ${(props.loadMs / 1000).toFixed(1)} s` : ''}`
           : props.loadError ? ''
-          : `loading ${current.entry.name}${props.progress?.total ? `: ${props.progress.loaded}/${props.progress.total} weight files` : '…'}`}
+          : `loading ${current.entry.name}${props.progress?.total ? `: ${props.progress.loaded}/${props.progress.total} weight files, ${(props.progress.bytes / 1048576).toFixed(1)} MB` : '…'}`}
       </div>
       {!hasVgg19(models) && <p className="small muted" data-testid="no-vgg19">No VGG-19 here: import one of the files below to run the model the paper is about.</p>}
       <ImportZone models={models} onImported={props.onImported} />
@@ -173,7 +176,7 @@ export function NoModelPanel(props: { error: string | null; models: KnownModel[]
     <div className="panel no-model" data-testid="no-model">
       <h2>No model found</h2>
       <p>The Explore page needs a classifier in TensorFlow.js layers format. None of the models listed in <code>models/index.json</code> is present{props.error ? ` (${props.error})` : ''}:</p>
-      <ul>{props.models.map((m) => <li key={m.entry.id}><code>models/{m.entry.path}/model.json</code> — {m.entry.name}</li>)}</ul>
+      <ul>{props.models.map((m) => <li key={m.entry.id}><code>{isAbsoluteUrl(m.entry.path) ? m.entry.path : `models/${m.entry.path}/model.json`}</code> — {m.entry.name}{m.problem ? <div className="small muted" data-testid="model-problem">{m.problem}</div> : null}</li>)}</ul>
       <p>To get one, either</p>
       <ol>
         <li>import VGG-19 weights you have (below): the Keras <code>.h5</code>, torchvision's <code>.pth</code>, or the AdvBN authors' two files;</li>

@@ -17,7 +17,10 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173, strictPort: false, headers: ISOLATION_HEADERS },
   preview: { host: '127.0.0.1', port: 4173, headers: ISOLATION_HEADERS },
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  // Relative asset URLs: the built folder works from any static host under any base path
+  // (https://host/, https://host/course/advbn/, a file share); models/ is looked up beside index.html.
+  base: './',
+  build: { target: 'es2022', chunkSizeWarningLimit: 5000 },
   // models/ (the project's own trained weights) is served as /models by the plugin below in dev and
   // copied into dist/models at build time.
   publicDir: 'public',

@@ -97,3 +97,19 @@ test('the authors\' pipeline: drop vgg_normalised.pth + decoder.pth together, pa
     await app.close();
   }
 });
+
+test('drop a Keras .h5: HDF5 is read in the worker (h5wasm, the File mounted lazily) and the model runs', { skip: skip ?? false, timeout: 300_000 }, async () => {
+  const app = await openApp('#/explore?backend=wasm&steps=1');
+  const { page } = app;
+  try {
+    await page.locator('[data-testid="model-status"][data-loaded="1"]').waitFor();
+    await drop(page, ['tiny-keras-vgg.h5']);
+    await page.getByTestId('import-done').filter({ hasText: 'Keras VGG weights (3 conv, 10 classes)' }).waitFor();
+    await page.locator('[data-testid="model-status"][data-loaded="1"]').filter({ hasText: 'caffe preprocessing' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-state') === 'done'
+      && /tiny-keras-vgg @/.test(document.querySelector('[data-testid="timing"]')?.textContent ?? ''));
+    assert.deepEqual(app.errors, []);
+  } finally {
+    await app.close();
+  }
+});

@@ -1,19 +1,20 @@
 /**
  * The in-app import: dropped weight files → the project's formats, kept in IndexedDB, listed in the
- * model menu like a picked folder. The importers (and h5wasm's 4 MB of WebAssembly) load on first use.
+ * model menu like a picked folder. h5wasm (4 MB of WebAssembly) loads on the first .h5 import.
  * Files are read through File.slice (see src/models/import/source.ts), never whole.
  */
 import type { HandlerMap } from './protocol';
 import type { ImportEvent, ImportRequest, ImportResult } from './import-protocol';
 import { idbDeletePrefix, idbPut } from '../common/idb-cache';
 import { joinPath } from '../common/registry';
+import { importFile } from '../models/import/import-file';
+import { importFiles } from '../models/import/save';
+import { disposeImported } from '../models/import/convert';
+import { blobSource, checkAborted } from '../models/import/source';
 
 export const importHandlers: HandlerMap = {
   async 'models.import'(p: ImportRequest, { signal, emit }): Promise<ImportResult> {
     const t0 = performance.now();
-    const [{ importFile }, { importFiles }, { disposeImported }, { blobSource, checkAborted }] = await Promise.all([
-      import('../models/import/import-file'), import('../models/import/save'), import('../models/import/convert'), import('../models/import/source'),
-    ]);
     if (!p.files?.length) throw new Error('No file to import.');
     const items: Awaited<ReturnType<typeof importFile>>[] = [];
     const prefix = `import:${p.id}:${Date.now()}/`;

@@ -8,7 +8,7 @@
  * Layout: root attribute `layer_names`; per layer a group with attribute `weight_names`; each weight a
  * dataset at `layer/weight_name` (Keras 2: `block1_conv1/kernel:0`, Keras 1: `block1_conv1_W_1:0`).
  */
-import * as h5wasm from 'h5wasm';
+import type * as H5 from 'h5wasm';
 import { ImportError, checkAborted, type ByteSource, type ImportOptions } from './source';
 import type { RawTensor } from './torch-file';
 
@@ -38,6 +38,8 @@ type H5FS = {
 export async function readKerasH5(src: ByteSource, opts: ImportOptions = {}): Promise<KerasLayerWeights[]> {
   const head = await src.read(0, Math.min(8, src.size));
   if (!isHdf5(head)) throw new ImportError(`${src.name} is not an HDF5 file (no HDF5 signature): expected Keras weights (.h5).`);
+  // Loaded on first use: h5wasm is 4 MB of WebAssembly that only .h5 imports need.
+  const h5wasm = await import('h5wasm');
   const { FS } = (await h5wasm.ready) as unknown as { FS: H5FS };
   const dir = `/import${++mountCount}`;
   FS.mkdir(dir);
@@ -49,7 +51,7 @@ export async function readKerasH5(src: ByteSource, opts: ImportOptions = {}): Pr
     FS.writeFile(`${dir}/weights.h5`, await src.read(0, src.size));
   }
   path = `${dir}/weights.h5`;
-  let file: h5wasm.File | null = null;
+  let file: H5.File | null = null;
   try {
     try {
       file = new h5wasm.File(path, 'r');
@@ -70,11 +72,11 @@ export async function readKerasH5(src: ByteSource, opts: ImportOptions = {}): Pr
     let bytes = 0;
     for (const name of layerNames) {
       checkAborted(opts.signal);
-      const g = file.get(name) as h5wasm.Group | null;
-      if (!g || typeof (g as h5wasm.Group).keys !== 'function') throw new ImportError(`${src.name}: layer ${name} is listed but has no group.`);
+      const g = file.get(name) as H5.Group | null;
+      if (!g || typeof (g as H5.Group).keys !== 'function') throw new ImportError(`${src.name}: layer ${name} is listed but has no group.`);
       const weights: KerasLayerWeights['weights'] = [];
       for (const wn of strings(g.attrs['weight_names']?.value)) {
-        const d = g.get(wn) as h5wasm.Dataset | null;
+        const d = g.get(wn) as H5.Dataset | null;
         if (!d || !('shape' in d)) throw new ImportError(`${src.name}: weight ${name}/${wn} is listed but missing.`);
         let value: unknown;
         try {

@@ -54,7 +54,11 @@ export const importHandlers: HandlerMap = {
       stored = true;
       for (const [rel, data] of Object.entries(all)) {
         checkAborted(signal);
-        await idbPut(prefix + rel, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
+        try {
+          await idbPut(prefix + rel, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
+        } catch (e) {
+          throw new Error(`This browser refused to keep the imported model (${(total / 1048576).toFixed(0)} MB) in IndexedDB: ${(e as Error).message}. Free some site storage, or use the CLI (advbn import) and serve the folder.`);
+        }
         done += data.byteLength;
         emit({ kind: 'import-progress', file: p.files.map((f) => f.name).join(', '), index: p.files.length - 1, count: p.files.length, phase: 'store', bytes: done, totalBytes: total } satisfies ImportEvent);
       }
@@ -62,7 +66,7 @@ export const importHandlers: HandlerMap = {
     } catch (e) {
       // Nothing half-imported: files already kept are removed.
       if (stored) await idbDeletePrefix(prefix).catch(() => undefined);
-      if ((e as Error).name === 'ImportCancelled' || (e as Error).message === 'Import cancelled.') {
+      if ((e as Error).name === 'ImportCancelled') {
         const err = new Error('Import cancelled.');
         err.name = 'AbortError';
         throw err;

@@ -32,7 +32,7 @@ export interface ImportOptions {
 export class ImportError extends Error {}
 
 export class ImportCancelled extends Error {
-  constructor() { super('Import cancelled.'); }
+  constructor() { super('Import cancelled.'); this.name = 'ImportCancelled'; }
 }
 
 export function checkAborted(signal?: AbortSignal): void {

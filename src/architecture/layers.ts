@@ -34,7 +34,7 @@ export const ALLOWED: Record<Layer, readonly Layer[]> = {
 /** Layers whose modules must not import tfjs (directly or through anything they import). */
 export const TFJS_FREE: readonly Layer[] = ['ui', 'worker-api', 'common', 'entry'];
 
-const WORKER_API = /^src\/worker\/(client|protocol|backend-names|[\w-]+-protocol)\.ts$/;
+const WORKER_API = /^src\/worker\/(client|protocol|[\w-]+-protocol)\.ts$/;
 
 /** The layer of a repository-relative path, or null for files outside the rules. */
 export function layerOf(path: string): Layer | null {

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useApp, type Page } from './app-store';
 import { engine } from '../worker/client';
-import { BACKEND_ORDER, type BackendName } from '../worker/backend-names';
+import { BACKEND_ORDER, type BackendName } from '../common/backend-names';
 import type { InitResult } from '../worker/protocol';
 import { readHash } from './url-state';
 import { ExplorePage } from './explore/ExplorePage';

@@ -1,6 +1,6 @@
 /** App-level state: which page, which tfjs backend the engine runs (requested and actual). */
 import { create } from 'zustand';
-import type { BackendName } from '../worker/backend-names';
+import type { BackendName } from '../common/backend-names';
 import { readHash } from './url-state';
 
 export type Page = 'explore' | 'train';

@@ -17,10 +17,10 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
-import { autoCandidates, type AdapterInfoLike, type Candidate, type GpuProbe } from './gpu-adapter';
+import { autoCandidates, type AdapterInfoLike, type Candidate, type GpuProbe } from '../common/gpu-adapter';
 import type { InitResult } from './protocol';
 
-import { BACKEND_ORDER, MAX_WASM_THREADS, type BackendName } from './backend-names';
+import { BACKEND_ORDER, MAX_WASM_THREADS, type BackendName } from '../common/backend-names';
 export { BACKEND_ORDER, type BackendName };
 
 let wasmReady = false;

@@ -14,7 +14,7 @@ import type { MemoryResult } from '../../worker/protocol';
 import type { ImageResult, ModelProgress, ModelResult, RunEvent, RunRequest, RunResult, StepEvent } from '../../worker/explore-protocol';
 import { useApp } from '../app-store';
 import { readHash, writeHash } from '../url-state';
-import { BACKEND_ORDER, type BackendName } from '../../worker/backend-names';
+import { BACKEND_ORDER, type BackendName } from '../../common/backend-names';
 import { entryLabels, initialLayer, offeredLayers, type KnownModel } from '../../common/registry';
 import { linkProblems, pick, settingsFromParams, settingsToParams, useExplore } from './explore-store';
 import { downloadCanvas, exportScale, sampleImage, stripCanvas, type SourceImage, type SquareImage } from './images';

@@ -26,14 +26,10 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-// Passed on main before 3b11926 (threaded WASM). Since then the production build's threaded WASM
-// fails once the page is cross-origin isolated (here by public/coi-serviceworker.js): every pthread
-// worker throws "ReferenceError: e is not defined" (blob: worker) and no model loads — at base '/'
-// as well as under a sub-path. Kept as a todo that runs (DEBUG_DEPLOY=1 prints the worker errors)
-// until the engine is fixed; then remove `todo`.
-const TODO = 'production build: threaded WASM pthread workers throw "e is not defined" when isolated (since 3b11926)';
+// The built app on a static host that sets no headers: coi-serviceworker.js isolates the page, so
+// tfjs runs its threaded WASM build from minified code (see tfjsWasmThreadsStandalone in vite.config.ts).
 
-test('the built folder runs from a static host under a sub-path, with models/', { skip: skip ?? false, todo: TODO, timeout: 300_000 }, async () => {
+test('the built folder runs from a static host under a sub-path, with models/', { skip: skip ?? false, timeout: 300_000 }, async () => {
   dir = mkdtempSync(join(tmpdir(), 'advbn-dist-'));
   const b = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', dir, '--emptyOutDir', '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
   assert.equal(b.status, 0, b.stderr);
@@ -65,6 +61,11 @@ test('the built folder runs from a static host under a sub-path, with models/', 
     await page.locator('[data-testid="model-status"][data-loaded="1"]').waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-state') === 'done');
     assert.equal(await page.getByTestId('adv-preds').locator('li').count(), 5);
+    // Isolated by the service worker, WASM runs its threaded build on every core.
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'the page is cross-origin isolated');
+    const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
+    const why = (await page.getByTestId('backend-why').textContent()) ?? '';
+    assert.match(why, new RegExp(`WASM( \\(chosen\\))?, ${cores} threads?$`), why);
     assert.ok(served.some((p) => p.startsWith(`${BASE}models/style-world/`)), 'weights came from the sub-path');
     assert.deepEqual(errors, []);
   } finally {

@@ -54,3 +54,26 @@ test('auto leaves a software GPU out and runs WASM on every core (cross-origin i
     await app.close();
   }
 });
+
+test('first view: the style-world model on its own sample — correct clean top-1, a recognisable reconstruction, AdvBN flips the prediction', { skip: skip ?? false, timeout: 300_000 }, async () => {
+  const app = await openApp('#/explore?backend=wasm', { timeoutMs: 240_000 });
+  try {
+    const page = app.page;
+    await page.locator('[data-testid="run-status"][data-state="done"]').waitFor();
+    const name = (await page.getByTestId('source-name').textContent())!;
+    const shape = /a (\w+) in the "\w+" style/.exec(name)?.[1];
+    assert.ok(shape, `the sample is a style-world shape: ${name}`);
+    const clean = await page.getByTestId('clean-preds').locator('li').first().textContent();
+    assert.ok(clean!.startsWith(shape!), `clean top-1 is the drawn shape (${shape}): ${clean}`);
+    const psnr = Number(await page.getByTestId('recon-psnr').getAttribute('data-psnr'));
+    assert.ok(psnr >= 20, `reconstruction PSNR ${psnr} dB`);
+    const adv = await page.getByTestId('adv-preds').locator('li').first().textContent();
+    assert.ok(!adv!.startsWith(shape!), `AdvBN changes the prediction: ${adv}`);
+    // "Next sample" shows another of the model's samples.
+    await page.getByTestId('sample-button').click();
+    await page.getByTestId('source-name').filter({ hasNotText: name }).waitFor();
+    assert.deepEqual(app.errors, []);
+  } finally {
+    await app.close();
+  }
+});

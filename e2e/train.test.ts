@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { browserSkipReason, openApp, stopServer } from './harness';
-import { IMAGE_SIZE, renderItem, SHAPES, TRAIN_FAMILIES } from '../src/data/style-world';
+import { HELDOUT_FAMILIES, IMAGE_SIZE, renderItem, SHAPES, TRAIN_FAMILIES } from '../src/data/style-world';
 import { writePng } from '../src/data/image-file';
 
 /** A folder of PNGs, one sub-folder per class (circle, square, triangle), 10 images each. */
@@ -37,7 +37,7 @@ const skip = browserSkipReason();
 after(stopServer);
 
 test('Train page: a tiny AdvBN run on the style world shows curves and the robustness report', { skip: skip ?? false, timeout: 300_000 }, async () => {
-  const app = await openApp('#/train?model=style-world&layer=block2_relu1&advbn=1&trainSize=48&testSize=10&epochs=1&batchSize=16&pgdSteps=2', { timeoutMs: 240_000 });
+  const app = await openApp('#/train?model=style-world&layer=block2_relu1&compare=0&advbn=1&trainSize=48&testSize=10&epochs=1&batchSize=16&pgdSteps=2', { timeoutMs: 240_000 });
   try {
     const page = app.page;
     await page.getByLabel('Backend').selectOption('wasm');
@@ -71,8 +71,42 @@ test('Train page: a tiny AdvBN run on the style world shows curves and the robus
   }
 });
 
+test('Train page: plain vs AdvBN side by side over 2 seeds: both curves, one table with Δ, the style gallery and the batch preview', { skip: skip ?? false, timeout: 400_000 }, async () => {
+  const app = await openApp('#/train?model=style-world&layer=block2_relu1&compare=1&seeds=2&trainSize=32&testSize=10&epochs=1&batchSize=16&pgdSteps=1', { timeoutMs: 240_000 });
+  try {
+    const page = app.page;
+    await page.getByLabel('Backend').selectOption('wasm');
+    await page.getByTestId('backend').filter({ hasText: 'tfjs backend: wasm' }).waitFor();
+    await page.getByLabel('Split layer').filter({ has: page.locator('option[value="block2_relu1"]') }).waitFor();
+    // Pictures before any training: every family of the style world, and AdvBN on a training batch.
+    assert.equal(await page.locator('[data-testid^="family-"][data-split="heldout"]').count(), HELDOUT_FAMILIES.length);
+    assert.equal(await page.locator('[data-testid^="family-"][data-split="train"]').count(), TRAIN_FAMILIES.length);
+    await page.locator('[data-testid="batch-preview"][data-ready="1"]').waitFor();
+    assert.equal(await page.getByTestId('preview-clean').count(), 1);
+    assert.equal(await page.getByTestId('preview-adv').count(), 1, 'the style-world model has a decoder for block2_relu1');
+    await page.getByTestId('start').click();
+    await page.locator('[data-testid="run-state"][data-state="done"]').waitFor();
+    // 32 images / batch 16 = 2 steps per arm; the curves show the last seed's run of both arms.
+    assert.equal(await page.getByTestId('curves').getAttribute('data-plain-steps'), '2');
+    assert.equal(await page.getByTestId('curves').getAttribute('data-advbn-steps'), '2');
+    assert.equal(await page.locator('[data-testid="chart-loss"] polyline').count(), 3);
+    assert.equal(await page.getByTestId('progress').getAttribute('aria-valuenow'), '4');
+    const table = page.getByTestId('compare-table');
+    assert.equal(await table.getAttribute('data-seeds'), '2');
+    const mean = await table.locator('tr[data-set="mean held-out style"] td').allTextContents();
+    assert.equal(mean.length, 4);
+    assert.match(mean[0]!, /^\d+\.\d$/, 'base');
+    for (const c of mean.slice(1, 3)) assert.match(c, /^\d+\.\d ± \d+\.\d$/, 'plain and AdvBN: mean ± std over the seeds');
+    assert.match(mean[3]!, /^[+-]\d+\.\d ± \d+\.\d$/, 'Δ against plain');
+    assert.match((await page.getByTestId('verdict').textContent())!, /over 2 seeds/);
+    assert.deepEqual(app.errors, []);
+  } finally {
+    await app.close();
+  }
+});
+
 test('Train page: pause, resume and cancel', { skip: skip ?? false, timeout: 300_000 }, async () => {
-  const app = await openApp('#/train?model=style-world&advbn=1&pgdSteps=3&trainSize=400&testSize=0&epochs=3&batchSize=16', { timeoutMs: 240_000 });
+  const app = await openApp('#/train?model=style-world&compare=0&advbn=1&pgdSteps=3&trainSize=400&testSize=0&epochs=3&batchSize=16', { timeoutMs: 240_000 });
   try {
     const page = app.page;
     await page.getByLabel('Backend').selectOption('wasm');
@@ -98,7 +132,7 @@ test('Train page: pause, resume and cancel', { skip: skip ?? false, timeout: 300
 
 test('Train page: fine-tune on a folder of my images (one sub-folder per class)', { skip: skip ?? false, timeout: 300_000 }, async () => {
   const dir = classFolder();
-  const app = await openApp('#/train?model=style-world&advbn=1&pgdSteps=1&testSize=10&epochs=1&batchSize=8&data=folder', { timeoutMs: 240_000 });
+  const app = await openApp('#/train?model=style-world&compare=0&advbn=1&pgdSteps=1&testSize=10&epochs=1&batchSize=8&data=folder', { timeoutMs: 240_000 });
   try {
     const page = app.page;
     await page.getByLabel('Backend').selectOption('wasm');

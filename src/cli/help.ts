@@ -40,12 +40,18 @@ export const HELP: Record<string, string> = {
   how often VGG-19's top-1 on the reconstruction equals its top-1 on the original (top1_kept).`,
   train: `advbn train --data style-world [--advbn|--no-advbn] [--layer block1_relu1] [--epochs 2] [--seed 1] [--json]
               [--model models/style-world] [--train-size 1500] [--batch 32] [--lr 0.01] [--eps 1.0] [--tau 0.35]
-              [--pgd-steps 3] [--test-size 150] [--no-divergence] [--out DIR]
+              [--pgd-steps 3] [--adv-weight 1] [--adv-bn auxiliary|frozen] [--test-size 150] [--no-divergence] [--out DIR]
   Algorithm 1: freezes the style-world model up to --layer and fine-tunes the head with CE(clean) + CE(AdvBN)
   (auxiliary BatchNorms; SGD, momentum 0.9, weight decay 1e-4, lr ÷ 10 at half). --no-advbn: the same
   fine-tuning without AdvBN (baseline). Prints accuracy per test set before and after (clean, each held-out
   style, each corruption), mean held-out style / corruption accuracy, feature divergence per layer, timings.
-  --out DIR also writes the fine-tuned model (TF.js layers format).
+  --out DIR also writes the fine-tuned model (TF.js layers format). --adv-weight w: loss = CE(clean) + w·CE(AdvBN).
+  --adv-bn frozen: the adversarial path uses the clean BNs in eval mode instead of auxiliary BNs (an experiment).
+advbn train --data style-world --compare [--seeds 3] [same options]
+  Plain and AdvBN fine-tuning from the same base, same images, same order, for seeds S, S+1, …; prints one
+  table: base / plain / AdvBN / Δ AdvBN − plain (mean ± sample std over seeds, Δ paired by seed).
+advbn train --data style-world --decoder LAYER --out DIR [--decoder-steps 1500] [--decoder-width 16]
+  A decoder for the existing style-world model at LAYER, written to DIR/decoder-LAYER (the Explore view).
 advbn train --data style-world --base --out DIR [--epochs 4] [--train-size 4000] [--lr 0.01] [--decoder-steps 600]
   Standard training of the style-world model from scratch (Adam), then its decoder for block2_relu1:
   how models/style-world was made.`,

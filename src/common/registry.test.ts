@@ -50,3 +50,15 @@ test('joinPath', () => {
   assert.equal(joinPath('', 'model.json'), 'model.json');
   assert.equal(joinPath('a/', './b', 'c.bin'), 'a/b/c.bin');
 });
+
+test('samples: files and style-world items parse; a bad sample is an error that names the entry', () => {
+  const [e] = parseRegistry(JSON.stringify({ models: [{ id: 'm', path: 'm', preprocessing: 'unit', inputSize: 64, defaultLayer: 'c', samples: [
+    { file: 'photos/cat.jpg' }, { styleWorld: { family: 'flat', seed: 1, index: 12 } },
+  ] }] }), 'x');
+  assert.deepEqual(e!.samples, [{ kind: 'file', path: 'photos/cat.jpg' }, { kind: 'style-world', family: 'flat', seed: 1, index: 12 }]);
+  const [none] = parseRegistry(JSON.stringify({ models: [{ id: 'n', path: 'n', preprocessing: 'unit', inputSize: 64, defaultLayer: 'c' }] }), 'x');
+  assert.deepEqual(none!.samples, []);
+  assert.throws(() => parseRegistry(JSON.stringify({ models: [{ id: 'b', path: 'b', preprocessing: 'unit', inputSize: 64, defaultLayer: 'c', samples: [{ styleWorld: { family: 'flat', index: -1 } }] }] }), 'x'),
+    /model "b", sample 1: each sample must be/);
+  assert.throws(() => parseRegistry(JSON.stringify({ models: [{ id: 'b', path: 'b', preprocessing: 'unit', inputSize: 64, defaultLayer: 'c', samples: 'cat.jpg' }] }), 'x'), /"samples" must be a list/);
+});

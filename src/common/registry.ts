@@ -22,7 +22,11 @@
  *           "defaultLayer": "block4_conv1",     // split layer used when none is chosen
  *           "decoders": {                       // split layer → folder (relative to index.json) with
  *             "block3_conv1": "decoder-block3_conv1"  // decoder.json + weights.bin (advbn train-decoder)
- *           }
+ *           },
+ *           "samples": [                        // the Explore page's first images for this model, in order:
+ *             {"file": "imagenet-samples/x.JPEG"},  // an image file relative to index.json (used when present)
+ *             {"styleWorld": {"family": "flat", "seed": 1, "index": 3}}  // or a style-world image drawn by code
+ *           ]
  *         }
  *       ]
  *     }
@@ -52,6 +56,23 @@ export interface RegistryEntry {
   decoders: Record<string, string>;
   /** 'encoder': a network without a classifier (Keras _notop, AdaIN's vgg_normalised), used only as an autoencoder's encoder. */
   role?: 'classifier' | 'encoder';
+  /** The model's own sample images (first view of the Explore page); none: the drawn fallback. */
+  samples?: SampleSpec[];
+}
+
+/** A sample image: a file next to the weights, or an item of the style world (drawn by code, no file). */
+export type SampleSpec =
+  | { kind: 'file'; path: string }
+  | { kind: 'style-world'; family: string; seed: number; index: number };
+
+function parseSample(raw: unknown, at: string): SampleSpec {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  if (typeof r.file === 'string' && r.file) return { kind: 'file', path: r.file };
+  const sw = r.styleWorld as Record<string, unknown> | undefined;
+  if (sw && typeof sw === 'object' && typeof sw.family === 'string' && Number.isInteger(sw.seed) && Number.isInteger(sw.index) && (sw.index as number) >= 0) {
+    return { kind: 'style-world', family: sw.family, seed: sw.seed as number, index: sw.index as number };
+  }
+  throw new RegistryError(`${at}: each sample must be {"file": "path"} or {"styleWorld": {"family", "seed", "index"}} (got ${JSON.stringify(raw)}).`);
 }
 
 export class RegistryError extends Error {}
@@ -83,9 +104,11 @@ export function parseEntry(raw: unknown, where: string): RegistryEntry {
   }
   const defaultLayer = typeof r.defaultLayer === 'string' ? r.defaultLayer : Object.keys(decoders)[0];
   if (!defaultLayer) throw new RegistryError(`${at}: "defaultLayer" (the split layer) is missing.`);
+  if (r.samples !== undefined && !Array.isArray(r.samples)) throw new RegistryError(`${at}: "samples" must be a list.`);
+  const samples = ((r.samples as unknown[] | undefined) ?? []).map((x, i) => parseSample(x, `${at}, sample ${i + 1}`));
   return {
     id, name: typeof r.name === 'string' ? r.name : id, path: r.path, preprocessing: r.preprocessing as Preprocessing,
-    inputSize: size, labels, defaultLayer, decoders,
+    inputSize: size, labels, defaultLayer, decoders, samples,
     ...(r.role === 'encoder' ? { role: 'encoder' as const } : {}),
   };
 }
@@ -159,7 +182,7 @@ export function bareEntry(id: string, modelJsonText: string, decoders: Record<st
   return {
     id: id.replace(/[^A-Za-z0-9._-]/g, '_'), name: `${id} (picked folder)`, path: '',
     // Keras VGG-style 224 models use caffe preprocessing; the project's small models use 'unit'.
-    preprocessing: inputSize === 224 ? 'caffe' : 'unit', inputSize, labels: [], defaultLayer, decoders,
+    preprocessing: inputSize === 224 ? 'caffe' : 'unit', inputSize, labels: [], defaultLayer, decoders, samples: [],
   };
 }
 

@@ -18,6 +18,15 @@ export interface AdvbnTrainSettings {
    * no weight decay) is only used to train the small base model from scratch quickly.
    */
   optimizer?: 'sgd' | 'adam';
+  /** Weight w of the adversarial term: loss = CE(clean) + w·CE(AdvBN). The paper uses 1 (the default). */
+  advWeight?: number;
+  /**
+   * BatchNorms of the adversarial path. 'auxiliary' (default, the paper's Algorithm 1 / AdvProp): twins
+   * in training mode (batch statistics). 'frozen': the clean BNs in eval mode (running statistics) —
+   * the head then sees a shift of feature statistics the way it sees one at test time (an experiment
+   * of this project, not the paper's recipe).
+   */
+  advBn?: 'auxiliary' | 'frozen';
 }
 
 /** Small-model defaults: the paper's optimiser; a shorter PGD (m = 3, τ = 0.35, ε = 1.0) for speed. */
@@ -47,4 +56,3 @@ export interface TrainRunSettings {
 export function learningRate(s: Pick<AdvbnTrainSettings, 'lr' | 'decayAt'>, step: number, totalSteps: number): number {
   return step < Math.floor(s.decayAt * totalSteps) ? s.lr : s.lr / 10;
 }
-

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { buildStyleWorldNet } from '../models/style-world-model';
-import { disposeNetwork, forwardRange, layerIndex, type BatchNormLayer, type ForwardOptions } from '../models/network';
+import { disposeNetwork, forwardRange, layerIndex, type BatchNormLayer, type ConvLayer, type ForwardOptions } from '../models/network';
 import {
   auxiliaryBnLayers, createTrainer, disposeTrainer, featureMoments, learningRate, momentsToStats, trainLoop, trainStep, DEFAULT_TRAIN_SETTINGS,
 } from './advbn-training';
@@ -109,4 +109,49 @@ test('per-set feature statistics accumulated over batches equal those of the who
   }
   tf.dispose([b.x, f, s.mean, s.std, ref.mean, ref.std]);
   disposeNetwork(net);
+});
+
+test('adversarial loss weight: w = 0 leaves the head exactly as plain fine-tuning; a bad weight is an error', async () => {
+  const base = buildStyleWorldNet(6, WIDTHS);
+  const b = batch(6, 8);
+  const kernel = async (t: ReturnType<typeof createTrainer>) => Array.from(await (t.net.layers[layerIndex(t.net, 'block3_conv1')] as ConvLayer).kernel.data());
+  const pgd = { eps: 0.5, tau: 0.25, steps: 2 };
+  const run = async (s: Partial<typeof DEFAULT_TRAIN_SETTINGS>) => {
+    const t = createTrainer(base, 'block2_relu1', 'unit', { ...DEFAULT_TRAIN_SETTINGS, pgd, ...s });
+    await trainLoop(t, 2, () => ({ x: b.x.clone(), labels: b.labels }));
+    const k = await kernel(t);
+    disposeTrainer(t);
+    return k;
+  };
+  const plain = await run({ advbn: false });
+  assert.deepEqual(await run({ advbn: true, advWeight: 0 }), plain);
+  assert.notDeepEqual(await run({ advbn: true, advWeight: 1 }), plain);
+  assert.throws(() => createTrainer(base, 'block2_relu1', 'unit', { ...DEFAULT_TRAIN_SETTINGS, advWeight: -1 }), /adversarial loss weight/);
+  b.x.dispose();
+  disposeNetwork(base);
+});
+
+test("advBn 'frozen': no auxiliary twins; the adversarial path runs the clean BNs in eval mode and does not move their statistics", async () => {
+  const base = buildStyleWorldNet(7, WIDTHS);
+  const b = batch(7, 8);
+  const t = createTrainer(base, 'block2_relu1', 'unit', { ...DEFAULT_TRAIN_SETTINGS, advBn: 'frozen', pgd: { eps: 0.5, tau: 0.25, steps: 2 } });
+  assert.equal(auxiliaryBnLayers(t.net).length, 0);
+  const bn = t.net.layers[layerIndex(t.net, 'block3_bn1')] as BatchNormLayer;
+  const before = await read(bn.clean.movingMean);
+  const r = await trainStep(t, b.x, b.labels, 0, 10);
+  assert.ok(r.advLoss !== null && r.pgdLoss !== null);
+  // Only the clean pass (training mode) updates the running mean: momentum 0.9 towards its batch mean.
+  const observed: NonNullable<ForwardOptions['observedStats']> = [];
+  const ref = createTrainer(base, 'block2_relu1', 'unit', { ...DEFAULT_TRAIN_SETTINGS, advbn: false });
+  const f = forwardRange(ref.net, tf.sub(b.x, 0.5), 0, ref.splitIndex + 1);
+  tf.dispose(forwardRange(ref.net, f, ref.splitIndex + 1, ref.net.layers.length, { bn: 'clean', training: true, observedStats: observed }));
+  const batchMean = await read(observed.find((o) => o.layer.name === 'block3_bn1')!.mean);
+  const after = await read(bn.clean.movingMean);
+  after.forEach((v, i) => assert.ok(Math.abs(v - (0.9 * before[i]! + 0.1 * batchMean[i]!)) < 1e-4, `channel ${i}`));
+  observed.forEach((o) => { o.mean.dispose(); o.variance.dispose(); });
+  f.dispose();
+  b.x.dispose();
+  disposeTrainer(t);
+  disposeTrainer(ref);
+  disposeNetwork(base);
 });

@@ -141,10 +141,12 @@ export class AdamWithSchedule {
 /** Builds a trainer on a prepared copy of `base` (see prepareForTraining). */
 export function createTrainer(base: Network, layer: string | null, preprocessing: Preprocessing, settings: AdvbnTrainSettings): Trainer {
   if (settings.advbn) validatePgdSettings(settings.pgd);
+  const w = settings.advWeight ?? 1;
+  if (!Number.isFinite(w) || w < 0) throw new RangeError(`The adversarial loss weight must be a finite number ≥ 0, got ${settings.advWeight}.`);
   const splitIndex = layer ? layerIndex(base, layer) : -1;
   if (settings.advbn && splitIndex < 0) throw new Error('AdvBN needs a split layer.');
   if (splitIndex >= base.layers.length - 1) throw new Error(`Layer ${layer} is the last layer: there is no head to fine-tune.`);
-  const net = prepareForTraining(base, splitIndex, settings.advbn);
+  const net = prepareForTraining(base, splitIndex, settings.advbn && settings.advBn !== 'frozen');
   const vars = headVariables(net, splitIndex);
   if (!vars.length) throw new Error(`The head after ${layer} has no trainable weights.`);
   return {
@@ -202,7 +204,8 @@ export async function trainStep(t: Trainer, x: tf.Tensor4D, labels: number[], st
   let pgdLoss: [number, number] | null = null;
   try {
     if (t.settings.advbn) {
-      const head = (fa: tf.Tensor) => ({ logits: forwardRange(t.net, fa, t.splitIndex + 1, n, { bn: 'adv', training: false }) });
+      const frozen = t.settings.advBn === 'frozen';
+      const head = (fa: tf.Tensor) => ({ logits: forwardRange(t.net, fa, t.splitIndex + 1, n, { bn: frozen ? 'clean' : 'adv', training: false }) });
       const { reports, delta } = await runPgd(f, t.relu, head, { labels, targeted: false }, t.settings.pgd, { images: false, signal });
       pgdLoss = [reports[0]!.loss, reports[reports.length - 1]!.loss];
       const mean = channelMean(f);
@@ -218,10 +221,13 @@ export async function trainStep(t: Trainer, x: tf.Tensor4D, labels: number[], st
       parts.push(tf.keep(lossClean), tf.keep(correct(logitsClean, y)));
       let loss = lossClean;
       if (fAdv) {
-        const logitsAdv = forwardRange(t.net, fAdv, t.splitIndex + 1, n, { bn: 'adv', training: true, observedStats: observed });
+        const logitsAdv = t.settings.advBn === 'frozen'
+          ? forwardRange(t.net, fAdv, t.splitIndex + 1, n, { bn: 'clean', training: false })
+          : forwardRange(t.net, fAdv, t.splitIndex + 1, n, { bn: 'adv', training: true, observedStats: observed });
         const lossAdv = crossEntropy(logitsAdv, y);
         parts.push(tf.keep(lossAdv), tf.keep(correct(logitsAdv, y)));
-        loss = tf.add(lossClean, lossAdv);
+        const w = t.settings.advWeight ?? 1;
+        loss = tf.add(lossClean, w === 1 ? lossAdv : tf.mul(w, lossAdv));
       }
       for (const o of observed) { tf.keep(o.mean); tf.keep(o.variance); }
       return loss as tf.Scalar;

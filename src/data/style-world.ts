@@ -35,10 +35,12 @@ export interface Style {
   glow?: { c: Rgb; radius: number; strength: number };
   /** Radial light: brightness multiplier 1 + strength·(falloff) centred at (x, y) in [0, 1]. */
   light?: { x: number; y: number; strength: number };
-  /** Global post-processing, in this order: blur, contrast around 0.5, brightness, noise. */
+  /** Global post-processing, in this order: blur, contrast around 0.5, brightness, colour gain, noise. */
   blur: number;
   contrast: number;
   brightness: number;
+  /** Per-channel gain applied after contrast and brightness (a colour cast); absent: none. */
+  gain?: Rgb;
   noise: number;
 }
 
@@ -209,7 +211,37 @@ export const STYLE_FAMILIES: readonly StyleFamily[] = [
       };
     },
   },
+  // ---- held out, shifts of feature statistics: a training style with its colour, contrast or
+  // brightness shifted over the whole image (what AdvBN's per-channel δμ, δσ imitate) --------------
+  {
+    name: 'dusk', split: 'heldout', description: 'a training style, dim and dark: contrast ×0.35–0.5, brightness −0.15 to −0.25',
+    sample(rng) { return { ...trainingStyle(rng), family: 'dusk', contrast: range(rng, 0.35, 0.5), brightness: range(rng, -0.25, -0.15) }; },
+  },
+  {
+    name: 'haze', split: 'heldout', description: 'a training style, washed out: contrast ×0.3–0.45, brightness +0.15 to +0.25 (no blur)',
+    sample(rng) { return { ...trainingStyle(rng), family: 'haze', contrast: range(rng, 0.3, 0.45), brightness: range(rng, 0.15, 0.25) }; },
+  },
+  {
+    name: 'tint', split: 'heldout', description: 'a training style under a strong colour cast (two channels ×0.25–0.55)',
+    sample(rng) {
+      const keep = Math.floor(rng() * 3);
+      const gain = [0, 1, 2].map((c) => (c === keep ? 1 : range(rng, 0.25, 0.55))) as Rgb;
+      return { ...trainingStyle(rng), family: 'tint', gain };
+    },
+  },
+  {
+    name: 'harsh', split: 'heldout', description: 'a training style with contrast ×1.8–2.4 (clipped, saturated)',
+    sample(rng) { return { ...trainingStyle(rng), family: 'harsh', contrast: range(rng, 1.8, 2.4) }; },
+  },
+  {
+    name: 'negative', split: 'heldout', description: 'a training style with its colours inverted (contrast ×−1)',
+    sample(rng) { return { ...trainingStyle(rng), family: 'negative', contrast: -1 }; },
+  },
 ];
+
+function trainingStyle(rng: Rng): Style {
+  return pick(rng, STYLE_FAMILIES.filter((f) => f.split === 'train')).sample(rng);
+}
 
 export const TRAIN_FAMILIES = STYLE_FAMILIES.filter((f) => f.split === 'train').map((f) => f.name);
 export const HELDOUT_FAMILIES = STYLE_FAMILIES.filter((f) => f.split === 'heldout').map((f) => f.name);
@@ -421,6 +453,7 @@ export function renderImage(shape: ShapeName, pl: Placement, style: Style, noise
   if (style.blur > 0.05) blurBuffer(img, size, 3, style.blur);
   for (let i = 0; i < size * size * 3; i++) {
     let v = (img[i]! - 0.5) * style.contrast + 0.5 + style.brightness;
+    if (style.gain) v *= style.gain[i % 3]!;
     if (style.noise > 0) v += style.noise * (noiseRng() * 2 - 1) * 1.7;
     out[offset + i] = v < 0 ? 0 : v > 1 ? 1 : v;
   }

@@ -10,6 +10,7 @@ import { exclusive } from './exclusive';
 import { exploreHandlers } from './explore-handlers';
 import { trainHandlers } from './train-handlers';
 import { importHandlers } from './import-handlers';
+import { styleWorldHandlers } from './style-world-handlers';
 
 const coreHandlers: HandlerMap = {
   /**
@@ -25,7 +26,7 @@ const coreHandlers: HandlerMap = {
   },
 };
 
-const handlers: HandlerMap = { ...coreHandlers, ...exploreHandlers, ...trainHandlers, ...importHandlers };
+const handlers: HandlerMap = { ...coreHandlers, ...exploreHandlers, ...trainHandlers, ...importHandlers, ...styleWorldHandlers };
 const inFlight = new Map<number, AbortController>();
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(m, transfer);
 

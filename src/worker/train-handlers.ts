@@ -9,7 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HandlerMap } from './protocol';
-import type { LayerInfo, ModelRef, TrainData, TrainEvent, TrainRunRequest, TrainRunResult } from './train-protocol';
+import type {
+  ArmReport, CompareEvent, LayerInfo, ModelRef, PreviewRequest, PreviewResult, TrainCompareRequest, TrainCompareResult, TrainData, TrainEvent, TrainRunRequest, TrainRunResult,
+} from './train-protocol';
 
 export type * from './train-protocol';
 import { readerFor } from './explore-handlers';
@@ -23,10 +25,18 @@ import { corruptSet, robustnessReport, styleWorldTestSets, type Report, type Tes
 import { CORRUPTIONS } from '../data/corruptions';
 import { mulberry32 } from '../common/random';
 import { batchOf, epochSampler, renderSet, type ImageSet } from '../data/style-world-data';
-import { trainSet } from '../data/style-world';
+import { renderBatch, TRAIN_FAMILIES, trainSet } from '../data/style-world';
+import { loadDecoder } from '../models/decoder';
+import { forward, forwardRange, split } from '../models/network';
+import { preprocess, rgbToRgba } from '../models/preprocess';
+import { runPgd } from '../core/pgd';
+import { perturbFeatures, disposeDelta } from '../core/advbn';
+import { channelMean } from '../core/stats';
+import { compareFineTuning } from '../core/compare-training';
 
 export const TRAIN_TEST_SEED = 9001;
 
+const armReport = (r: Report): ArmReport => ({ accuracy: r.accuracy, meanStyle: r.meanStyle, meanCorruption: r.meanCorruption, divergenceMean: r.divergenceMean });
 /** Paused runs: the promise the loop awaits, and how to release it. */
 const pauses = new Map<string, { paused: boolean; release: (() => void) | null; wait: Promise<void> | null }>();
 
@@ -70,6 +80,26 @@ function folderSets(d: Extract<TrainData, { kind: 'folder' }>): { train: ImageSe
   return { train: pick(trainIdx, 'train'), test: pick(testIdx, 'clean') };
 }
 
+/** The training set, test sets and class names of a request (the base's classifier is replaced for a folder). */
+function prepareData(p: Pick<TrainRunRequest, 'data' | 'testSize' | 'model'>, base: Network, seed: number, ev: (e: Extract<TrainEvent, { kind: 'phase' }>) => void): { train: ImageSet; tests: TestSet[]; classes: string[] } {
+  const size = base.inputShape[0];
+  ev({ kind: 'phase', phase: 'rendering', done: 0, total: 1 });
+  if (p.data.kind === 'style-world') {
+    if (size !== 64) throw new Error(`The style world is 64×64; ${p.model.entry.name} expects ${size}×${size} inputs.`);
+    const train = renderSet(trainSet(), 100 + seed, p.data.trainSize, (done, total) => ev({ kind: 'phase', phase: 'rendering', done, total }));
+    const tests: TestSet[] = p.testSize > 0 ? styleWorldTestSets(TRAIN_TEST_SEED, p.testSize) : [];
+    return { train, tests, classes: Array.isArray(p.model.entry.labels) ? p.model.entry.labels : [] };
+  }
+  if (p.data.size !== size) throw new Error(`Folder images were prepared at ${p.data.size} px; the model expects ${size}.`);
+  const sets = folderSets(p.data);
+  replaceClassifier(base, p.data.classes.length, 7);
+  const tests: TestSet[] = p.testSize > 0 && sets.test.labels.length ? [
+    { ...sets.test, kind: 'clean' },
+    ...CORRUPTIONS.map((c) => ({ ...corruptSet(sets.test, c.name, c.apply, TRAIN_TEST_SEED), kind: 'corruption' as const })),
+  ] : [];
+  return { train: sets.train, tests, classes: p.data.classes };
+}
+
 export const trainHandlers: HandlerMap = {
   async 'train.layers'(payload: ModelRef): Promise<LayerInfo[]> {
     const net = await loadModel(payload);
@@ -97,27 +127,7 @@ export const trainHandlers: HandlerMap = {
     const base = await loadModel(p.model);
     let trainer: ReturnType<typeof createTrainer> | null = null;
     try {
-      const size = base.inputShape[0];
-      let train: ImageSet;
-      let tests: TestSet[];
-      let classes: string[];
-      ev({ kind: 'phase', phase: 'rendering', done: 0, total: 1 });
-      if (p.data.kind === 'style-world') {
-        if (size !== 64) throw new Error(`The style world is 64×64; ${p.model.entry.name} expects ${size}×${size} inputs.`);
-        train = renderSet(trainSet(), 100 + p.data.seed, p.data.trainSize, (done, total) => ev({ kind: 'phase', phase: 'rendering', done, total }));
-        tests = p.testSize > 0 ? styleWorldTestSets(TRAIN_TEST_SEED, p.testSize) : [];
-        classes = Array.isArray(p.model.entry.labels) ? p.model.entry.labels : [];
-      } else {
-        if (p.data.size !== size) throw new Error(`Folder images were prepared at ${p.data.size} px; the model expects ${size}.`);
-        const sets = folderSets(p.data);
-        train = sets.train;
-        classes = p.data.classes;
-        replaceClassifier(base, classes.length, 7);
-        tests = p.testSize > 0 && sets.test.labels.length ? [
-          { ...sets.test, kind: 'clean' },
-          ...CORRUPTIONS.map((c) => ({ ...corruptSet(sets.test, c.name, c.apply, TRAIN_TEST_SEED), kind: 'corruption' as const })),
-        ] : [];
-      }
+      const { train, tests, classes } = prepareData(p, base, p.data.kind === 'style-world' ? p.data.seed : 1, ev);
       if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
       const layers = p.divergenceLayers ?? base.layers.filter((l) => l.kind === 'relu' || (l.kind === 'conv2d' && l.activation === 'relu')).map((l) => l.name);
       let before: Report | null = null;
@@ -156,6 +166,115 @@ export const trainHandlers: HandlerMap = {
       if (trainer) disposeTrainer(trainer);
       disposeNetwork(base);
       pauses.delete(p.runId);
+    }
+  },
+
+  async 'train.compare'(p: TrainCompareRequest, { signal, emit }): Promise<TrainCompareResult> {
+    const ev = (e: CompareEvent) => emit(e);
+    const pause = pauseState(p.runId);
+    signal.addEventListener('abort', () => { pause.release?.(); }, { once: true });
+    if (!Number.isInteger(p.seeds) || p.seeds < 1 || p.seeds > 10) throw new RangeError(`Seeds must be a whole number from 1 to 10, got ${p.seeds}.`);
+    ev({ kind: 'phase', phase: 'loading' });
+    const base = await loadModel(p.model);
+    try {
+      const seed0 = p.data.kind === 'style-world' ? p.data.seed : 1;
+      const seeds = Array.from({ length: p.seeds }, (_, i) => seed0 + i);
+      let data = prepareData(p, base, seed0, ev);
+      const layers = p.divergenceLayers ?? base.layers.filter((l) => l.kind === 'relu' || (l.kind === 'conv2d' && l.activation === 'relu')).map((l) => l.name);
+      const settings: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: true, lr: p.lr, pgd: { eps: p.eps, tau: p.tau, steps: p.pgdSteps } };
+      const n = data.train.labels.length;
+      const batch = Math.min(p.batchSize, n);
+      const steps = Math.max(1, Math.round((p.epochs * n) / batch));
+      let sample = epochSampler(n, batch, mulberry32(seed0));
+      let kept: { modelJson: string; weights: ArrayBuffer } | null = null;
+      const r = await compareFineTuning({
+        base, layer: p.layer, preprocessing: p.model.entry.preprocessing, settings, seeds, steps, tests: data.tests, divergenceLayers: layers, signal,
+        waitWhilePaused: async () => { while (pause.paused && pause.wait && !signal.aborted) await pause.wait; },
+        prepareSeed: (seed) => {
+          if (seed !== seed0 && p.data.kind === 'style-world') data = { ...data, train: prepareData(p, base, seed, ev).train };
+          sample = epochSampler(n, batch, mulberry32(seed));
+        },
+        batch: (_seed, step) => batchOf(data.train, sample(step)),
+        onStep: (seed, arm, st) => ev({ kind: 'step', arm, seed, total: steps, ...st }),
+        onPhase: (phase, seed, done, total) => ev({ kind: 'phase', phase, seed, done, total }),
+        onTrained: async (seed, arm, trainer) => {
+          if (arm !== 'advbn' || seed !== seeds[seeds.length - 1]) return;
+          ev({ kind: 'phase', phase: 'saving' });
+          const s = await serializeLayersModel(trainer.net, { userDefinedMetadata: { base: p.model.entry.id, layer: p.layer, advbn: true, steps, classes: data.classes, settings, seed } });
+          kept = { modelJson: s.modelJson, weights: s.weights.buffer.slice(s.weights.byteOffset, s.weights.byteOffset + s.weights.byteLength) as ArrayBuffer };
+        },
+      });
+      const k = kept as { modelJson: string; weights: ArrayBuffer } | null;
+      if (!k) throw new Error('The AdvBN model of the last seed was not kept.');
+      return {
+        runId: p.runId, classes: data.classes, seeds, steps, base: armReport(r.base),
+        runs: r.runs.map((x) => ({ seed: x.seed, plain: armReport(x.plain), advbn: armReport(x.advbn), trainSeconds: x.trainSeconds })),
+        summary: r.summary, modelJson: k.modelJson, weights: k.weights, settings, backend: tf.getBackend(),
+      };
+    } finally {
+      disposeNetwork(base);
+      pauses.delete(p.runId);
+    }
+  },
+
+  /**
+   * One batch of training images (the style world's, seed-fixed), PGD on δ for the whole batch as in
+   * Algorithm 1 (true labels, feature-mode loss, the base model's head), decoded through the model's
+   * decoder for the layer when it has one.
+   */
+  async 'train.preview'(p: PreviewRequest): Promise<PreviewResult> {
+    const net = await loadModel(p.model);
+    const tensors: tf.Tensor[] = [];
+    let decoderNet: Network | null = null;
+    try {
+      const size = net.inputShape[0];
+      if (size !== 64) throw new Error(`The batch preview shows the style world (64×64); ${p.model.entry.name} expects ${size}×${size}.`);
+      const n = Math.max(1, Math.min(16, Math.round(p.n)));
+      const b = renderBatch(TRAIN_FAMILIES, 100 + p.seed, 'train', 0, n);
+      const x = tf.tensor4d(b.pixels, [n, size, size, 3]);
+      tensors.push(x);
+      const s = split(net, p.layer);
+      const f = tf.tidy(() => s.encode(preprocess(p.model.entry.preprocessing, x)));
+      tensors.push(f);
+      const dir = p.model.entry.decoders[p.layer];
+      if (dir !== undefined) {
+        try {
+          const d = await loadDecoder(readerFor(p.model.source, dir), dir);
+          if (d.manifest.layer === p.layer) decoderNet = d.net;
+          else disposeNetwork(d.net);
+        } catch { /* no decoder present: pictures of the clean batch only */ }
+      }
+      const head = (fa: tf.Tensor) => ({ logits: s.head(fa) });
+      const { reports, delta } = await runPgd(f, s.relu, head, { labels: b.labels, targeted: false }, { eps: p.eps, tau: p.tau, steps: p.steps }, { images: false });
+      const mean = channelMean(f);
+      const fAdv = perturbFeatures(f, delta.mu, delta.sigma, s.relu, mean);
+      tensors.push(mean, fAdv);
+      disposeDelta(delta);
+      const argmax = (t: tf.Tensor) => tf.tidy(() => tf.argMax(t, -1));
+      const [cp, ap] = [argmax(forwardRange(net, f, s.index + 1, net.layers.length)), argmax(s.head(fAdv))];
+      tensors.push(cp, ap);
+      const images = async (t: tf.Tensor): Promise<Uint8ClampedArray[]> => {
+        const px = (await t.data()) as Float32Array;
+        const per = size * size * 3;
+        return Array.from({ length: n }, (_, i) => rgbToRgba(px.subarray(i * per, (i + 1) * per), size, size));
+      };
+      let recon: Uint8ClampedArray[] | null = null, adv: Uint8ClampedArray[] | null = null;
+      if (decoderNet) {
+        const dn = decoderNet;
+        const r = tf.tidy(() => tf.clipByValue(forward(dn, f), 0, 1));
+        const a = tf.tidy(() => tf.clipByValue(forward(dn, fAdv), 0, 1));
+        tensors.push(r, a);
+        [recon, adv] = await Promise.all([images(r), images(a)]);
+      }
+      return {
+        size, labels: b.labels, clean: await images(x), recon, adv,
+        cleanPred: Array.from(await cp.data()), advPred: Array.from(await ap.data()),
+        loss: [reports[0]?.loss ?? NaN, reports[reports.length - 1]?.loss ?? NaN], decoderLayer: decoderNet ? p.layer : null,
+      };
+    } finally {
+      tf.dispose(tensors);
+      if (decoderNet) disposeNetwork(decoderNet);
+      disposeNetwork(net);
     }
   },
 };

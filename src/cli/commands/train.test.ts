@@ -42,3 +42,31 @@ test('advbn train: clear errors for a bad layer, bad data and unknown options', 
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /Unknown option\(s\): --bogus/);
 });
+
+test('advbn train --compare --seeds 2 --json: plain and AdvBN per seed, one summary with mean ± std and Δ', () => {
+  const r = run('train', '--data', 'style-world', '--compare', '--seeds', '2', '--layer', 'block2_relu1', '--epochs', '1', '--train-size', '32', '--batch', '16',
+    '--test-size', '10', '--pgd-steps', '1', '--no-divergence', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim());
+  assert.deepEqual(out.seeds, [1, 2]);
+  assert.equal(out.runs.length, 2);
+  assert.equal(out.steps, 2);
+  for (const run of out.runs) {
+    assert.equal(run.curve.plain.length, 2);
+    assert.equal(run.curve.advbn.length, 2);
+    assert.equal(run.curve.plain[0].advLoss, null, 'the plain arm has no AdvBN term');
+    assert.ok(run.curve.advbn[0].advLoss !== null);
+    // Same base, same first batch: the clean loss before the first update is the same in both arms.
+    assert.equal(run.curve.plain[0].cleanLoss, run.curve.advbn[0].cleanLoss);
+  }
+  const mean = out.summary.find((x: { set: string }) => x.set === 'mean held-out style');
+  assert.equal(mean.plain.n, 2);
+  const p = out.runs.map((x: { plain: { meanStyle: number } }) => x.plain.meanStyle);
+  const a = out.runs.map((x: { advbn: { meanStyle: number } }) => x.advbn.meanStyle);
+  assert.ok(Math.abs(mean.plain.mean - (p[0] + p[1]) / 2) < 1e-9);
+  assert.ok(Math.abs(mean.delta.mean - ((a[0] - p[0]) + (a[1] - p[1])) / 2) < 1e-9);
+  assert.match(out.table, /\| \*\*mean held-out style\*\* \|/);
+  const noCompare = run('train', '--data', 'style-world', '--seeds', '3');
+  assert.equal(noCompare.status, 2);
+  assert.match(noCompare.stderr, /--seeds needs --compare/);
+});

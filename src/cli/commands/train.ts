@@ -15,6 +15,9 @@ import {
 } from '../../core/advbn-training';
 import { robustnessReport, styleWorldTestSets } from '../../core/robustness';
 import { mulberry32 } from '../../common/random';
+import { compareFineTuning } from '../../core/compare-training';
+import { comparisonMarkdown } from '../../common/compare-summary';
+import type { ImageSet } from '../../data/style-world-data';
 import { batchOf, epochSampler, renderSet } from '../../data/style-world-data';
 import { trainSet } from '../../data/style-world';
 import { loadLayersModelNetwork } from '../../models/layers-format';
@@ -61,6 +64,15 @@ export async function trainCommand(o: Options): Promise<void> {
   const out = o.optionalString('out');
   const testSize = o.integer('test-size', 150);
   const quiet = json || o.flag('quiet');
+  const decoderLayer = o.optionalString('decoder');
+  if (decoderLayer !== undefined) {
+    const decoderSteps = o.integer('decoder-steps', 1500);
+    const width = o.integer('decoder-width', 16);
+    o.done();
+    if (!out) throw new UsageError('--decoder needs --out DIR (the decoder goes to DIR/decoder-LAYER).');
+    await trainDecoderOnly({ modelDir, layer: decoderLayer, seed, trainSize, steps: decoderSteps, width, out, quiet, json });
+    return;
+  }
   if (base) {
     const decoderSteps = o.integer('decoder-steps', 600);
     o.done();
@@ -68,13 +80,26 @@ export async function trainCommand(o: Options): Promise<void> {
     await trainBase({ seed, epochs, batchSize, trainSize, lr, out, decoderSteps, quiet, json });
     return;
   }
+  const compare = o.flag('compare');
+  const seedCount = o.integer('seeds', 1);
   const advbn = o.flag('advbn', true);
   const layer = o.string('layer', STYLE_WORLD_TRAIN_LAYER);
   const eps = o.number('eps', DEFAULT_TRAIN_SETTINGS.pgd.eps);
   const tau = o.number('tau', DEFAULT_TRAIN_SETTINGS.pgd.tau);
   const pgdSteps = o.integer('pgd-steps', DEFAULT_TRAIN_SETTINGS.pgd.steps);
+  const advWeight = o.number('adv-weight', DEFAULT_TRAIN_SETTINGS.advWeight ?? 1);
+  const advBn = o.string('adv-bn', DEFAULT_TRAIN_SETTINGS.advBn ?? 'auxiliary');
+  if (advBn !== 'auxiliary' && advBn !== 'frozen') throw new UsageError(`--adv-bn must be auxiliary or frozen, got "${advBn}".`);
   const noDivergence = !o.flag('divergence', true);
   o.done();
+  if (seedCount < 1) throw new UsageError(`--seeds must be at least 1, got ${seedCount}.`);
+  if (seedCount > 1 && !compare) throw new UsageError('--seeds needs --compare (it repeats the plain-vs-AdvBN comparison over seeds).');
+  if (compare) {
+    const seeds = Array.from({ length: seedCount }, (_, i) => seed + i);
+    await runCompare({ modelDir, layer, seeds, epochs, batchSize, trainSize, testSize, quiet, json, noDivergence,
+      settings: { ...DEFAULT_TRAIN_SETTINGS, advbn: true, lr, advWeight, advBn, pgd: { eps, tau, steps: pgdSteps } } });
+    return;
+  }
 
   const t0 = performance.now();
   const baseNet = await loadLayersModelNetwork(await folderReader(modelDir), modelDir, 'style-world');
@@ -86,7 +111,7 @@ export async function trainCommand(o: Options): Promise<void> {
   const layers = noDivergence ? [] : DIVERGENCE_LAYERS;
   const before = await robustnessReport(baseNet, 'unit', tests, layers);
 
-  const settings: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn, lr, pgd: { eps, tau, steps: pgdSteps } };
+  const settings: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn, lr, advWeight, advBn, pgd: { eps, tau, steps: pgdSteps } };
   const trainer = createTrainer(baseNet, layer, 'unit', settings);
   const steps = Math.max(1, Math.round((epochs * trainSize) / batchSize));
   const sample = epochSampler(trainSize, batchSize, mulberry32(seed));
@@ -116,6 +141,81 @@ export async function trainCommand(o: Options): Promise<void> {
     process.stdout.write(`${'set'.padEnd(12)} before  after\n`);
     for (const n of names) process.stdout.write(`${n.padEnd(12)} ${(before.accuracy[n]! * 100).toFixed(1).padStart(6)} ${(after.accuracy[n]! * 100).toFixed(1).padStart(6)}\n`);
     process.stdout.write(`held-out style mean: ${(before.meanStyle * 100).toFixed(1)} → ${(after.meanStyle * 100).toFixed(1)}; corruption mean: ${(before.meanCorruption * 100).toFixed(1)} → ${(after.meanCorruption * 100).toFixed(1)}; training ${trainSeconds.toFixed(1)} s\n`);
+  }
+}
+
+/**
+ * --compare: plain and AdvBN fine-tuning from the same base, same images, same order, for each seed
+ * (seed, seed + 1, …); prints one table: base / plain / AdvBN / Δ (mean ± std over seeds).
+ */
+async function runCompare(a: {
+  modelDir: string; layer: string; seeds: number[]; epochs: number; batchSize: number; trainSize: number; testSize: number;
+  quiet: boolean; json: boolean; noDivergence: boolean; settings: AdvbnTrainSettings;
+}) {
+  const t0 = performance.now();
+  const baseNet = await loadLayersModelNetwork(await folderReader(a.modelDir), a.modelDir, 'style-world');
+  try {
+    layerIndex(baseNet, a.layer);
+    log(a.quiet, `rendering ${a.testSize} images per test set…`);
+    const tests = styleWorldTestSets(TEST_SEED, a.testSize);
+    const steps = Math.max(1, Math.round((a.epochs * a.trainSize) / a.batchSize));
+    let train: ImageSet | null = null;
+    let sample: ((step: number) => number[]) | null = null;
+    const result = await compareFineTuning({
+      base: baseNet, layer: a.layer, preprocessing: 'unit', settings: a.settings, seeds: a.seeds, steps, tests,
+      divergenceLayers: a.noDivergence ? [] : DIVERGENCE_LAYERS,
+      prepareSeed: (seed) => {
+        log(a.quiet, `seed ${seed}: rendering ${a.trainSize} training images…`);
+        train = renderSet(trainSet(), 100 + seed, a.trainSize);
+        sample = epochSampler(a.trainSize, a.batchSize, mulberry32(seed));
+      },
+      batch: (_seed, step) => batchOf(train!, sample!(step)),
+      onStep: (seed, arm, r) => { if (r.step % 10 === 0 || r.step === steps - 1) log(a.quiet, `seed ${seed} ${arm.padEnd(5)} step ${r.step + 1}/${steps} clean ${r.cleanLoss.toFixed(3)}${r.advLoss !== null ? ` adv ${r.advLoss.toFixed(3)}` : ''} ${r.ms.toFixed(0)} ms`); },
+    });
+    const table = comparisonMarkdown(result.summary, a.seeds);
+    if (a.json) {
+      process.stdout.write(JSON.stringify({
+        data: 'style-world', model: a.modelDir, layer: a.layer, seeds: a.seeds, epochs: a.epochs, steps, batchSize: a.batchSize,
+        trainSize: a.trainSize, testSize: a.testSize, settings: a.settings, backend: tf.getBackend(),
+        summary: result.summary,
+        base: { accuracy: result.base.accuracy, divergence: result.base.divergenceMean },
+        runs: result.runs.map((r) => ({
+          seed: r.seed, trainSeconds: r.trainSeconds,
+          plain: { accuracy: r.plain.accuracy, meanStyle: r.plain.meanStyle, meanCorruption: r.plain.meanCorruption, divergence: r.plain.divergenceMean },
+          advbn: { accuracy: r.advbn.accuracy, meanStyle: r.advbn.meanStyle, meanCorruption: r.advbn.meanCorruption, divergence: r.advbn.divergenceMean },
+          curve: { plain: curveSummary(r.curves.plain), advbn: curveSummary(r.curves.advbn) },
+        })),
+        table, totalSeconds: (performance.now() - t0) / 1000,
+      }) + '\n');
+    } else {
+      process.stdout.write(`AdvBN at ${a.layer}: ε ${a.settings.pgd.eps}, τ ${a.settings.pgd.tau}, m ${a.settings.pgd.steps}, adversarial weight ${a.settings.advWeight ?? 1}; ${steps} steps of ${a.batchSize}, lr ${a.settings.lr}\n\n${table}\n`);
+      process.stdout.write(`training s per seed (plain / AdvBN): ${result.runs.map((r) => `${r.trainSeconds.plain.toFixed(0)}/${r.trainSeconds.advbn.toFixed(0)}`).join(', ')}; total ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+    }
+  } finally {
+    disposeNetwork(baseNet);
+  }
+}
+
+/** --decoder LAYER: a decoder for the existing style-world model at LAYER (the Explore page's view). */
+async function trainDecoderOnly(a: { modelDir: string; layer: string; seed: number; trainSize: number; steps: number; width: number; out: string; quiet: boolean; json: boolean }) {
+  const t0 = performance.now();
+  const net = await loadLayersModelNetwork(await folderReader(a.modelDir), a.modelDir, 'style-world');
+  try {
+    layerIndex(net, a.layer);
+    const train = renderSet(trainSet(), a.seed, a.trainSize);
+    const d = await trainStyleWorldDecoder(net, a.layer, train, a.steps, a.seed, (s, loss, p) => {
+      if (s % 50 === 0) log(a.quiet, `decoder step ${s}/${a.steps} loss ${loss.toFixed(4)}${p !== undefined ? ` PSNR ${p.toFixed(1)} dB` : ''}`);
+    }, 16, a.width);
+    const dir = join(a.out, `decoder-${a.layer}`);
+    mkdirSync(dir, { recursive: true });
+    const { json, weights } = await serializeDecoder(d.decoder, 'float16');
+    writeFileSync(join(dir, 'decoder.json'), json);
+    writeFileSync(join(dir, 'weights.bin'), weights);
+    disposeNetwork(d.decoder.net);
+    const summary = { layer: a.layer, steps: a.steps, psnr: d.psnr, dir, seconds: (performance.now() - t0) / 1000 };
+    process.stdout.write(JSON.stringify(summary) + '\n');
+  } finally {
+    disposeNetwork(net);
   }
 }
 

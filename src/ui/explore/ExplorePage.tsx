@@ -15,9 +15,11 @@ import type { ImageResult, ModelProgress, ModelResult, RunEvent, RunRequest, Run
 import { useApp } from '../app-store';
 import { readHash, writeHash } from '../url-state';
 import { BACKEND_ORDER, type BackendName } from '../../common/backend-names';
-import { entryLabels, initialLayer, offeredLayers, type KnownModel } from '../../common/registry';
+import { entryLabels, initialLayer, joinPath, offeredLayers, type KnownModel } from '../../common/registry';
 import { linkProblems, pick, settingsFromParams, settingsToParams, useExplore } from './explore-store';
-import { downloadCanvas, exportScale, sampleImage, stripCanvas, type SourceImage, type SquareImage } from './images';
+import { downloadCanvas, exportScale, fetchSampleFile, sampleImage, stripCanvas, styleWorldSource, type SourceImage, type SquareImage } from './images';
+import type { SampleResult } from '../../worker/style-world-protocol';
+import { psnrRgba, psnrWord } from './psnr';
 import { ImageInput } from './ImageInput';
 import { Controls } from './Controls';
 import { DeltaChart, LossChart, Predictions, RgbaView } from './Charts';
@@ -66,6 +68,42 @@ function useUrlSync(): [string[], (notes: string[]) => void] {
     return () => { un1(); un2(); window.removeEventListener('hashchange', apply); };
   }, []);
   return [notes, setNotes];
+}
+
+/**
+ * The model's own sample image number `index` (cycling): a style-world item drawn by code, or a file
+ * served next to the model (null while it loads). A model that names none, or whose sample file is
+ * absent, gets the drawn landscape, named as such.
+ */
+function useModelSample(m: KnownModel | null, index: number): SourceImage | null {
+  const [img, setImg] = useState<SourceImage | null>(null);
+  const key = m ? `${m.origin}|${m.entry.id}` : '';
+  const mRef = useRef(m);
+  mRef.current = m;
+  useEffect(() => {
+    const model = mRef.current;
+    if (!model) return;
+    const specs = model.entry.samples ?? [];
+    const fallback = (why: string) => ({ ...sampleImage(), name: `drawn sample (${why}; drop a photo of your own)` });
+    if (!specs.length) { setImg(fallback(`${model.entry.name} names no sample image`)); return; }
+    const spec = specs[index % specs.length]!;
+    let live = true;
+    if (spec.kind === 'style-world') {
+      setImg(null);
+      engine().request<SampleResult>('styleworld.sample', { family: spec.family, seed: spec.seed, index: spec.index })
+        .then((r) => { if (live) setImg(styleWorldSource(r, spec.family, spec.seed, spec.index)); })
+        .catch((e: Error) => { if (live) setImg(fallback(`its sample could not be drawn: ${e.message}`)); });
+      return () => { live = false; };
+    }
+    if (model.source.kind !== 'url') { setImg(fallback('the sample file is not in the picked folder')); return; }
+    setImg(null);
+    const name = spec.path.split('/').pop() ?? spec.path;
+    void fetchSampleFile(`${model.source.base}${joinPath(spec.path)}`, `${name} (sample next to the model)`).then((r) => {
+      if (live) setImg(r ?? fallback(`the sample photo ${spec.path} is not served here`));
+    });
+    return () => { live = false; };
+  }, [key, index]);
+  return img;
 }
 
 interface Loaded { key: string; classes: number; inputSize: number; layers: string[]; labels: string[]; ms: number }
@@ -137,11 +175,19 @@ export function ExplorePage() {
   }, [modelKey, engineReady]);
 
   // ---- the image ----
-  const [source, setSource] = useState<SourceImage>(() => sampleImage());
+  const [userImage, setUserImage] = useState<SourceImage | null>(null);
+  const [sampleIndex, setSampleIndex] = useState(0);
+  const sample = useModelSample(current, sampleIndex);
+  const source = userImage ?? sample;
+  const onSample = useCallback(() => {
+    // Back to the model's samples; a second click shows the next one.
+    if (userImage) setUserImage(null);
+    else setSampleIndex((i) => i + 1);
+  }, [userImage]);
   const [imgRes, setImgRes] = useState<(ImageResult & { modelKey: string; pic: SquareImage }) | null>(null);
   const [imgError, setImgError] = useState<string | null>(null);
   useEffect(() => {
-    if (!loaded) return;
+    if (!loaded || !source) return;
     runCtrl.current?.abort();
     const ctrl = new AbortController();
     setImgError(null);
@@ -277,6 +323,11 @@ export function ExplorePage() {
   const meanMs = stepMs.length ? stepMs.reduce((a, b) => a + b, 0) / stepMs.length : null;
   const frames = shown.flatMap((s) => (s.pic ? [s.pic] : []));
   const [downloadError, setDownloadError] = useState<string | null>(null);
+  /** PSNR of the m = 0 reconstruction against the crop (how far the decoder alone moves the picture). */
+  const recon = useMemo(() => {
+    const r = first && first.step === 0 ? first.pic : null;
+    return r && img?.pic && r.size === img.pic.size && r.rgba.length === img.pic.rgba.length ? psnrRgba(img.pic.rgba, r.rgba) : null;
+  }, [first, img]);
 
   const download = useCallback(async (what: 'adv' | 'strip') => {
     if (!frames.length) return;
@@ -313,8 +364,8 @@ export function ExplorePage() {
               requested={settings.model} loadMs={loaded?.ms ?? null} onImported={onImported}
             />
           </ErrorBoundary>
-          <ErrorBoundary name="Image panel" onReset={() => setSource(sampleImage())}>
-            <ImageInput image={source} onImage={setSource} workerError={imgError} />
+          <ErrorBoundary name="Image panel" onReset={() => setUserImage(null)}>
+            <ImageInput image={source} onImage={setUserImage} onSample={onSample} sampleCount={current?.entry.samples?.length ?? 0} workerError={imgError} />
           </ErrorBoundary>
           <ErrorBoundary name="Settings panel">
             <Controls layers={aeLayers ?? layers} layer={layer} hasDecoder={hasDecoder} labels={labels} cleanTop1={cleanTop1}
@@ -349,7 +400,7 @@ export function ExplorePage() {
               </figure>
               <figure>
                 <RgbaView image={first?.pic ?? null} testid="img-recon" label="Reconstruction (m = 0)" />
-                <figcaption>decoder reconstruction (m = 0)</figcaption>
+                <figcaption>decoder reconstruction (m = 0){recon !== null && <><br /><span className="muted small" data-testid="recon-psnr" data-psnr={recon.toFixed(2)}>PSNR {Number.isFinite(recon) ? recon.toFixed(1) : '∞'} dB ({psnrWord(recon)})</span></>}</figcaption>
               </figure>
               <figure>
                 <RgbaView image={last && last.step > 0 ? last.pic : null} testid="img-adv" label="Decoded adversarial" className="adv" />

@@ -4,9 +4,10 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { centerCropRect } from '../../common/preprocessing';
-import { decodeImageFile, ImageInputError, paint, sampleImage, snapshotVideo, type SourceImage } from './images';
+import { decodeImageFile, ImageInputError, paint, snapshotVideo, type SourceImage } from './images';
 
-export function ImageInput(props: { image: SourceImage; onImage(img: SourceImage): void; workerError?: string | null }) {
+/** `image` null: the model's sample is still loading. `onSample` shows the model's (next) sample image. */
+export function ImageInput(props: { image: SourceImage | null; onImage(img: SourceImage): void; onSample(): void; sampleCount: number; workerError?: string | null }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [drag, setDrag] = useState(false);
@@ -47,7 +48,7 @@ export function ImageInput(props: { image: SourceImage; onImage(img: SourceImage
   }, []);
 
   useEffect(() => {
-    paint(previewRef.current, props.image.rgba, props.image.width, props.image.height);
+    if (props.image) paint(previewRef.current, props.image.rgba, props.image.width, props.image.height);
   }, [props.image]);
 
   useEffect(() => {
@@ -76,7 +77,7 @@ export function ImageInput(props: { image: SourceImage; onImage(img: SourceImage
     }
   };
 
-  const { width: w, height: h } = props.image;
+  const { width: w, height: h } = props.image ?? { width: 1, height: 1 };
   const crop = centerCropRect(h, w);
   return (
     <div
@@ -103,7 +104,7 @@ export function ImageInput(props: { image: SourceImage; onImage(img: SourceImage
           }} />
         </label>
         {canCamera && !camera && <button type="button" onClick={openCamera}>Camera</button>}
-        <button type="button" onClick={() => { onImage(sampleImage()); setError(null); }}>Sample</button>
+        <button type="button" onClick={() => { props.onSample(); setError(null); }} data-testid="sample-button">{props.sampleCount > 1 ? 'Next sample' : 'Sample'}</button>
       </div>
       <p className="muted small">…or drop an image here, or paste one (Ctrl+V).</p>
       {camera && (
@@ -116,17 +117,17 @@ export function ImageInput(props: { image: SourceImage; onImage(img: SourceImage
         </div>
       )}
       {error && <div className="error" role="alert" data-testid="image-error">{error}</div>}
-      {!error && props.image.note && <div className="warning small" role="status" data-testid="image-warning">{props.image.note}</div>}
+      {!error && props.image?.note && <div className="warning small" role="status" data-testid="image-warning">{props.image.note}</div>}
       {props.workerError && <div className="error" role="alert" data-testid="image-worker-error">The model could not read this image: {props.workerError}</div>}
       {busy && <div className="muted">reading…</div>}
-      <div className="source-preview" data-testid="source-preview" title={`${props.image.name}, ${w}×${h}`}>
-        <canvas ref={previewRef} aria-label={`Input image ${props.image.name}`} />
+      <div className="source-preview" data-testid="source-preview" title={`${props.image?.name ?? ''}, ${w}×${h}`}>
+        <canvas ref={previewRef} aria-label={`Input image ${props.image?.name ?? '(loading)'}`} />
         <svg viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" aria-hidden="true">
           <path d={`M0,0H${w}V${h}H0Z M${crop.x},${crop.y}v${crop.size}h${crop.size}v${-crop.size}Z`} className="crop-shade" fillRule="evenodd" />
           <rect x={crop.x} y={crop.y} width={crop.size} height={crop.size} className="crop-rect" />
         </svg>
       </div>
-      <div className="muted small" data-testid="source-name">{props.image.name} · {w}×{h} · centre crop {crop.size}×{crop.size}</div>
+      <div className="muted small" data-testid="source-name">{props.image ? `${props.image.name} · ${w}×${h} · centre crop ${crop.size}×${crop.size}` : 'loading the sample…'}</div>
     </div>
   );
 }

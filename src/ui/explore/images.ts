@@ -3,6 +3,7 @@
  * sample image, and PNG export of the results. Pixels travel to the worker as RGBA bytes.
  */
 import { imageSize } from 'image-size';
+import type { SampleResult } from '../../worker/style-world-protocol';
 
 export interface SourceImage {
   /** Changes whenever the pixels change. */
@@ -154,8 +155,9 @@ export function snapshotVideo(video: HTMLVideoElement): SourceImage {
 }
 
 /**
- * The default sample, drawn by code (no third-party image): a landscape with a sun, hills, a house
- * and a tree, 320×240 so that the centre crop is visible.
+ * The fallback sample, drawn by code (no third-party image): a landscape with a sun, hills, a house
+ * and a tree, 320×240 so that the centre crop is visible. Used only for a model that names no sample
+ * of its own kind (or whose sample files are absent): no model here was trained on drawings like it.
  */
 export function sampleImage(): SourceImage {
   const w = 320, h = 240;
@@ -184,6 +186,25 @@ export function sampleImage(): SourceImage {
   g.strokeStyle = 'rgba(255,255,255,0.15)';
   for (let x = -40; x < w; x += 12) { g.beginPath(); g.moveTo(x, 240); g.lineTo(x + 40, 200); g.stroke(); }
   return fromDrawable('sample (drawn by code)', c, w, h);
+}
+
+/** A style-world item the worker drew ('styleworld.sample') as a source image. */
+export function styleWorldSource(r: SampleResult, family: string, seed: number, index: number): SourceImage {
+  return { key: `sw:${family}:${seed}:${index}`, name: `style-world sample: a ${r.shape} in the "${family}" style (drawn by code)`, rgba: r.rgba, width: r.width, height: r.height };
+}
+
+/** A sample file served next to the model (e.g. a photo linked in for development); null when absent. */
+export async function fetchSampleFile(url: string, name: string): Promise<SourceImage | null> {
+  try {
+    const r = await fetch(url);
+    // A dev server answers a missing file with index.html: only a non-HTML answer can be the photo.
+    if (!r.ok || (r.headers.get('content-type') ?? '').startsWith('text/')) return null;
+    const bytes = await r.arrayBuffer();
+    const img = await decodeImageFile(Object.assign(new Blob([bytes]), { name }));
+    return { ...img, key: `file:${url}` };
+  } catch {
+    return null;
+  }
 }
 
 /**

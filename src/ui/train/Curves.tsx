@@ -51,3 +51,28 @@ export function Curves({ steps, total }: { steps: StepResult[]; total: number })
     </div>
   );
 }
+
+/**
+ * Both arms of a comparison on the same axes: plain fine-tuning's clean loss / accuracy, AdvBN
+ * fine-tuning's clean loss / accuracy and its adversarial (AdvBN-path) loss / accuracy. Same steps,
+ * same batches, so the curves are directly comparable.
+ */
+export function CompareCurves({ plain, advbn, total, caption }: { plain: StepResult[]; advbn: StepResult[]; total: number; caption?: string }) {
+  const loss: Series[] = [
+    { name: 'plain: clean loss', color: 'var(--plain)', values: smooth(plain.map((s) => s.cleanLoss)) },
+    { name: 'AdvBN: clean loss', color: 'var(--clean)', values: smooth(advbn.map((s) => s.cleanLoss)) },
+    { name: 'AdvBN: adversarial loss', color: 'var(--adv)', values: smooth(advbn.map((s) => s.advLoss)), dash: '6 4' },
+  ];
+  const acc: Series[] = [
+    { name: 'plain: clean accuracy', color: 'var(--plain)', values: smooth(plain.map((s) => s.cleanAcc)) },
+    { name: 'AdvBN: clean accuracy', color: 'var(--clean)', values: smooth(advbn.map((s) => s.cleanAcc)) },
+    { name: 'AdvBN: adversarial accuracy', color: 'var(--adv)', values: smooth(advbn.map((s) => s.advAcc)), dash: '6 4' },
+  ];
+  return (
+    <div className="curves" data-testid="curves" data-steps={Math.min(plain.length, advbn.length)} data-plain-steps={plain.length} data-advbn-steps={advbn.length}>
+      {caption && <p className="muted small curves-caption">{caption}</p>}
+      <Chart title="Cross-entropy (training batches)" series={loss} total={total} testid="chart-loss" />
+      <Chart title="Accuracy (training batches)" series={acc} total={total} yMax={1} percent testid="chart-acc" />
+    </div>
+  );
+}

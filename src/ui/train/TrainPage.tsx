@@ -12,10 +12,13 @@ import { metaGet } from '../../common/idb-cache';
 import type { RegistryEntry } from '../../common/registry';
 import type { StepResult } from '../../common/train-types';
 import type { Report } from '../../common/train-types';
-import type { LayerInfo, TrainEvent, TrainRunRequest, TrainRunResult } from '../../worker/train-protocol';
+import type { CompareEvent, LayerInfo, TrainCompareRequest, TrainCompareResult, TrainEvent, TrainRunRequest, TrainRunResult } from '../../worker/train-protocol';
 import { readHash, writeHash } from '../url-state';
 import { useApp } from '../app-store';
-import { Curves } from './Curves';
+import { CompareCurves, Curves } from './Curves';
+import { CompareTable, verdict } from './CompareTable';
+import { StyleGallery } from './StyleGallery';
+import { AdvbnBatchPreview } from './AdvbnBatchPreview';
 import { trainSettingsFromParams, trainSettingsToParams, useTrainStore, type TrainSettings } from './train-store';
 import { readClassFolder, type FolderData } from './folder-data';
 import { download, PICKED_FOLDERS_KEY, saveTrainedModel, type SavedModel } from './saved-models';
@@ -49,6 +52,13 @@ function useTrainableModels() {
   }, []);
   return { models, error };
 }
+
+/**
+ * Where AdvBN can go: ReLU outputs (f_adv clamped at 0) and BatchNorm outputs (before their ReLU, where a
+ * per-channel affine change of the statistics is exactly what a global contrast/brightness change of the
+ * input does to a first block without bias).
+ */
+const isSplitLayer = (l: LayerInfo) => l.relu || l.kind === 'batchnorm';
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : `${(v * 100).toFixed(1)}`);
 const fmtTime = (s: number) => (s < 60 ? `${Math.round(s)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
@@ -109,6 +119,8 @@ export function TrainPage() {
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<TrainRunResult | null>(null);
+  const [cmp, setCmp] = useState<{ plain: StepResult[]; advbn: StepResult[]; seed: number; seedIndex: number; seeds: number } | null>(null);
+  const [cmpResult, setCmpResult] = useState<TrainCompareResult | null>(null);
   const [saved, setSaved] = useState<SavedModel | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
   const run = useRef<{ id: string; ctrl: AbortController; trainStart: number; pausedMs: number; pausedAt: number | null; finished: boolean; lastStepAt: number } | null>(null);
@@ -129,7 +141,7 @@ export function TrainPage() {
       .then((ls) => {
         if (!live) return;
         setLayers(ls);
-        const offered = ls.slice(0, -1).filter((l) => l.relu);
+        const offered = ls.slice(0, -1).filter(isSplitLayer);
         if (!offered.some((l) => l.name === useTrainStore.getState().settings.layer)) {
           const preferred = model.entry.id === STYLE_WORLD_MODEL_ID ? STYLE_WORLD_TRAIN_LAYER : model.entry.defaultLayer;
           const def = offered.find((l) => l.name === preferred) ?? offered[Math.floor(offered.length / 2)];
@@ -140,7 +152,8 @@ export function TrainPage() {
     return () => { live = false; };
   }, [model, backend, set]);
 
-  const splitLayers = layers.slice(0, -1).filter((l) => l.relu);
+  const modelRef = useMemo(() => (model ? { source: model.source, entry: model.entry } : null), [model]);
+  const splitLayers = layers.slice(0, -1).filter(isSplitLayer);
   const layerIdx = layers.findIndex((l) => l.name === settings.layer);
   const headHasBn = layers.slice(layerIdx + 1).some((l) => l.kind === 'batchnorm');
 
@@ -166,13 +179,14 @@ export function TrainPage() {
     const id = `run-${Date.now()}`;
     const ctrl = new AbortController();
     run.current = { id, ctrl, trainStart: 0, pausedMs: 0, pausedAt: null, finished: false, lastStepAt: 0 };
-    setState('running'); setSteps([]); setTotal(0); setError(null); setResult(null); setSaved(null); setSaveError(null); setPhase({ phase: 'loading' });
+    setState('running'); setSteps([]); setTotal(0); setError(null); setResult(null); setCmp(null); setCmpResult(null); setSaved(null); setSaveError(null); setPhase({ phase: 'loading' });
+    const data: TrainRunRequest['data'] = s.data === 'folder' && folder
+      ? { kind: 'folder', classes: folder.classes, size: folder.size, pixels: folder.pixels, labels: folder.labels }
+      : { kind: 'style-world', trainSize: s.trainSize, seed: s.seed };
+    if (s.compare) { await runCompare(id, ctrl, s, data); return; }
     const req: TrainRunRequest = {
       runId: id, model: { source: model.source, entry: model.entry }, layer: s.layer,
-      data: s.data === 'folder' && folder
-        ? { kind: 'folder', classes: folder.classes, size: folder.size, pixels: folder.pixels, labels: folder.labels }
-        : { kind: 'style-world', trainSize: s.trainSize, seed: s.seed },
-      advbn: s.advbn, eps: s.eps, tau: s.tau, pgdSteps: s.pgdSteps, lr: s.lr, epochs: s.epochs, batchSize: s.batchSize, testSize: s.testSize,
+      data, advbn: s.advbn, eps: s.eps, tau: s.tau, pgdSteps: s.pgdSteps, lr: s.lr, epochs: s.epochs, batchSize: s.batchSize, testSize: s.testSize,
     };
     const buffer: StepResult[] = [];
     let flush = 0;
@@ -209,6 +223,54 @@ export function TrainPage() {
     }
   }, [model, folder]);
 
+  /** Plain and AdvBN side by side: one request; step events of both arms; one table at the end. */
+  const runCompare = useCallback(async (id: string, ctrl: AbortController, s: TrainSettings, data: TrainRunRequest['data']) => {
+    if (!model) return;
+    const req: TrainCompareRequest = {
+      runId: id, model: { source: model.source, entry: model.entry }, layer: s.layer, data, seeds: s.seeds,
+      eps: s.eps, tau: s.tau, pgdSteps: s.pgdSteps, lr: s.lr, epochs: s.epochs, batchSize: s.batchSize, testSize: s.testSize,
+    };
+    const seed0 = data.kind === 'style-world' ? data.seed : 1;
+    let cur = { plain: [] as StepResult[], advbn: [] as StepResult[], seed: seed0, seedIndex: 0, seeds: s.seeds };
+    let flush = 0;
+    const show = () => { flush = 0; setCmp({ ...cur, plain: [...cur.plain], advbn: [...cur.advbn] }); setSteps([...cur.advbn]); };
+    try {
+      const r = await engine().request<TrainCompareResult>('train.compare', req, {
+        signal: ctrl.signal,
+        onEvent: (p) => {
+          const e = p as CompareEvent;
+          if (e.kind === 'phase') {
+            setPhase({ phase: e.phase, done: e.done, total: e.total });
+            if (e.phase === 'training' && run.current && e.seed != null) {
+              cur = { plain: [], advbn: [], seed: e.seed, seedIndex: e.seed - seed0, seeds: s.seeds };
+              if (!run.current.trainStart) run.current.trainStart = performance.now();
+              setTotal(e.total ?? 0);
+              show();
+            }
+          } else {
+            const { kind: _k, arm, seed: _s, total: t, ...step } = e;
+            cur[arm].push(step);
+            if (run.current?.id === id) run.current.lastStepAt = performance.now();
+            setTotal(t);
+            if (!flush) flush = window.setTimeout(show, 100);
+          }
+        },
+      });
+      window.clearTimeout(flush);
+      show();
+      setCmpResult(r);
+      setState('done');
+    } catch (e) {
+      window.clearTimeout(flush);
+      show();
+      if (e instanceof RequestCancelled) setState('cancelled');
+      else { setError((e as Error).message); setState('error'); }
+    } finally {
+      if (run.current?.id === id) run.current.finished = true;
+      setPhase(null);
+    }
+  }, [model]);
+
   const togglePause = useCallback(async () => {
     const r = run.current;
     if (!r) return;
@@ -223,26 +285,32 @@ export function TrainPage() {
 
   const cancel = useCallback(() => { run.current?.ctrl.abort(); }, []);
 
+  const kept = result ?? cmpResult;
   const save = useCallback(async () => {
+    const result = kept;
     if (!result || !model) return;
     setSaveError(null);
     try {
       const splitIdx = layers.findIndex((l) => l.name === settings.layer);
       const decoderLayers = Object.keys(model.entry.decoders).filter((l) => { const i = layers.findIndex((x) => x.name === l); return i >= 0 && i <= splitIdx; });
-      const name = `${model.entry.name} — ${settings.advbn ? 'AdvBN' : 'plain'} fine-tune at ${settings.layer} (${new Date().toLocaleString()})`;
+      const advbn = 'summary' in result ? true : settings.advbn;
+      const name = `${model.entry.name} — ${advbn ? 'AdvBN' : 'plain'} fine-tune at ${settings.layer} (${new Date().toLocaleString()})`;
       setSaved(await saveTrainedModel({ base: model, name, layer: settings.layer, modelJson: result.modelJson, weights: result.weights, classes: result.classes, decoderLayers }));
     } catch (e) {
       setSaveError(`Could not keep the model in this browser: ${(e as Error).message}. Download it instead.`);
     }
-  }, [result, model, layers, settings.layer, settings.advbn]);
+  }, [kept, model, layers, settings.layer, settings.advbn]);
 
   const running = state === 'running' || state === 'paused';
-  const done = steps.length;
   const r = run.current;
+  // A comparison runs `seeds` × steps (both arms per step): progress counts over all seeds.
+  const seedOffset = cmp ? cmp.seedIndex * total : 0;
+  const done = seedOffset + steps.length;
+  const allSteps = cmp ? total * cmp.seeds : total;
   // Training time so far (pauses excluded); frozen at the last step once the run is over.
   const now = r && (r.finished || !running) ? r.lastStepAt : performance.now();
   const elapsed = r && r.trainStart ? Math.max(0, now - r.trainStart - r.pausedMs - (r.pausedAt ? now - r.pausedAt : 0)) / 1000 : 0;
-  const eta = done > 0 && total > done ? (elapsed / done) * (total - done) : 0;
+  const eta = done > 0 && allSteps > done ? (elapsed / done) * (allSteps - done) : 0;
   const last = steps[steps.length - 1];
 
   if (models === null) return <section className="train"><div className="panel muted">looking for models…</div></section>;
@@ -294,11 +362,14 @@ export function TrainPage() {
           </fieldset>
           <fieldset disabled={running}>
             <legend>Algorithm 1</legend>
-            <label className="inline"><input type="checkbox" aria-label="AdvBN" checked={settings.advbn} onChange={(e) => set({ advbn: e.target.checked })} /> AdvBN (off: plain fine-tuning, the baseline)</label>
+            <label className="inline"><input type="checkbox" aria-label="Compare" checked={settings.compare} onChange={(e) => set({ compare: e.target.checked })} /> compare plain and AdvBN fine-tuning side by side (same base, same batches)</label>
+            {settings.compare
+              ? <label>seeds (mean ± std over them)<input type="number" aria-label="Seeds" value={settings.seeds} min={1} max={10} step={1} onChange={(e) => set({ seeds: Number(e.target.value) })} /></label>
+              : <label className="inline"><input type="checkbox" aria-label="AdvBN" checked={settings.advbn} onChange={(e) => set({ advbn: e.target.checked })} /> AdvBN (off: plain fine-tuning, the baseline)</label>}
             <div className="row">
-              <label>ε<input type="number" aria-label="epsilon" value={settings.eps} step={0.05} min={0} max={2} onChange={(e) => set({ eps: Number(e.target.value) })} disabled={!settings.advbn} /></label>
-              <label>τ<input type="number" aria-label="tau" value={settings.tau} step={0.05} min={0} max={1} onChange={(e) => set({ tau: Number(e.target.value) })} disabled={!settings.advbn} /></label>
-              <label>m<input type="number" aria-label="PGD steps" value={settings.pgdSteps} step={1} min={0} max={20} onChange={(e) => set({ pgdSteps: Number(e.target.value) })} disabled={!settings.advbn} /></label>
+              <label>ε<input type="number" aria-label="epsilon" value={settings.eps} step={0.05} min={0} max={2} onChange={(e) => set({ eps: Number(e.target.value) })} disabled={!settings.advbn && !settings.compare} /></label>
+              <label>τ<input type="number" aria-label="tau" value={settings.tau} step={0.05} min={0} max={1} onChange={(e) => set({ tau: Number(e.target.value) })} disabled={!settings.advbn && !settings.compare} /></label>
+              <label>m<input type="number" aria-label="PGD steps" value={settings.pgdSteps} step={1} min={0} max={20} onChange={(e) => set({ pgdSteps: Number(e.target.value) })} disabled={!settings.advbn && !settings.compare} /></label>
             </div>
             <div className="row">
               <label>epochs<input type="number" aria-label="Epochs" value={settings.epochs} step={0.5} min={0.05} onChange={(e) => set({ epochs: Number(e.target.value) })} /></label>
@@ -321,14 +392,17 @@ export function TrainPage() {
             <div className="progress-line" data-testid="run-state" data-state={state}>
               <strong>{state === 'idle' ? 'ready' : state}</strong>
               {phase && <span className="muted"> — {PHASES[phase.phase] ?? phase.phase}{phase.phase !== 'training' && phase.total ? ` ${phase.done ?? 0}/${phase.total}` : ''}</span>}
-              {total > 0 && <span className="muted"> — step {done}/{total}{running && eta > 0 ? `, about ${fmtTime(eta)} left` : ''}{done > 0 ? `, ${((done / Math.max(elapsed, 1e-3))).toFixed(2)} steps/s` : ''}</span>}
+              {cmp && cmp.seeds > 1 && total > 0 && <span className="muted" data-testid="seed-progress"> — seed {cmp.seedIndex + 1} of {cmp.seeds}</span>}
+              {total > 0 && <span className="muted"> — step {done}/{allSteps}{cmp ? ' (plain and AdvBN each)' : ''}{running && eta > 0 ? `, about ${fmtTime(eta)} left` : ''}{done > 0 ? `, ${((done / Math.max(elapsed, 1e-3))).toFixed(2)} steps/s` : ''}</span>}
             </div>
-            <div className="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={total || 1} aria-valuenow={done} data-testid="progress">
-              <div style={{ width: `${total ? (100 * done) / total : 0}%` }} />
+            <div className="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={allSteps || 1} aria-valuenow={done} data-testid="progress">
+              <div style={{ width: `${allSteps ? (100 * done) / allSteps : 0}%` }} />
             </div>
             {last && <p className="muted small" data-testid="last-step">last batch: clean loss {last.cleanLoss.toFixed(3)} ({pct(last.cleanAcc)}%){last.advLoss !== null ? `, AdvBN loss ${last.advLoss.toFixed(3)} (${pct(last.advAcc ?? undefined)}%)` : ''}{last.pgdLoss ? `; PGD raised the loss ${last.pgdLoss[0].toFixed(2)} → ${last.pgdLoss[1].toFixed(2)}` : ''}</p>}
             {error && <div className="error" role="alert" data-testid="train-error">{error}</div>}
-            <Curves steps={steps} total={Math.max(total, 2)} />
+            {cmp
+              ? <CompareCurves plain={cmp.plain} advbn={cmp.advbn} total={Math.max(total, 2)} caption={cmp.seeds > 1 ? `seed ${cmp.seed} (${cmp.seedIndex + 1} of ${cmp.seeds})` : undefined} />
+              : <Curves steps={steps} total={Math.max(total, 2)} />}
           </div>
           {result?.before && result.after && (
             <div className="panel" data-testid="report">
@@ -338,15 +412,28 @@ export function TrainPage() {
               <DivergenceTable before={result.before} after={result.after} />
             </div>
           )}
-          {result && (
+          {settings.data === 'style-world' && model && (
+            <AdvbnBatchPreview model={modelRef} layer={settings.layer} eps={settings.eps} tau={settings.tau} steps={settings.pgdSteps} seed={settings.seed} ready={!!backend && !running} />
+          )}
+          {cmpResult && (
+            <div className="panel" data-testid="compare-report">
+              <h3>Plain vs AdvBN fine-tuning</h3>
+              <p className="verdict" data-testid="verdict">{verdict(cmpResult.summary.find((x) => x.set === 'mean held-out style'))}</p>
+              <p className="muted small">{cmpResult.steps} steps per arm and seed on {cmpResult.backend}; AdvBN at {settings.layer} (ε {cmpResult.settings.pgd.eps}, τ {cmpResult.settings.pgd.tau}, m {cmpResult.settings.pgd.steps}); both arms start from the same base model and see the same batches in the same order. Clean = the training styles; each held-out style is a style never seen in training (see the gallery below); corruptions are applied to the clean set.</p>
+              <CompareTable rows={cmpResult.summary} seeds={cmpResult.seeds} />
+            </div>
+          )}
+          {kept && (
             <div className="panel row buttons" data-testid="save-panel">
               <button onClick={() => void save()} disabled={!!saved} data-testid="save">{saved ? 'Kept in this browser' : 'Keep in this browser'}</button>
-              <button onClick={() => download('model.json', result.modelJson, 'application/json')}>Download model.json</button>
-              <button onClick={() => download('group1-shard1of1.bin', result.weights)}>Download weights (.bin)</button>
+              {cmpResult && <span className="muted small">the AdvBN model of seed {cmpResult.seeds[cmpResult.seeds.length - 1]}:</span>}
+              <button onClick={() => download('model.json', kept.modelJson, 'application/json')}>Download model.json</button>
+              <button onClick={() => download('group1-shard1of1.bin', kept.weights)}>Download weights (.bin)</button>
               {saved && <a className="button-link" href={`#/explore?model=${encodeURIComponent(saved.id)}&layer=${encodeURIComponent(settings.layer)}`} data-testid="open-explore">Open in Explore</a>}
               {saveError && <div className="error" role="alert">{saveError}</div>}
             </div>
           )}
+          {settings.data === 'style-world' && <StyleGallery />}
         </div>
         </ErrorBoundary>
       </div>

@@ -64,6 +64,8 @@ export async function saveTrainedModel(opts: {
   const entry: RegistryEntry = {
     id, name: opts.name, path: 'model', preprocessing: opts.base.entry.preprocessing, inputSize: opts.base.entry.inputSize,
     labels: opts.classes.length ? opts.classes : opts.base.entry.labels, defaultLayer: opts.layer, decoders,
+    // Style-world samples are drawn by code, so they travel with the model; files are relative to the base's folder.
+    samples: (opts.base.entry.samples ?? []).filter((x) => x.kind === 'style-world'),
   };
   const folders = (await metaGet<PickedFolder[]>(PICKED_FOLDERS_KEY)) ?? [];
   await metaPut(PICKED_FOLDERS_KEY, [...folders, { root: `trained: ${opts.name}`, prefix, entries: [entry], decoders: { [id]: present }, at }]);

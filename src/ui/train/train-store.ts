@@ -11,18 +11,22 @@ export type DataKind = 'style-world' | 'folder';
 export interface TrainSettings extends TrainRunSettings {
   model: string;
   data: DataKind;
+  /** Train plain and AdvBN fine-tuning side by side (same base, data and order) and compare them. */
+  compare: boolean;
+  /** Seeds of a comparison (mean ± std over them). */
+  seeds: number;
   trainSize: number;
   seed: number;
 }
 
 export const DEFAULT_TRAIN_UI: Readonly<TrainSettings> = Object.freeze({
-  model: 'style-world', layer: '', data: 'style-world', advbn: true,
+  model: 'style-world', layer: '', data: 'style-world', compare: true, seeds: 1, advbn: true,
   eps: DEFAULT_TRAIN_SETTINGS.pgd.eps, tau: DEFAULT_TRAIN_SETTINGS.pgd.tau, pgdSteps: DEFAULT_TRAIN_SETTINGS.pgd.steps,
   lr: DEFAULT_TRAIN_SETTINGS.lr, epochs: 2, batchSize: 32, trainSize: 1000, testSize: 100, seed: 1,
 });
 
 export const TRAIN_FIELDS: FieldSpec = {
-  model: 'string', layer: 'string', data: 'string', advbn: 'boolean', eps: 'number', tau: 'number', pgdSteps: 'number',
+  model: 'string', layer: 'string', data: 'string', compare: 'boolean', seeds: 'number', advbn: 'boolean', eps: 'number', tau: 'number', pgdSteps: 'number',
   lr: 'number', epochs: 'number', batchSize: 'number', trainSize: 'number', testSize: 'number', seed: 'number',
 };
 
@@ -34,6 +38,7 @@ export function normalizeTrainSettings(s: TrainSettings): TrainSettings {
   return {
     ...s,
     data: s.data === 'folder' ? 'folder' : 'style-world',
+    compare: s.compare !== false, seeds: Math.round(clamp(s.seeds, 1, 10, d.seeds)),
     eps: clamp(s.eps, 0, 2, d.eps), tau: clamp(s.tau, 0, 1, d.tau), pgdSteps: Math.round(clamp(s.pgdSteps, 0, 20, d.pgdSteps)),
     lr: clamp(s.lr, 1e-5, 1, d.lr), epochs: clamp(s.epochs, 0.05, 50, d.epochs),
     batchSize: Math.round(clamp(s.batchSize, 2, 256, d.batchSize)), trainSize: Math.round(clamp(s.trainSize, 16, 20000, d.trainSize)),

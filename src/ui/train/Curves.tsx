@@ -59,14 +59,15 @@ export function Curves({ steps, total }: { steps: StepResult[]; total: number })
  */
 export function CompareCurves({ plain, advbn, total, caption }: { plain: StepResult[]; advbn: StepResult[]; total: number; caption?: string }) {
   const loss: Series[] = [
-    { name: 'plain: clean loss', color: 'var(--plain)', values: smooth(plain.map((s) => s.cleanLoss)) },
     { name: 'AdvBN: clean loss', color: 'var(--clean)', values: smooth(advbn.map((s) => s.cleanLoss)) },
     { name: 'AdvBN: adversarial loss', color: 'var(--adv)', values: smooth(advbn.map((s) => s.advLoss)), dash: '6 4' },
+    // Plain is dotted and drawn last: where the two clean curves overlap, both stay visible.
+    { name: 'plain: clean loss', color: 'var(--plain)', values: smooth(plain.map((s) => s.cleanLoss)), dash: '2 5' },
   ];
   const acc: Series[] = [
-    { name: 'plain: clean accuracy', color: 'var(--plain)', values: smooth(plain.map((s) => s.cleanAcc)) },
     { name: 'AdvBN: clean accuracy', color: 'var(--clean)', values: smooth(advbn.map((s) => s.cleanAcc)) },
     { name: 'AdvBN: adversarial accuracy', color: 'var(--adv)', values: smooth(advbn.map((s) => s.advAcc)), dash: '6 4' },
+    { name: 'plain: clean accuracy', color: 'var(--plain)', values: smooth(plain.map((s) => s.cleanAcc)), dash: '2 5' },
   ];
   return (
     <div className="curves" data-testid="curves" data-steps={Math.min(plain.length, advbn.length)} data-plain-steps={plain.length} data-advbn-steps={advbn.length}>

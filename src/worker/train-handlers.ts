@@ -250,8 +250,9 @@ export const trainHandlers: HandlerMap = {
       const fAdv = perturbFeatures(f, delta.mu, delta.sigma, s.relu, mean);
       tensors.push(mean, fAdv);
       disposeDelta(delta);
-      const argmax = (t: tf.Tensor) => tf.tidy(() => tf.argMax(t, -1));
-      const [cp, ap] = [argmax(forwardRange(net, f, s.index + 1, net.layers.length)), argmax(s.head(fAdv))];
+      // The logits are made inside the tidy: made as arguments, they would outlive it (a leak per preview).
+      const cp = tf.tidy(() => tf.argMax(forwardRange(net, f, s.index + 1, net.layers.length), -1));
+      const ap = tf.tidy(() => tf.argMax(s.head(fAdv), -1));
       tensors.push(cp, ap);
       const images = async (t: tf.Tensor): Promise<Uint8ClampedArray[]> => {
         const px = (await t.data()) as Float32Array;

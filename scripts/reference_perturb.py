@@ -21,32 +21,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tfjs_weights import read_tfjs_layers_folder  # noqa: E402
+
 CAFFE_BGR_MEAN = [103.939, 116.779, 123.68]
-
-
-def load_tfjs_layers(folder):
-    """Layers (Keras names and configs) and dequantised weights of a TF.js layers-format folder."""
-    with open(os.path.join(folder, 'model.json')) as f:
-        model = json.load(f)
-    weights = {}
-    for group in model['weightsManifest']:
-        buf = b''.join(open(os.path.join(folder, p), 'rb').read() for p in group['paths'])
-        offset = 0
-        for w in group['weights']:
-            n = int(np.prod(w['shape'])) if w['shape'] else 1
-            q = w.get('quantization')
-            if q:
-                dt = {'uint8': np.uint8, 'uint16': np.uint16, 'float16': np.float16}[q['dtype']]
-                raw = np.frombuffer(buf, dtype=dt, count=n, offset=offset)
-                offset += n * raw.itemsize
-                v = raw.astype(np.float32) if q['dtype'] == 'float16' else (raw.astype(np.float32) * np.float32(q['scale']) + np.float32(q['min']))
-            else:
-                v = np.frombuffer(buf, dtype=np.float32, count=n, offset=offset)
-                offset += 4 * n
-            weights[w['name']] = torch.from_numpy(np.array(v, dtype=np.float32).reshape(w['shape']))
-    config = model['modelTopology']['model_config']['config']
-    layers = config['layers'] if isinstance(config, dict) else config
-    return layers, weights
 
 
 def make_ops(layers, weights):
@@ -90,7 +68,8 @@ def main():
     ap.add_argument('--clamp', choices=['torch', 'relu'], default='torch')
     a = ap.parse_args()
     torch.set_grad_enabled(False)
-    layers, weights = load_tfjs_layers(a.vgg)
+    layers, np_weights = read_tfjs_layers_folder(a.vgg)
+    weights = {k: torch.from_numpy(v) for k, v in np_weights.items()}
     ops = make_ops(layers, weights)
     names = [n for n, _, _ in ops]
     if a.layer not in names:

@@ -12,26 +12,15 @@ import test (dev-only, never committed: the weights are third-party):
 """
 import json, os, sys
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tfjs_weights import read_tfjs_layers_folder  # noqa: E402
 import torch
 import h5py
 
 src, out = sys.argv[1], sys.argv[2]
 os.makedirs(out, exist_ok=True)
-m = json.load(open(os.path.join(src, 'model.json')))
-weights = {}
-for group in m['weightsManifest']:
-    buf = b''.join(open(os.path.join(src, p), 'rb').read() for p in group['paths'])
-    off = 0
-    for e in group['weights']:
-        n = int(np.prod(e['shape'])) if e['shape'] else 1
-        q = e.get('quantization')
-        if q and q['dtype'] == 'uint8':
-            v = np.frombuffer(buf, np.uint8, n, off).astype(np.float32) * q['scale'] + q['min']; off += n
-        elif q and q['dtype'] == 'float16':
-            v = np.frombuffer(buf, np.float16, n, off).astype(np.float32); off += 2 * n
-        else:
-            v = np.frombuffer(buf, np.float32, n, off).copy(); off += 4 * n
-        weights[e['name']] = v.reshape(e['shape'])
+_, weights = read_tfjs_layers_folder(src)
 
 convs = [n[:-len('/kernel')] for n in weights if n.startswith('block') and n.endswith('/kernel')]
 dense = ['fc1', 'fc2', 'predictions']

@@ -39,6 +39,10 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173, strictPort: false, headers: ISOLATION_HEADERS },
   preview: { host: '127.0.0.1', port: 4173, headers: ISOLATION_HEADERS },
   worker: { format: 'es', plugins: () => [tfjsWasmThreadsStandalone()] },
+  // The dev server pre-bundles dependencies it finds by crawling from index.html; the worker is loaded by
+  // URL, so its imports (tfjs, h5wasm, …) were found only at run time, and Vite then reloaded the page
+  // mid-test on a fresh clone. Crawl the worker too.
+  optimizeDeps: { entries: ['index.html', 'src/worker/engine.worker.ts'] },
   // Relative asset URLs: the built folder works from any static host under any base path
   // (https://host/, https://host/course/advbn/, a file share); models/ is looked up beside index.html.
   base: './',

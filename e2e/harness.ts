@@ -33,7 +33,13 @@ async function ensureServer(): Promise<string> {
   return serverUrl;
 }
 
+/** Browsers opened by openApp and not closed yet: stopServer closes them, so a test that fails before its
+ * own close() cannot leave Chromium running and the test process hanging. */
+const openBrowsers = new Set<Browser>();
+
 export async function stopServer(): Promise<void> {
+  await Promise.all([...openBrowsers].map((b) => b.close().catch(() => undefined)));
+  openBrowsers.clear();
   await server?.close();
   server = null;
 }
@@ -42,6 +48,8 @@ export async function stopServer(): Promise<void> {
 export async function openApp(hash = '', opts: { timeoutMs?: number } = {}): Promise<AppHandle> {
   const url = await ensureServer();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+  openBrowsers.add(browser);
+  browser.on('disconnected', () => openBrowsers.delete(browser));
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   page.setDefaultTimeout(opts.timeoutMs ?? 120_000);

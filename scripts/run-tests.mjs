@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Runs node's test runner over *.test.ts files under the given folders (Node 20's --test takes no globs).
+// --test-force-exit: a file whose tests are done exits even if a failed test left a browser or server open.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -16,5 +17,5 @@ const walk = (d) => {
 for (const r of roots) walk(r);
 files.sort();
 if (!files.length) { console.error('no test files found under', roots.join(' ')); process.exit(1); }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -19,7 +19,7 @@ import { CompareCurves, Curves } from './Curves';
 import { CompareTable, verdict } from './CompareTable';
 import { StyleGallery } from './StyleGallery';
 import { AdvbnBatchPreview } from './AdvbnBatchPreview';
-import { trainSettingsFromParams, trainSettingsToParams, useTrainStore, type TrainSettings } from './train-store';
+import { runSettingsOf, trainSettingsFromParams, trainSettingsToParams, useTrainStore, type TrainSettings } from './train-store';
 import { readClassFolder, type FolderData } from './folder-data';
 import { download, PICKED_FOLDERS_KEY, saveTrainedModel, type SavedModel } from './saved-models';
 import { STYLE_WORLD_MODEL_ID, STYLE_WORLD_TRAIN_LAYER } from '../../common/style-world-info';
@@ -184,10 +184,7 @@ export function TrainPage() {
       ? { kind: 'folder', classes: folder.classes, size: folder.size, pixels: folder.pixels, labels: folder.labels }
       : { kind: 'style-world', trainSize: s.trainSize, seed: s.seed };
     if (s.compare) { await runCompare(id, ctrl, s, data); return; }
-    const req: TrainRunRequest = {
-      runId: id, model: { source: model.source, entry: model.entry }, layer: s.layer,
-      data, advbn: s.advbn, eps: s.eps, tau: s.tau, pgdSteps: s.pgdSteps, lr: s.lr, epochs: s.epochs, batchSize: s.batchSize, testSize: s.testSize,
-    };
+    const req: TrainRunRequest = { ...runSettingsOf(s), runId: id, model: { source: model.source, entry: model.entry }, data };
     const buffer: StepResult[] = [];
     let flush = 0;
     try {
@@ -226,10 +223,8 @@ export function TrainPage() {
   /** Plain and AdvBN side by side: one request; step events of both arms; one table at the end. */
   const runCompare = useCallback(async (id: string, ctrl: AbortController, s: TrainSettings, data: TrainRunRequest['data']) => {
     if (!model) return;
-    const req: TrainCompareRequest = {
-      runId: id, model: { source: model.source, entry: model.entry }, layer: s.layer, data, seeds: s.seeds,
-      eps: s.eps, tau: s.tau, pgdSteps: s.pgdSteps, lr: s.lr, epochs: s.epochs, batchSize: s.batchSize, testSize: s.testSize,
-    };
+    const { advbn: _plainAndAdvbn, ...settings } = runSettingsOf(s); // a comparison trains both arms
+    const req: TrainCompareRequest = { ...settings, runId: id, model: { source: model.source, entry: model.entry }, data, seeds: s.seeds };
     const seed0 = data.kind === 'style-world' ? data.seed : 1;
     let cur = { plain: [] as StepResult[], advbn: [] as StepResult[], seed: seed0, seedIndex: 0, seeds: s.seeds };
     let flush = 0;

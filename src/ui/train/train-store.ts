@@ -46,6 +46,12 @@ export function normalizeTrainSettings(s: TrainSettings): TrainSettings {
   };
 }
 
+/** The fields of a run that the worker request takes (the one definition: TrainRunSettings). */
+export function runSettingsOf(s: TrainSettings): TrainRunSettings {
+  const { layer, advbn, eps, tau, pgdSteps, lr, epochs, batchSize, testSize } = s;
+  return { layer, advbn, eps, tau, pgdSteps, lr, epochs, batchSize, testSize };
+}
+
 export function trainSettingsFromParams(p: URLSearchParams): TrainSettings {
   return normalizeTrainSettings({ ...DEFAULT_TRAIN_UI, ...parseFields<TrainSettings & Record<string, unknown>>(p, TRAIN_FIELDS) });
 }

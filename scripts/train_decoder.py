@@ -139,7 +139,7 @@ def write_decoder(folder, manifest, named):
     with open(os.path.join(folder, 'weights.bin'), 'wb') as f:
         f.write(b''.join(parts))
     with open(os.path.join(folder, 'decoder.json'), 'w') as f:
-        json.dump(out, f)
+        json.dump(out, f, indent=1, ensure_ascii=False)  # as the TF.js writer (JSON.stringify(m, null, 1))
 
 
 def curve_csv(log):

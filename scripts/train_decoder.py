@@ -17,7 +17,8 @@ result is the same decoder format (decoder.json + float16 weights.bin): `advbn e
 The learning rate follows a cosine from --lr to --lr-end over the time budget (--minutes), so a run
 that must end with the session still ends annealed; --steps caps it too. Every checkpoint writes the
 decoder (fp16) and training-curve.csv to --out, and checkpoint.pt (float32 weights, Adam state, log);
-resuming from a folder with checkpoint.pt continues that phase.
+resuming from a folder with checkpoint.pt continues that phase (weights, Adam state, curve; the cosine
+starts again over the new --minutes).
 """
 import argparse
 import json
@@ -214,6 +215,9 @@ def main():
     held = held[:a.eval_images]
     print(f'{layer}: {len(train)} train, {len(held)} held-out images; resumed from {a.resume} at step {log["steps"]}', flush=True)
     pixels = [read_rgb(p) for p in train]
+    small = [p for p, img in zip(train, pixels) if min(img.shape[:2]) < a.size]
+    if small:
+        raise SystemExit(f'{len(small)} training images are smaller than the --size {a.size} crop, e.g. {small[0]}')
     held_x = [center_crop(p).to(dev) for p in held]
     with torch.no_grad():
         held_top1 = [int(encode(caffe(x), len(ops)).argmax()) for x in held_x]

@@ -65,11 +65,11 @@ test('a decoder trained by scripts/train_decoder.py runs here as it ran in PyTor
   assert.equal(log.previous.steps, (committed.manifest.training as { steps: number }).steps, 'the earlier phases are kept');
   assert.equal(trained.manifest.layers.length, committed.manifest.layers.length);
 
-  const before = await heldOutPsnr(committed, 3);
+  const psnrBefore = await heldOutPsnr(committed, 3);
   const after = await heldOutPsnr(trained, 3);
-  assert.ok(Math.abs(before - log.start.psnr) < 0.05, `committed decoder: ${before.toFixed(3)} dB here, ${log.start.psnr} in PyTorch`);
+  assert.ok(Math.abs(psnrBefore - log.start.psnr) < 0.05, `committed decoder: ${psnrBefore.toFixed(3)} dB here, ${log.start.psnr} in PyTorch`);
   assert.ok(Math.abs(after - log.curve[1]!.psnr) < 0.05, `trained decoder: ${after.toFixed(3)} dB here, ${log.curve[1]!.psnr} in PyTorch`);
-  assert.notEqual(after.toFixed(3), before.toFixed(3), 'six steps at lr 1e-3 move the weights');
+  assert.notEqual(after.toFixed(3), psnrBefore.toFixed(3), 'six steps at lr 1e-3 move the weights');
   const csv = readFileSync(join(out, 'training-curve.csv'), 'utf8').trim().split('\n');
   assert.equal(csv[0], 'phase,step,seconds,loss,psnr_db,top1_kept');
   assert.match(csv.at(-1)!, /^\d+,6,/);

@@ -1,22 +1,29 @@
 /** A small argument parser: `--name value`, `--flag`, `--no-flag`, positional words. */
-export interface ParsedArgs { positional: string[]; options: Map<string, string | boolean>; }
+export interface ParsedArgs {
+  positional: string[];
+  options: Map<string, string | boolean>;
+  /** Every value of each option, in order (a repeated option: `--extra-test A --extra-test B`). */
+  all?: Map<string, Array<string | boolean>>;
+}
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positional: string[] = [];
   const options = new Map<string, string | boolean>();
+  const all = new Map<string, Array<string | boolean>>();
+  const set = (k: string, v: string | boolean) => { options.set(k, v); all.set(k, [...(all.get(k) ?? []), v]); };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
-      if (eq > 0) { options.set(a.slice(2, eq), a.slice(eq + 1)); continue; }
+      if (eq > 0) { set(a.slice(2, eq), a.slice(eq + 1)); continue; }
       const name = a.slice(2);
       const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('--')) { options.set(name, next); i++; }
-      else if (name.startsWith('no-')) options.set(name.slice(3), false);
-      else options.set(name, true);
+      if (next !== undefined && !next.startsWith('--')) { set(name, next); i++; }
+      else if (name.startsWith('no-')) set(name.slice(3), false);
+      else set(name, true);
     } else positional.push(a);
   }
-  return { positional, options };
+  return { positional, options, all };
 }
 
 export class UsageError extends Error {}
@@ -37,6 +44,15 @@ export class Options {
     }
     if (typeof v !== 'string') throw new UsageError(`--${name} needs a value.`);
     return v;
+  }
+  /** Every value of a repeatable option (none: []). */
+  strings(name: string): string[] {
+    this.used.add(name);
+    const vs = this.args.all?.get(name) ?? (this.args.options.has(name) ? [this.args.options.get(name)!] : []);
+    return vs.map((v) => {
+      if (typeof v !== 'string') throw new UsageError(`--${name} needs a value.`);
+      return v;
+    });
   }
   optionalString(name: string): string | undefined {
     this.used.add(name);

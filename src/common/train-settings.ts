@@ -27,6 +27,14 @@ export interface AdvbnTrainSettings {
    * of this project, not the paper's recipe).
    */
   advBn?: 'auxiliary' | 'frozen';
+  /**
+   * How δ is chosen when `advbn` is on. 'adversarial' (default): PGD, the paper. 'random': δμ, δσ drawn
+   * uniformly in [1 − ε, 1 + ε] every step, same loss — the control that separates "adversarial" from
+   * "any noise on the feature statistics".
+   */
+  perturbation?: 'adversarial' | 'random';
+  /** Seed of the random-δ draws (the 'random' perturbation). */
+  seed?: number;
 }
 
 /** Small-model defaults: the paper's optimiser; a shorter PGD (m = 3, τ = 0.35, ε = 1.0) for speed. */

@@ -23,6 +23,8 @@ import { crossEntropy } from './loss';
 import { disposeDelta, perturbFeatures } from './advbn';
 import { runPgd, validatePgdSettings } from './pgd';
 import { channelMean } from './stats';
+import { randomDelta } from './random-delta';
+import { mulberry32, type Rng } from '../common/random';
 
 export { DEFAULT_TRAIN_SETTINGS, learningRate, type AdvbnTrainSettings } from '../common/train-settings';
 import { learningRate, type AdvbnTrainSettings } from '../common/train-settings';
@@ -126,6 +128,8 @@ export interface Trainer {
   settings: AdvbnTrainSettings;
   vars: tf.Variable[];
   optimizer: SgdMomentum | AdamWithSchedule;
+  /** Draws the random-δ control's perturbations (settings.perturbation 'random'); seeded by settings.seed. */
+  rng: Rng;
 }
 
 /** Adam whose learning rate can follow the same step schedule (tfjs's AdamOptimizer has a public lr). */
@@ -153,6 +157,7 @@ export function createTrainer(base: Network, layer: string | null, preprocessing
     net, splitIndex, preprocessing, settings, vars,
     relu: splitIndex >= 0 && outputIsRelu(net.layers[splitIndex]!),
     optimizer: settings.optimizer === 'adam' ? new AdamWithSchedule() : new SgdMomentum(settings.momentum, settings.weightDecay),
+    rng: mulberry32(settings.seed ?? 1),
   };
 }
 
@@ -196,14 +201,34 @@ function correct(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
  */
 export async function trainStep(t: Trainer, x: tf.Tensor4D, labels: number[], step: number, totalSteps: number, signal?: AbortSignal): Promise<StepResult> {
   const t0 = performance.now();
-  const n = t.net.layers.length;
-  const y = tf.tensor1d(labels, 'int32');
   // Frozen encoder: eval mode, outside any tape.
   const f = tf.tidy(() => forwardRange(t.net, preprocess(t.preprocessing, x), 0, t.splitIndex + 1));
+  try {
+    const r = await trainStepOnFeatures(t, f, labels, step, totalSteps, signal);
+    return { ...r, ms: performance.now() - t0 };
+  } finally {
+    f.dispose();
+  }
+}
+
+/**
+ * The same step from features f = g^{1,l}(x) computed beforehand (a feature cache: the encoder is
+ * frozen, so its output never changes). `f` is not disposed.
+ */
+export async function trainStepOnFeatures(t: Trainer, f: tf.Tensor, labels: number[], step: number, totalSteps: number, signal?: AbortSignal): Promise<StepResult> {
+  const t0 = performance.now();
+  const n = t.net.layers.length;
+  const y = tf.tensor1d(labels, 'int32');
   let fAdv: tf.Tensor | null = null;
   let pgdLoss: [number, number] | null = null;
   try {
-    if (t.settings.advbn) {
+    if (t.settings.advbn && t.settings.perturbation === 'random') {
+      // The control arm: δ drawn uniformly in [1 − ε, 1 + ε] (no gradient), same loss.
+      const delta = randomDelta(f.shape[f.rank - 1]!, t.settings.pgd.eps, t.rng);
+      const mean = channelMean(f);
+      fAdv = perturbFeatures(f, delta.mu, delta.sigma, t.relu, mean);
+      tf.dispose([mean, delta.mu, delta.sigma]);
+    } else if (t.settings.advbn) {
       const frozen = t.settings.advBn === 'frozen';
       const head = (fa: tf.Tensor) => ({ logits: forwardRange(t.net, fa, t.splitIndex + 1, n, { bn: frozen ? 'clean' : 'adv', training: false }) });
       const { reports, delta } = await runPgd(f, t.relu, head, { labels, targeted: false }, t.settings.pgd, { images: false, signal });
@@ -244,7 +269,7 @@ export async function trainStep(t: Trainer, x: tf.Tensor4D, labels: number[], st
       ms: performance.now() - t0,
     };
   } finally {
-    tf.dispose([y, f, fAdv ?? []]);
+    tf.dispose([y, fAdv ?? []]);
   }
 }
 

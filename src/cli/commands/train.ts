@@ -27,6 +27,7 @@ import { serializeLayersModel } from '../../models/layers-writer';
 import { buildStyleWorldNet, STYLE_WORLD_DEFAULT_LAYER, STYLE_WORLD_TRAIN_LAYER } from '../../models/style-world-model';
 import { trainStyleWorldDecoder } from '../../core/style-world-decoder';
 import { serializeDecoder } from '../../models/decoder';
+import { trainDomainsCommand } from './train-domains';
 
 export const DEFAULT_STYLE_WORLD_DIR = 'models/style-world';
 /** Test images come from their own seed, so "before" numbers are the same for every run. */
@@ -52,7 +53,10 @@ function curveSummary(results: StepResult[]) {
 
 export async function trainCommand(o: Options): Promise<void> {
   const data = o.string('data', 'style-world');
-  if (data !== 'style-world') throw new UsageError(`--data must be style-world (a folder of images is trained in the app's Train page), got "${data}".`);
+  if (data !== 'style-world') {
+    await trainDomainsCommand(o, data);
+    return;
+  }
   const base = o.flag('base');
   const json = o.flag('json');
   const seed = o.integer('seed', 1);

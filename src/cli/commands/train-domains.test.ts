@@ -1,0 +1,93 @@
+/** `advbn train --data DIR` (a domains folder) end to end on a drawn fixture and a tiny VGG-shaped model. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, mkdirSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeDomainsFixture, writeTinyVggFolder } from '../../testing/domains-fixture';
+
+const BIN = new URL('../../../bin/advbn.mjs', import.meta.url).pathname;
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000, cwd: ROOT });
+
+let dir = '';
+const common = () => ['--model', join(dir, 'model'), '--size', '32', '--epochs', '1', '--batch', '8', '--pgd-steps', '1', '--cache-dir', join(dir, 'cache')];
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'advbn-train-domains-'));
+  writeDomainsFixture(join(dir, 'data'), 3);
+  writeDomainsFixture(join(dir, 'extra'), 2, { clipart: ['dots'] });
+  await writeTinyVggFolder(join(dir, 'model'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('advbn train --data DIR --source photo --compare --seeds 2 --json: the issue\'s JSON, three arms, both branches, cached features', () => {
+  const r = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--compare', '--seeds', '2', '--json', '--extra-test', join(dir, 'extra'), ...common());
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, 'exactly one JSON line on stdout');
+  const out = JSON.parse(lines[0]!);
+  assert.deepEqual(out.sets, ['source-val', 'neon', 'sketch', 'extra/clipart']);
+  assert.deepEqual(Object.keys(out.arms), ['plain', 'advbn', 'advbn-clean-bn', 'advbn-aux-bn', 'random', 'random-clean-bn', 'random-aux-bn']);
+  for (const arm of Object.values(out.arms) as Array<Record<string, { mean: number; std: number; seeds: number[] }>>) {
+    for (const set of out.sets) {
+      const s = arm[set]!;
+      assert.equal(s.seeds.length, 2);
+      for (const v of s.seeds) assert.ok(v >= 0 && v <= 100, `accuracy in %: ${v}`);
+      assert.ok(Math.abs(s.mean - (s.seeds[0]! + s.seeds[1]!) / 2) < 0.011);
+    }
+  }
+  // The rule: clean BNs on source-val, auxiliary BNs on targets and extras.
+  assert.deepEqual(out.arms.advbn['source-val'], out.arms['advbn-clean-bn']['source-val']);
+  assert.deepEqual(out.arms.advbn.sketch, out.arms['advbn-aux-bn'].sketch);
+  assert.deepEqual(out.arms.random['extra/clipart'], out.arms['random-aux-bn']['extra/clipart']);
+  assert.deepEqual(out.delta.plain.sketch.seeds, [0, 0]);
+  assert.equal(out.settings.source, 'photo');
+  assert.deepEqual(out.settings.targets, ['neon', 'sketch']);
+  assert.deepEqual(out.settings.seeds, [1, 2]);
+  assert.ok(out.timing.plain.secondsPerEpoch > 0 && out.timing.advbn.trainSeconds.length === 2);
+  assert.ok(out.timing.imagesEncoded > 0);
+  assert.ok(out.seconds > 0);
+  assert.equal(typeof out.meanTarget.advbn.mean, 'number');
+  assert.equal(out.verdicts.length, 3);
+  assert.ok(readdirSync(join(dir, 'cache')).some((f) => f.endsWith('.bin')), 'features are cached');
+
+  // A second run reads every set from the cache and gives the same numbers.
+  const again = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--seeds', '2', '--json', '--extra-test', join(dir, 'extra'), ...common());
+  assert.equal(again.status, 0, again.stderr);
+  const out2 = JSON.parse(again.stdout);
+  assert.equal(out2.timing.imagesEncoded, 0, 'nothing recomputed');
+  assert.deepEqual(out2.arms, out.arms);
+});
+
+test('advbn train --sweep-m 0,1,2: one arm per strength (ε = m·τ − 0.1), curves per set', () => {
+  const r = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--sweep-m', '0,1,2', '--seeds', '1', '--json', '--no-divergence', ...common());
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.sweep.m, [0, 1, 2]);
+  assert.deepEqual(out.sweep.eps, [0, 0.1, 0.3]);
+  assert.equal(out.sweep.sets.sketch.mean.length, 3);
+  assert.equal(out.sweep.sets['mean target'].mean.length, 3);
+  assert.deepEqual(out.settings.arms.m2, { perturbation: 'adversarial', pgd: { tau: 0.2, steps: 2, eps: 0.3 } });
+});
+
+test('advbn train --data: bad folders and options fail with what was found and what was expected', () => {
+  const bad = join(dir, 'bad');
+  mkdirSync(bad, { recursive: true });
+  writeDomainsFixture(bad, 1, { photo: ['flat'], sketch: ['sketch'] });
+  const cls = readdirSync(join(bad, 'sketch'))[0]!;
+  renameSync(join(bad, 'sketch', cls), join(bad, 'sketch', 'zebra'));
+  const r1 = run('train', '--data', bad, ...common());
+  assert.equal(r1.status, 1);
+  assert.match(r1.stderr, /the domains do not share their classes \(photo lacks zebra; sketch lacks [a-z]+\)/);
+  const r2 = run('train', '--data', join(dir, 'data'), '--source', 'painting', ...common());
+  assert.equal(r2.status, 2);
+  assert.match(r2.stderr, /--source painting is not a domain of .*; its domains: neon, photo, sketch/);
+  const r3 = run('train', '--data', join(dir, 'nowhere'), ...common());
+  assert.equal(r3.status, 1);
+  assert.match(r3.stderr, /does not exist/);
+  const r4 = run('train', '--data', join(dir, 'data'), '--arms', 'advbn,plain', ...common());
+  assert.equal(r4.status, 2);
+  assert.match(r4.stderr, /--arms must start with plain/);
+});

@@ -1,0 +1,185 @@
+/**
+ * advbn train --data DIR --source photo [--compare] [--seeds 3] [--json] …
+ *   Algorithm 1 on a domains folder (DIR/<domain>/<class>/<image>, e.g. PACS): VGG-19 split at --layer,
+ *   its features cached once per image, VGG-19's own layers after the split fine-tuned with inserted
+ *   (and auxiliary) BNs and a new linear layer; plain, AdvBN and random-δ arms from the same base with
+ *   the same batches, for every seed; accuracy on source-val, every other domain and --extra-test folders.
+ * --sweep-m 0,1,2,3,6: the paper's strength ablation instead (τ 0.2, ε = m·τ − 0.1; m 0 = plain).
+ */
+import { basename, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Options, UsageError } from '../args';
+import { DEFAULT_MODEL_DIR, loadVgg, progress } from '../vgg';
+import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cache';
+import { cachedFeatures, encodeImages, type FeatureSet } from '../../core/domain-features';
+import { compareOnDomains, type DomainArm, type DomainCompareResult } from '../../core/domain-compare';
+import { DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings } from '../../core/advbn-training';
+import { validatePgdSettings } from '../../core/pgd';
+import { checkSameClasses, sampleItems, splitSource, type DomainItem, type DomainsLayout } from '../../data/domains';
+import { listDomainsFolder, loadDomainImage } from '../../data/domains-folder';
+import { deltaVerdict, domainMarkdown, summarizeDomains, type SetKind } from '../../common/domain-summary';
+import { disposeNetwork, layerIndex } from '../../models/network';
+
+/** Defaults sized for 2 CPU cores (3 arms × 3 seeds in about half an hour, features cached on the first run). */
+export const DOMAIN_DEFAULTS = {
+  layer: 'block5_conv1', size: 96, epochs: 3, batch: 32, lr: 1e-4, optimizer: 'adam' as const,
+  pgd: { eps: 0.5, tau: 0.2, steps: 3 }, testSize: 500,
+};
+/** A larger preset for a machine with a GPU: the issue's 224 px, an earlier split, longer training. */
+export const GPU_PRESET = { layer: 'block4_conv1', size: 224, epochs: 10, batch: 32, testSize: 0 };
+
+const log = (quiet: boolean, msg: string) => { if (!quiet) process.stderr.write(msg + '\n'); };
+const parseList = (s: string, name: string) => s.split(',').map((x) => {
+  const v = Number(x.trim());
+  if (x.trim() === '' || !Number.isInteger(v) || v < 0) throw new UsageError(`--${name} takes whole numbers ≥ 0 separated by commas, got "${s}".`);
+  return v;
+});
+
+interface SetSpec { name: string; kind: SetKind | 'train'; root: string; items: DomainItem[] }
+
+export async function trainDomainsCommand(o: Options, data: string): Promise<void> {
+  const preset = o.optionalString('preset');
+  if (preset !== undefined && preset !== 'gpu') throw new UsageError(`--preset must be gpu, got "${preset}".`);
+  const p = preset === 'gpu' ? { ...DOMAIN_DEFAULTS, ...GPU_PRESET } : DOMAIN_DEFAULTS;
+  const source = o.string('source', 'photo');
+  const extras = o.strings('extra-test');
+  const modelDir = o.string('model', DEFAULT_MODEL_DIR);
+  const layer = o.string('layer', p.layer);
+  const size = o.integer('size', p.size);
+  const epochs = o.number('epochs', p.epochs);
+  const batchSize = o.integer('batch', p.batch);
+  const lr = o.number('lr', p.lr);
+  const optimizer = o.string('optimizer', p.optimizer);
+  if (optimizer !== 'adam' && optimizer !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd, got "${optimizer}".`);
+  const pgd = { eps: o.number('eps', p.pgd.eps), tau: o.number('tau', p.pgd.tau), steps: o.integer('pgd-steps', p.pgd.steps) };
+  const seed = o.integer('seed', 1);
+  const seedCount = o.integer('seeds', 3);
+  const testSize = o.integer('test-size', p.testSize);
+  const armList = o.string('arms', 'plain,advbn,random').split(',').map((s) => s.trim());
+  const sweep = o.optionalString('sweep-m');
+  const cacheOn = o.flag('cache', true);
+  const cacheDir = o.string('cache-dir', defaultCacheDir());
+  const json = o.flag('json');
+  const quiet = json || o.flag('quiet');
+  const divergence = o.flag('divergence', true);
+  o.flag('compare'); // the domains mode always compares its arms; accepted for the issue's command line
+  o.done();
+  if (seedCount < 1) throw new UsageError(`--seeds must be at least 1, got ${seedCount}.`);
+  if (size < 32) throw new UsageError(`--size must be at least 32 px, got ${size}.`);
+  for (const a of armList) if (!['plain', 'advbn', 'random'].includes(a)) throw new UsageError(`--arms takes plain, advbn, random; got "${a}".`);
+  if (armList[0] !== 'plain') throw new UsageError('--arms must start with plain (every Δ is against it).');
+
+  const base: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: false, lr, optimizer, pgd, weightDecay: optimizer === 'sgd' ? DEFAULT_TRAIN_SETTINGS.weightDecay : 0 };
+  let arms: DomainArm[];
+  let sweepM: number[] | null = null;
+  if (sweep !== undefined) {
+    sweepM = parseList(sweep, 'sweep-m');
+    if (sweepM[0] !== 0) throw new UsageError('--sweep-m must start with 0 (plain fine-tuning, the reference of every Δ).');
+    arms = sweepM.map((m) => m === 0
+      ? { name: 'plain', settings: base }
+      : { name: `m${m}`, settings: { ...base, advbn: true, pgd: { tau: 0.2, steps: m, eps: +(m * 0.2 - 0.1).toFixed(6) } } });
+  } else {
+    arms = armList.map((a) => a === 'plain' ? { name: a, settings: base }
+      : { name: a, settings: { ...base, advbn: true, perturbation: a === 'random' ? 'random' as const : 'adversarial' as const } });
+  }
+  for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
+
+  const t0 = performance.now();
+  const root = resolve(data);
+  const layout = listDomainsFolder(root);
+  if (!layout.domains.includes(source)) throw new UsageError(`--source ${source} is not a domain of ${data}; its domains: ${layout.domains.join(', ')}.`);
+  const extraLayouts: Array<[string, DomainsLayout]> = extras.map((d) => {
+    const l = listDomainsFolder(resolve(d));
+    checkSameClasses(layout, l, d);
+    return [resolve(d), l];
+  });
+  const targets = layout.domains.filter((d) => d !== source);
+  if (!targets.length && !extraLayouts.length) throw new UsageError(`${data} has only the domain ${source}: add other domains (or --extra-test DIR) to test on.`);
+  const split = splitSource(layout.items[source]!, 12345);
+  const specs: SetSpec[] = [
+    { name: 'source-train', kind: 'train', root, items: split.train },
+    { name: 'source-val', kind: 'source-val', root, items: split.val },
+    ...targets.map((d) => ({ name: d, kind: 'target' as const, root, items: sampleItems(layout.items[d]!, testSize, 777) })),
+    ...extraLayouts.flatMap(([r, l]) => l.domains.map((d) => ({ name: `extra/${d}`, kind: 'extra' as const, root: r, items: sampleItems(l.items[d]!, testSize, 777) }))),
+  ];
+
+  const vgg = await loadVgg(modelDir);
+  try {
+    layerIndex(vgg, layer);
+    const store = cacheOn ? folderFeatureStore(cacheDir) : null;
+    const sets: FeatureSet[] = [];
+    const tEnc = performance.now();
+    let computed = 0;
+    for (const s of specs) {
+      const key = featureKey(modelDir, layer, size, s.root, s.items.map((i) => i.path));
+      const r = await cachedFeatures(store, key, () => {
+        log(quiet, `features at ${layer} of ${s.name} (${s.items.length} images, ${size} px)…`);
+        computed += s.items.length;
+        return encodeImages(vgg, layer, 'caffe', s.items.length, (i) => loadDomainImage(s.root, s.items[i]!, size), {
+          onProgress: quiet ? undefined : (d, t) => progress(d, t, s.name),
+        });
+      });
+      if (r.cached) log(quiet, `features of ${s.name}: from the cache`);
+      sets.push({ name: s.name, kind: s.kind, features: r.features, shape: r.shape, labels: s.items.map((i) => i.label), paths: s.items.map((i) => i.path) });
+    }
+    const encodeSeconds = (performance.now() - tEnc) / 1000;
+    const seeds = Array.from({ length: seedCount }, (_, i) => seed + i);
+    const train = sets[0]!, evalSets = sets.slice(1);
+    log(quiet, `training ${arms.map((a) => a.name).join(', ')} × seeds ${seeds.join(', ')}: ${train.labels.length} source images, ${epochs} epochs of batches of ${batchSize}`);
+    const tTrain = performance.now();
+    const result: DomainCompareResult = await compareOnDomains({
+      vgg, layer, classes: layout.classes.length, train, sets: evalSets, arms, seeds, epochs, batchSize, divergence,
+      onStep: (sd, arm, r, total) => { if (r.step % 10 === 0 || r.step === total - 1) log(quiet, `seed ${sd} ${arm.padEnd(6)} step ${r.step + 1}/${total} clean ${r.cleanLoss.toFixed(3)} (${(r.cleanAcc * 100).toFixed(0)}%)${r.advLoss !== null ? ` adv ${r.advLoss.toFixed(3)} (${(r.advAcc! * 100).toFixed(0)}%)` : ''} ${r.ms.toFixed(0)} ms`); },
+      onPhase: (ph, sd, arm) => { if (ph === 'evaluating') log(quiet, `seed ${sd}: evaluating ${arm}…`); },
+    });
+    const trainSeconds = (performance.now() - tTrain) / 1000;
+    const setKinds = evalSets.map((s) => ({ name: s.name, kind: s.kind as SetKind }));
+    const summary = summarizeDomains(setKinds, result.runs, arms.map((a) => a.name));
+    const settings = {
+      data: basename(root), source, targets, extras: extraLayouts.map(([r]) => basename(r)), classes: layout.classes, model: basename(modelDir),
+      layer, size, epochs, batchSize, steps: result.steps, stepsPerEpoch: result.stepsPerEpoch, lr, optimizer, pgd,
+      arms: Object.fromEntries(arms.map((a) => [a.name, a.settings.advbn ? { perturbation: a.settings.perturbation ?? 'adversarial', pgd: a.settings.pgd } : 'plain'])),
+      seeds, testSize, sizes: Object.fromEntries(sets.map((s) => [s.name, s.labels.length])), backend: tf.getBackend(),
+      branchRule: 'advbn and random: clean BNs on source-val, auxiliary BNs on target and extra sets; *-clean-bn / *-aux-bn: one branch everywhere',
+    };
+    const perArm = (name: string) => result.runs.filter((r) => r.arm === name);
+    const timing = Object.fromEntries(arms.map((a) => {
+      const runs = perArm(a.name);
+      const epochS = runs.flatMap((r) => r.epochSeconds);
+      return [a.name, { trainSeconds: runs.map((r) => +r.trainSeconds.toFixed(1)), secondsPerEpoch: +(epochS.reduce((x, y) => x + y, 0) / Math.max(1, epochS.length)).toFixed(1) }];
+    }));
+    const mainArm = sweepM ? null : arms.find((a) => a.name === 'advbn') ? 'advbn' : null;
+    const verdicts: string[] = [];
+    if (mainArm) {
+      verdicts.push(deltaVerdict('AdvBN vs plain, mean target accuracy', summary.meanTargetDelta[mainArm]!));
+      if (summary.meanTargetDelta.random) verdicts.push(deltaVerdict('random δ vs plain, mean target accuracy', summary.meanTargetDelta.random));
+      if (summary.delta[mainArm]?.['source-val']) verdicts.push(deltaVerdict('AdvBN vs plain, source-val', summary.delta[mainArm]!['source-val']!));
+    }
+    const sweepOut = sweepM ? {
+      m: sweepM, eps: sweepM.map((m) => (m === 0 ? 0 : +(m * 0.2 - 0.1).toFixed(6))),
+      sets: Object.fromEntries([...summary.sets, 'mean target'].map((s) => [s, {
+        mean: arms.map((a) => (s === 'mean target' ? summary.meanTarget[a.name]?.mean : summary.arms[a.name]![s]!.mean) ?? NaN),
+        std: arms.map((a) => (s === 'mean target' ? summary.meanTarget[a.name]?.std : summary.arms[a.name]![s]!.std) ?? NaN),
+      }])),
+    } : undefined;
+    const divergenceOut = Object.fromEntries(arms.map((a) => [a.name, perArm(a.name).map((r) => r.divergence)]));
+    const seconds = +((performance.now() - t0) / 1000).toFixed(1);
+    if (json) {
+      process.stdout.write(JSON.stringify({
+        sets: summary.sets, arms: summary.arms, delta: summary.delta, meanTarget: summary.meanTarget, meanTargetDelta: summary.meanTargetDelta,
+        verdicts, sweep: sweepOut, settings, timing: { ...timing, encodeSeconds: +encodeSeconds.toFixed(1), imagesEncoded: computed, trainSeconds: +trainSeconds.toFixed(1) },
+        divergence: divergenceOut, seconds,
+      }) + '\n');
+    } else {
+      const order = Object.keys(summary.arms).filter((a) => !a.endsWith('-clean-bn') && !a.endsWith('-aux-bn'));
+      process.stdout.write(`VGG-19 split at ${layer}, ${size} px; source ${source}; ${epochs} epochs × ${result.stepsPerEpoch} steps of ${batchSize}, ${optimizer} lr ${lr}\n\n`);
+      process.stdout.write(domainMarkdown(summary, order) + '\n\n');
+      const branches = Object.keys(summary.arms).filter((a) => a.endsWith('-clean-bn') || a.endsWith('-aux-bn'));
+      if (branches.length) process.stdout.write('Each BN branch on every set:\n\n' + domainMarkdown(summary, ['plain', ...branches]) + '\n\n');
+      for (const v of verdicts) process.stdout.write(v + '\n');
+      process.stdout.write(`time: features ${encodeSeconds.toFixed(0)} s (${computed} images computed), training and evaluation ${trainSeconds.toFixed(0)} s; s per epoch: ${arms.map((a) => `${a.name} ${timing[a.name]!.secondsPerEpoch}`).join(', ')}; total ${seconds.toFixed(0)} s\n`);
+    }
+  } finally {
+    disposeNetwork(vgg);
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The CLI's feature cache: a folder of `<key>.bin` (float32, little-endian) + `<key>.json` (shape) files,
+ * one pair per set of images at one split layer and size. Keys hash what the features depend on: the
+ * model's model.json, the layer, the image size and each image's path, size and modification time.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { FeatureStore } from '../core/domain-features';
+
+export function defaultCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'advbn', 'features');
+}
+
+/** A key for a set: model.json's bytes, layer, size and every image's path, byte size and mtime. */
+export function featureKey(modelDir: string, layer: string, size: number, root: string, paths: string[]): string {
+  const h = createHash('sha256');
+  h.update(readFileSync(join(modelDir, 'model.json')));
+  h.update(`\0${layer}\0${size}\0`);
+  for (const p of paths) {
+    const s = statSync(join(root, p));
+    h.update(`${p}\0${s.size}\0${s.mtimeMs}\0`);
+  }
+  return `${layer}-${size}-${h.digest('hex').slice(0, 24)}`;
+}
+
+export function folderFeatureStore(dir: string): FeatureStore {
+  return {
+    async get(key) {
+      const bin = join(dir, `${key}.bin`), meta = join(dir, `${key}.json`);
+      if (!existsSync(bin) || !existsSync(meta)) return null;
+      const { shape, count } = JSON.parse(readFileSync(meta, 'utf8')) as { shape: [number, number, number]; count: number };
+      const buf = readFileSync(bin);
+      if (buf.byteLength !== count * shape[0] * shape[1] * shape[2] * 4) return null; // a torn write: recompute
+      const features = new Float32Array(buf.byteLength / 4);
+      new Uint8Array(features.buffer).set(buf);
+      return { features, shape };
+    },
+    async put(key, features, shape) {
+      mkdirSync(dir, { recursive: true });
+      const bin = join(dir, `${key}.bin`);
+      writeFileSync(`${bin}.tmp`, new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
+      renameSync(`${bin}.tmp`, bin);
+      writeFileSync(join(dir, `${key}.json`), JSON.stringify({ shape, count: features.length / (shape[0] * shape[1] * shape[2]) }));
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Algorithm 1 on a domains folder, several arms in one run: for every seed, each arm starts from the
+ * same base (VGG-19 split at l, the same new linear layer), sees the same batches of source features in
+ * the same order (one batch tensor feeds every arm, step by step), and differs only in its settings —
+ * plain fine-tuning, AdvBN (PGD on δ), random δ, or AdvBN at other strengths (the m sweep).
+ * Each trained arm is then evaluated on every set with its clean BNs and, where it has them, its
+ * auxiliary BNs; the summary (domain-summary.ts) picks the branch by the paper's rule.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { forwardRange, type Network } from '../models/network';
+import { createTrainer, disposeTrainer, trainStepOnFeatures, TrainingCancelledError, type AdvbnTrainSettings, type StepResult } from './advbn-training';
+import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domain-model';
+import { featureBatch, featureBatches, type FeatureSet } from './domain-features';
+import { featureDivergence } from './stats';
+import { momentsToStats, type FeatureMoments } from './advbn-training';
+import { epochSampler } from '../data/style-world-data';
+import { mulberry32 } from '../common/random';
+import type { ArmAccuracy, SeedArmResult } from '../common/domain-summary';
+
+export interface DomainArm { name: string; settings: AdvbnTrainSettings }
+
+export interface DomainCompareOptions {
+  vgg: Network;
+  layer: string;
+  classes: number;
+  train: FeatureSet;
+  /** Evaluation sets: source-val, the targets, the extras. */
+  sets: FeatureSet[];
+  arms: DomainArm[];
+  seeds: number[];
+  epochs: number;
+  batchSize: number;
+  /** §7 divergence between source-val and every other set, at the ReLU after each fine-tuned conv (default on). */
+  divergence?: boolean;
+  signal?: AbortSignal;
+  waitWhilePaused?(): Promise<void>;
+  onStep?(seed: number, arm: string, r: StepResult, totalSteps: number): void;
+  onPhase?(phase: 'init' | 'training' | 'evaluating', seed: number | null, arm: string | null): void;
+  /** Predictions of each trained arm on each set (clean and auxiliary branch), for pictures. */
+  onPredictions?(seed: number, arm: string, set: FeatureSet, clean: Int32Array, aux: Int32Array | null): void;
+}
+
+export interface DomainArmRun extends SeedArmResult {
+  trainSeconds: number;
+  /** Wall seconds of each epoch's training steps. */
+  epochSeconds: number[];
+  curve: StepResult[];
+  /** divergence[layer][set] (clean branch): source-val against the set. */
+  divergence: Record<string, Record<string, number>>;
+}
+
+export interface DomainCompareResult {
+  runs: DomainArmRun[];
+  steps: number;
+  stepsPerEpoch: number;
+}
+
+/** Top-1 predictions of a fine-tuned domain network on a feature set with the chosen BN branch. */
+export async function predictSet(net: Network, set: FeatureSet, bn: 'clean' | 'adv'): Promise<Int32Array> {
+  const out = new Int32Array(set.labels.length);
+  let o = 0;
+  for (const f of featureBatches(set)) {
+    const p = tf.tidy(() => tf.argMax(forwardRange(net, f, 1, net.layers.length, { bn }), -1));
+    f.dispose();
+    const v = await p.data();
+    p.dispose();
+    out.set(v, o);
+    o += v.length;
+  }
+  return out;
+}
+
+const accuracyOf = (pred: Int32Array, labels: number[]) => labels.reduce((n, l, i) => n + (pred[i] === l ? 1 : 0), 0) / Math.max(1, labels.length);
+
+/** Per-channel moments at the ReLU after each fine-tuned convolution (clean branch, inference mode). */
+async function reluMoments(net: Network, set: FeatureSet): Promise<Record<string, FeatureMoments>> {
+  const relus = net.layers.map((l, i) => [l, i] as const).filter(([l]) => l.kind === 'relu');
+  const out: Record<string, FeatureMoments> = {};
+  for (const f of featureBatches(set)) {
+    let h: tf.Tensor = f;
+    let at = 1;
+    for (const [l, i] of relus) {
+      const next = tf.tidy(() => forwardRange(net, h, at, i + 1));
+      if (h !== f) h.dispose();
+      h = next;
+      at = i + 1;
+      const c = h.shape[3]!;
+      const [s, q] = tf.tidy(() => [tf.sum(h, [0, 1, 2]), tf.sum(tf.square(h), [0, 1, 2])]);
+      const [sv, qv] = await Promise.all([s!.data(), q!.data()]);
+      tf.dispose([s!, q!]);
+      const m = (out[l.name] ??= { count: 0, sum: new Float64Array(c), sumSq: new Float64Array(c) });
+      m.count += h.size / c;
+      for (let j = 0; j < c; j++) { m.sum[j]! += sv[j]!; m.sumSq[j]! += qv[j]!; }
+    }
+    if (h !== f) h.dispose();
+    f.dispose();
+  }
+  return out;
+}
+
+async function divergences(net: Network, sets: FeatureSet[]): Promise<Record<string, Record<string, number>>> {
+  const ref = sets.find((s) => s.kind === 'source-val');
+  if (!ref) return {};
+  const refM = await reluMoments(net, ref);
+  const out: Record<string, Record<string, number>> = {};
+  for (const s of sets) {
+    if (s === ref) continue;
+    const m = await reluMoments(net, s);
+    for (const layer of Object.keys(refM)) {
+      const a = momentsToStats(refM[layer]!), b = momentsToStats(m[layer]!);
+      const d = featureDivergence(a, b);
+      (out[layer] ??= {})[s.name] = (await d.data())[0]!;
+      tf.dispose([d, a.mean, a.std, b.mean, b.std]);
+    }
+  }
+  return out;
+}
+
+export async function compareOnDomains(o: DomainCompareOptions): Promise<DomainCompareResult> {
+  if (!o.seeds.length) throw new Error('A comparison needs at least one seed.');
+  if (!o.arms.length) throw new Error('A comparison needs at least one arm.');
+  const n = o.train.labels.length;
+  const stepsPerEpoch = Math.floor(n / o.batchSize);
+  if (stepsPerEpoch < 1) throw new Error(`The source training set has ${n} images, fewer than one batch of ${o.batchSize}.`);
+  const steps = Math.max(1, Math.round(o.epochs * stepsPerEpoch));
+  o.onPhase?.('init', null, null);
+  const moments = await headMoments(pretrainedHead(o.vgg, o.layer), featureBatches(o.train));
+  const runs: DomainArmRun[] = [];
+  for (const seed of o.seeds) {
+    const base = buildDomainNetwork(o.vgg, o.layer, moments, o.classes, seed);
+    const trainers = o.arms.map((a) => createTrainer(base, o.layer, 'rgb01', { ...a.settings, seed: a.settings.seed ?? seed * 1000 + 7 }));
+    try {
+      const curves = o.arms.map(() => [] as StepResult[]);
+      const epochMs = o.arms.map(() => [] as number[]);
+      const sample = epochSampler(n, o.batchSize, mulberry32(seed));
+      o.onPhase?.('training', seed, null);
+      for (let step = 0; step < steps; step++) {
+        await o.waitWhilePaused?.();
+        if (o.signal?.aborted) throw new TrainingCancelledError();
+        const idx = sample(step);
+        const f = featureBatch(o.train, idx);
+        const labels = idx.map((i) => o.train.labels[i]!);
+        try {
+          for (let a = 0; a < o.arms.length; a++) {
+            const r = await trainStepOnFeatures(trainers[a]!, f, labels, step, steps, o.signal);
+            curves[a]!.push(r);
+            const e = Math.floor(step / stepsPerEpoch);
+            epochMs[a]![e] = (epochMs[a]![e] ?? 0) + r.ms;
+            o.onStep?.(seed, o.arms[a]!.name, r, steps);
+          }
+        } finally {
+          f.dispose();
+        }
+      }
+      for (let a = 0; a < o.arms.length; a++) {
+        const arm = o.arms[a]!, net = trainers[a]!.net;
+        o.onPhase?.('evaluating', seed, arm.name);
+        const hasAux = net.layers.some((l) => l.kind === 'batchnorm' && l.adv);
+        const accuracy: ArmAccuracy = { clean: {}, aux: hasAux ? {} : null };
+        for (const set of o.sets) {
+          const clean = await predictSet(net, set, 'clean');
+          const aux = hasAux ? await predictSet(net, set, 'adv') : null;
+          accuracy.clean[set.name] = accuracyOf(clean, set.labels);
+          if (aux) accuracy.aux![set.name] = accuracyOf(aux, set.labels);
+          o.onPredictions?.(seed, arm.name, set, clean, aux);
+        }
+        const ms = curves[a]!.reduce((t, r) => t + r.ms, 0);
+        runs.push({
+          seed, arm: arm.name, accuracy, trainSeconds: ms / 1000, epochSeconds: epochMs[a]!.map((x) => x / 1000), curve: curves[a]!,
+          divergence: o.divergence === false ? {} : await divergences(net, o.sets),
+        });
+      }
+    } finally {
+      // The trainers' copies share VGG-19's frozen kernels; disposing them frees only what they own.
+      for (const t of trainers) disposeTrainer(t);
+      disposeDomainNetwork(base);
+    }
+  }
+  return { runs, steps, stepsPerEpoch };
+}

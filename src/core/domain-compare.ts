@@ -7,7 +7,7 @@
  * auxiliary BNs; the summary (domain-summary.ts) picks the branch by the paper's rule.
  */
 import * as tf from '@tensorflow/tfjs';
-import { forwardRange, type Network } from '../models/network';
+import { applyLayer, type Network } from '../models/network';
 import { createTrainer, disposeTrainer, trainStepOnFeatures, TrainingCancelledError, type AdvbnTrainSettings, type StepResult } from './advbn-training';
 import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domain-model';
 import { featureBatch, featureBatches, type FeatureSet } from './domain-features';
@@ -55,57 +55,56 @@ export interface DomainCompareResult {
   stepsPerEpoch: number;
 }
 
-/** Top-1 predictions of a fine-tuned domain network on a feature set with the chosen BN branch. */
-export async function predictSet(net: Network, set: FeatureSet, bn: 'clean' | 'adv'): Promise<Int32Array> {
-  const out = new Int32Array(set.labels.length);
+/**
+ * Top-1 predictions of a fine-tuned domain network on a feature set with the chosen BN branch, and (when
+ * `moments`) the per-channel moments at the ReLU after each fine-tuned convolution, from the same pass.
+ */
+export async function predictSet(net: Network, set: FeatureSet, bn: 'clean' | 'adv', moments = false): Promise<{ pred: Int32Array; moments: Record<string, FeatureMoments> }> {
+  const pred = new Int32Array(set.labels.length);
+  const acc: Record<string, FeatureMoments> = {};
   let o = 0;
   for (const f of featureBatches(set)) {
-    const p = tf.tidy(() => tf.argMax(forwardRange(net, f, 1, net.layers.length, { bn }), -1));
+    let h: tf.Tensor = f;
+    for (let i = 1; i < net.layers.length; i++) {
+      const l = net.layers[i]!;
+      const next = tf.tidy(() => applyLayer(l, h, { bn }));
+      if (h !== f) h.dispose();
+      h = next;
+      if (moments && l.kind === 'relu') await accumulateMoments(acc, l.name, h);
+    }
+    const p = tf.tidy(() => tf.argMax(h, -1));
+    h.dispose();
     f.dispose();
     const v = await p.data();
     p.dispose();
-    out.set(v, o);
+    pred.set(v, o);
     o += v.length;
   }
-  return out;
+  return { pred, moments: acc };
+}
+
+async function accumulateMoments(acc: Record<string, FeatureMoments>, name: string, h: tf.Tensor): Promise<void> {
+  const c = h.shape[h.rank - 1]!;
+  const axes = Array.from({ length: h.rank - 1 }, (_, a) => a);
+  const [s, q] = tf.tidy(() => [tf.sum(h, axes), tf.sum(tf.square(h), axes)]);
+  const [sv, qv] = await Promise.all([s!.data(), q!.data()]);
+  tf.dispose([s!, q!]);
+  const m = (acc[name] ??= { count: 0, sum: new Float64Array(c), sumSq: new Float64Array(c) });
+  m.count += h.size / c;
+  for (let j = 0; j < c; j++) { m.sum[j]! += sv[j]!; m.sumSq[j]! += qv[j]!; }
 }
 
 const accuracyOf = (pred: Int32Array, labels: number[]) => labels.reduce((n, l, i) => n + (pred[i] === l ? 1 : 0), 0) / Math.max(1, labels.length);
 
-/** Per-channel moments at the ReLU after each fine-tuned convolution (clean branch, inference mode). */
-async function reluMoments(net: Network, set: FeatureSet): Promise<Record<string, FeatureMoments>> {
-  const relus = net.layers.map((l, i) => [l, i] as const).filter(([l]) => l.kind === 'relu');
-  const out: Record<string, FeatureMoments> = {};
-  for (const f of featureBatches(set)) {
-    let h: tf.Tensor = f;
-    let at = 1;
-    for (const [l, i] of relus) {
-      const next = tf.tidy(() => forwardRange(net, h, at, i + 1));
-      if (h !== f) h.dispose();
-      h = next;
-      at = i + 1;
-      const c = h.shape[3]!;
-      const [s, q] = tf.tidy(() => [tf.sum(h, [0, 1, 2]), tf.sum(tf.square(h), [0, 1, 2])]);
-      const [sv, qv] = await Promise.all([s!.data(), q!.data()]);
-      tf.dispose([s!, q!]);
-      const m = (out[l.name] ??= { count: 0, sum: new Float64Array(c), sumSq: new Float64Array(c) });
-      m.count += h.size / c;
-      for (let j = 0; j < c; j++) { m.sum[j]! += sv[j]!; m.sumSq[j]! += qv[j]!; }
-    }
-    if (h !== f) h.dispose();
-    f.dispose();
-  }
-  return out;
-}
-
-async function divergences(net: Network, sets: FeatureSet[]): Promise<Record<string, Record<string, number>>> {
+/** §7 divergence (Eq. 4-5) between source-val's moments and every other set's, per layer. */
+async function divergences(sets: FeatureSet[], moments: Map<FeatureSet, Record<string, FeatureMoments>>): Promise<Record<string, Record<string, number>>> {
   const ref = sets.find((s) => s.kind === 'source-val');
   if (!ref) return {};
-  const refM = await reluMoments(net, ref);
+  const refM = moments.get(ref)!;
   const out: Record<string, Record<string, number>> = {};
   for (const s of sets) {
     if (s === ref) continue;
-    const m = await reluMoments(net, s);
+    const m = moments.get(s)!;
     for (const layer of Object.keys(refM)) {
       const a = momentsToStats(refM[layer]!), b = momentsToStats(m[layer]!);
       const d = featureDivergence(a, b);
@@ -157,17 +156,19 @@ export async function compareOnDomains(o: DomainCompareOptions): Promise<DomainC
         o.onPhase?.('evaluating', seed, arm.name);
         const hasAux = net.layers.some((l) => l.kind === 'batchnorm' && l.adv);
         const accuracy: ArmAccuracy = { clean: {}, aux: hasAux ? {} : null };
+        const moments = new Map<FeatureSet, Record<string, FeatureMoments>>();
         for (const set of o.sets) {
-          const clean = await predictSet(net, set, 'clean');
-          const aux = hasAux ? await predictSet(net, set, 'adv') : null;
-          accuracy.clean[set.name] = accuracyOf(clean, set.labels);
+          const clean = await predictSet(net, set, 'clean', o.divergence !== false);
+          const aux = hasAux ? (await predictSet(net, set, 'adv')).pred : null;
+          moments.set(set, clean.moments);
+          accuracy.clean[set.name] = accuracyOf(clean.pred, set.labels);
           if (aux) accuracy.aux![set.name] = accuracyOf(aux, set.labels);
-          o.onPredictions?.(seed, arm.name, set, clean, aux);
+          o.onPredictions?.(seed, arm.name, set, clean.pred, aux);
         }
         const ms = curves[a]!.reduce((t, r) => t + r.ms, 0);
         runs.push({
           seed, arm: arm.name, accuracy, trainSeconds: ms / 1000, epochSeconds: epochMs[a]!.map((x) => x / 1000), curve: curves[a]!,
-          divergence: o.divergence === false ? {} : await divergences(net, o.sets),
+          divergence: o.divergence === false ? {} : await divergences(o.sets, moments),
         });
       }
     } finally {

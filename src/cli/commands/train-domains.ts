@@ -22,7 +22,7 @@ import { disposeNetwork, layerIndex } from '../../models/network';
 
 /** Defaults sized for 2 CPU cores (3 arms × 3 seeds in about half an hour, features cached on the first run). */
 export const DOMAIN_DEFAULTS = {
-  layer: 'block5_conv1', size: 96, epochs: 3, batch: 32, lr: 1e-4, optimizer: 'adam' as const,
+  layer: 'block5_conv1', size: 80, epochs: 1, batch: 32, lr: 1e-4, optimizer: 'adam' as const,
   pgd: { eps: 0.5, tau: 0.2, steps: 3 }, testSize: 500,
 };
 /** A larger preset for a machine with a GPU: the 224 px, an earlier split, longer training. */

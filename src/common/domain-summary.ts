@@ -110,6 +110,16 @@ export function deltaVerdict(what: string, d: ArmSetStats): string {
   return `${what}: ${gain} ± ${d.std.toFixed(1)} (std over ${n} seeds) — ${clear ? (d.mean > 0 ? 'a gain beyond the seed noise' : 'worse, beyond the seed noise') : 'within the seed noise'}.`;
 }
 
+/** The verdicts a comparison's page and CLI print: AdvBN and random δ against plain on the mean target, AdvBN on source-val. */
+export function domainVerdicts(sum: DomainSummary): string[] {
+  const out: string[] = [];
+  if (sum.meanTargetDelta.advbn) out.push(deltaVerdict('AdvBN vs plain, mean target accuracy', sum.meanTargetDelta.advbn));
+  if (sum.meanTargetDelta.random) out.push(deltaVerdict('random δ vs plain, mean target accuracy', sum.meanTargetDelta.random));
+  const sv = sum.delta.advbn?.['source-val'];
+  if (sv) out.push(deltaVerdict('AdvBN vs plain, source-val', sv));
+  return out;
+}
+
 const cell = (s: ArmSetStats | undefined) => (!s ? '–' : s.seeds.length > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean.toFixed(1));
 const signed = (s: ArmSetStats | undefined) => (!s ? '–' : `${s.mean >= 0 ? '+' : ''}${s.mean.toFixed(1)}${s.seeds.length > 1 ? ` ± ${s.std.toFixed(1)}` : ''}`);
 

@@ -19,6 +19,21 @@ import type { ArmAccuracy, SeedArmResult } from '../common/domain-summary';
 
 export interface DomainArm { name: string; settings: AdvbnTrainSettings }
 
+/** The arms of a comparison from their names: plain (no AdvBN), advbn (PGD on δ), random (random δ), same `base` otherwise. */
+export function domainArms(names: Array<'plain' | 'advbn' | 'random'>, base: AdvbnTrainSettings): DomainArm[] {
+  if (names[0] !== 'plain') throw new Error('The arms must start with plain (every Δ is against it).');
+  return names.map((a) => a === 'plain' ? { name: a, settings: { ...base, advbn: false } }
+    : { name: a, settings: { ...base, advbn: true, perturbation: a === 'random' ? 'random' as const : 'adversarial' as const } });
+}
+
+/** The paper's strength ablation: one AdvBN arm per m (τ 0.2, ε = m·τ − 0.1); m = 0 is plain fine-tuning. */
+export function sweepArms(ms: number[], base: AdvbnTrainSettings): DomainArm[] {
+  if (ms[0] !== 0) throw new Error('The m sweep must start with 0 (plain fine-tuning, the reference of every Δ).');
+  return ms.map((m) => m === 0
+    ? { name: 'plain', settings: { ...base, advbn: false } }
+    : { name: `m${m}`, settings: { ...base, advbn: true, pgd: { tau: 0.2, steps: m, eps: +(m * 0.2 - 0.1).toFixed(6) } } });
+}
+
 export interface DomainCompareOptions {
   vgg: Network;
   layer: string;

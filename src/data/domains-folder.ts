@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readImage } from './image-file';
-import { domainsFromPaths, DomainsLayoutError, MIN_IMAGE_SIDE, type DomainItem, type DomainsLayout } from './domains';
+import { domainsFromPaths, DomainsLayoutError, MIN_IMAGE_SIDE, type DomainItem, type DomainsLayout } from '../common/domains';
 import { resizeCenterCrop, rgbaToTensor } from '../models/preprocess';
 
 /** Lists `dir` three levels deep (domain/class/file) and checks the layout (domains.ts). */

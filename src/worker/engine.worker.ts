@@ -9,6 +9,7 @@ import { initBackend, type BackendName } from './backends';
 import { exclusive } from './exclusive';
 import { exploreHandlers } from './explore-handlers';
 import { trainHandlers } from './train-handlers';
+import { domainsHandlers } from './domains-handlers';
 import { importHandlers } from './import-handlers';
 import { styleWorldHandlers } from './style-world-handlers';
 
@@ -26,7 +27,7 @@ const coreHandlers: HandlerMap = {
   },
 };
 
-const handlers: HandlerMap = { ...coreHandlers, ...exploreHandlers, ...trainHandlers, ...importHandlers, ...styleWorldHandlers };
+const handlers: HandlerMap = { ...coreHandlers, ...exploreHandlers, ...trainHandlers, ...domainsHandlers, ...importHandlers, ...styleWorldHandlers };
 const inFlight = new Map<number, AbortController>();
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(m, transfer);
 

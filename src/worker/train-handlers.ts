@@ -40,13 +40,19 @@ const armReport = (r: Report): ArmReport => ({ accuracy: r.accuracy, meanStyle: 
 /** Paused runs: the promise the loop awaits, and how to release it. */
 const pauses = new Map<string, { paused: boolean; release: (() => void) | null; wait: Promise<void> | null }>();
 
-function pauseState(runId: string) {
+export function pauseState(runId: string) {
   let s = pauses.get(runId);
   if (!s) { s = { paused: false, release: null, wait: null }; pauses.set(runId, s); }
   return s;
 }
 
-async function loadModel(m: ModelRef): Promise<Network> {
+/** Forgets a run's pause state (when the run ends). */
+export function endPause(runId: string): void {
+  pauses.get(runId)?.release?.();
+  pauses.delete(runId);
+}
+
+export async function loadModel(m: ModelRef): Promise<Network> {
   return loadLayersModelNetwork(readerFor(m.source, m.entry.path), m.entry.name, m.entry.id);
 }
 

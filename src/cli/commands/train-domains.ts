@@ -12,12 +12,12 @@ import { Options, UsageError } from '../args';
 import { DEFAULT_MODEL_DIR, loadVgg, progress } from '../vgg';
 import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cache';
 import { cachedFeatures, encodeImages, type FeatureSet } from '../../core/domain-features';
-import { compareOnDomains, type DomainArm, type DomainCompareResult } from '../../core/domain-compare';
+import { compareOnDomains, domainArms, sweepArms, type DomainArm, type DomainCompareResult } from '../../core/domain-compare';
 import { DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings } from '../../core/advbn-training';
 import { validatePgdSettings } from '../../core/pgd';
-import { checkSameClasses, sampleItems, splitSource, type DomainItem, type DomainsLayout } from '../../data/domains';
+import { checkSameClasses, domainSetSpecs, type DomainSetSpec, type DomainsLayout } from '../../common/domains';
 import { listDomainsFolder, loadDomainImage } from '../../data/domains-folder';
-import { deltaVerdict, domainMarkdown, summarizeDomains, type SetKind } from '../../common/domain-summary';
+import { domainMarkdown, domainVerdicts, summarizeDomains, type SetKind } from '../../common/domain-summary';
 import { disposeNetwork, layerIndex } from '../../models/network';
 
 /** Defaults sized for 2 CPU cores (3 arms × 3 seeds in about half an hour, features cached on the first run). */
@@ -35,7 +35,7 @@ const parseList = (s: string, name: string) => s.split(',').map((x) => {
   return v;
 });
 
-interface SetSpec { name: string; kind: SetKind | 'train'; root: string; items: DomainItem[] }
+interface SetSpec extends DomainSetSpec { root: string }
 
 export async function trainDomainsCommand(o: Options, data: string): Promise<void> {
   const preset = o.optionalString('preset');
@@ -70,18 +70,12 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
   if (armList[0] !== 'plain') throw new UsageError('--arms must start with plain (every Δ is against it).');
 
   const base: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: false, lr, optimizer, pgd, weightDecay: optimizer === 'sgd' ? DEFAULT_TRAIN_SETTINGS.weightDecay : 0 };
-  let arms: DomainArm[];
   let sweepM: number[] | null = null;
   if (sweep !== undefined) {
     sweepM = parseList(sweep, 'sweep-m');
     if (sweepM[0] !== 0) throw new UsageError('--sweep-m must start with 0 (plain fine-tuning, the reference of every Δ).');
-    arms = sweepM.map((m) => m === 0
-      ? { name: 'plain', settings: base }
-      : { name: `m${m}`, settings: { ...base, advbn: true, pgd: { tau: 0.2, steps: m, eps: +(m * 0.2 - 0.1).toFixed(6) } } });
-  } else {
-    arms = armList.map((a) => a === 'plain' ? { name: a, settings: base }
-      : { name: a, settings: { ...base, advbn: true, perturbation: a === 'random' ? 'random' as const : 'adversarial' as const } });
   }
+  const arms: DomainArm[] = sweepM ? sweepArms(sweepM, base) : domainArms(armList as Array<'plain' | 'advbn' | 'random'>, base);
   for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
 
   const t0 = performance.now();
@@ -94,14 +88,8 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
     return [resolve(d), l];
   });
   const targets = layout.domains.filter((d) => d !== source);
-  if (!targets.length && !extraLayouts.length) throw new UsageError(`${data} has only the domain ${source}: add other domains (or --extra-test DIR) to test on.`);
-  const split = splitSource(layout.items[source]!, 12345);
-  const specs: SetSpec[] = [
-    { name: 'source-train', kind: 'train', root, items: split.train },
-    { name: 'source-val', kind: 'source-val', root, items: split.val },
-    ...targets.map((d) => ({ name: d, kind: 'target' as const, root, items: sampleItems(layout.items[d]!, testSize, 777) })),
-    ...extraLayouts.flatMap(([r, l]) => l.domains.map((d) => ({ name: `extra/${d}`, kind: 'extra' as const, root: r, items: sampleItems(l.items[d]!, testSize, 777) }))),
-  ];
+  const roots = [root, ...extraLayouts.map(([r]) => r)];
+  const specs: SetSpec[] = domainSetSpecs(layout, source, testSize, extraLayouts.map(([, l]) => l)).map((s) => ({ ...s, root: roots[s.folder]! }));
 
   const vgg = await loadVgg(modelDir);
   try {
@@ -148,13 +136,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
       const epochS = runs.flatMap((r) => r.epochSeconds);
       return [a.name, { trainSeconds: runs.map((r) => +r.trainSeconds.toFixed(1)), secondsPerEpoch: +(epochS.reduce((x, y) => x + y, 0) / Math.max(1, epochS.length)).toFixed(1) }];
     }));
-    const mainArm = sweepM ? null : arms.find((a) => a.name === 'advbn') ? 'advbn' : null;
-    const verdicts: string[] = [];
-    if (mainArm) {
-      verdicts.push(deltaVerdict('AdvBN vs plain, mean target accuracy', summary.meanTargetDelta[mainArm]!));
-      if (summary.meanTargetDelta.random) verdicts.push(deltaVerdict('random δ vs plain, mean target accuracy', summary.meanTargetDelta.random));
-      if (summary.delta[mainArm]?.['source-val']) verdicts.push(deltaVerdict('AdvBN vs plain, source-val', summary.delta[mainArm]!['source-val']!));
-    }
+    const verdicts = sweepM ? [] : domainVerdicts(summary);
     const sweepOut = sweepM ? {
       m: sweepM, eps: sweepM.map((m) => (m === 0 ? 0 : +(m * 0.2 - 0.1).toFixed(6))),
       sets: Object.fromEntries([...summary.sets, 'mean target'].map((s) => [s, {

@@ -19,6 +19,7 @@ import { CompareCurves, Curves } from './Curves';
 import { CompareTable, verdict } from './CompareTable';
 import { StyleGallery } from './StyleGallery';
 import { AdvbnBatchPreview } from './AdvbnBatchPreview';
+import { DomainsPanel } from './DomainsPanel';
 import { runSettingsOf, trainSettingsFromParams, trainSettingsToParams, useTrainStore, type TrainSettings } from './train-store';
 import { readClassFolder, type FolderData } from './folder-data';
 import { download, PICKED_FOLDERS_KEY, saveTrainedModel, type SavedModel } from './saved-models';
@@ -308,6 +309,7 @@ export function TrainPage() {
   const eta = done > 0 && allSteps > done ? (elapsed / done) * (allSteps - done) : 0;
   const last = steps[steps.length - 1];
 
+  if (settings.data === 'domains') return <section className="train"><ErrorBoundary name="Domains comparison"><DomainsPanel ready={!!backend} /></ErrorBoundary></section>;
   if (models === null) return <section className="train"><div className="panel muted">looking for models…</div></section>;
   if (!models.length) {
     return (
@@ -340,6 +342,7 @@ export function TrainPage() {
             <legend>Data</legend>
             <label className="inline"><input type="radio" name="data" checked={settings.data === 'style-world'} onChange={() => set({ data: 'style-world' })} /> style world (generated shapes; held-out styles for the report)</label>
             <label className="inline"><input type="radio" name="data" checked={settings.data === 'folder'} onChange={() => set({ data: 'folder' })} /> a folder of my images (one sub-folder per class)</label>
+            <label className="inline"><input type="radio" name="data" aria-label="Domains folder mode" onChange={() => set({ data: 'domains' })} /> a domains folder (domain/class/image, e.g. PACS): VGG-19, plain vs AdvBN vs random δ on unseen styles</label>
             {settings.data === 'folder' && (
               <div>
                 <input type="file" aria-label="Image folder" {...({ webkitdirectory: '', directory: '' } as Record<string, string>)} multiple onChange={(e) => void onFolder(e.target.files)} />

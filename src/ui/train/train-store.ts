@@ -6,7 +6,7 @@ import { create } from 'zustand';
 import { parseFields, serializeFields, type FieldSpec } from '../url-state';
 import { DEFAULT_TRAIN_SETTINGS, type TrainRunSettings } from '../../common/train-settings';
 
-export type DataKind = 'style-world' | 'folder';
+export type DataKind = 'style-world' | 'folder' | 'domains';
 
 export interface TrainSettings extends TrainRunSettings {
   model: string;
@@ -17,17 +17,34 @@ export interface TrainSettings extends TrainRunSettings {
   seeds: number;
   trainSize: number;
   seed: number;
+  /** Domains comparison (data = 'domains'): VGG-19 model, split layer, image size, source domain, … */
+  dModel: string;
+  dLayer: string;
+  dSize: number;
+  dSource: string;
+  dTestSize: number;
+  dEpochs: number;
+  dLr: number;
+  dEps: number;
+  dTau: number;
+  dM: number;
+  /** Also train the random-δ control arm. */
+  dRandom: boolean;
 }
 
 export const DEFAULT_TRAIN_UI: Readonly<TrainSettings> = Object.freeze({
   model: 'style-world', layer: '', data: 'style-world', compare: true, seeds: 1, advbn: true,
   eps: DEFAULT_TRAIN_SETTINGS.pgd.eps, tau: DEFAULT_TRAIN_SETTINGS.pgd.tau, pgdSteps: DEFAULT_TRAIN_SETTINGS.pgd.steps,
   lr: DEFAULT_TRAIN_SETTINGS.lr, epochs: 2, batchSize: 32, trainSize: 1000, testSize: 100, seed: 1,
+  // The CLI's 2-core defaults (advbn train --data DIR): see src/cli/commands/train-domains.ts.
+  dModel: '', dLayer: 'block5_conv1', dSize: 80, dSource: 'photo', dTestSize: 500, dEpochs: 1, dLr: 1e-4, dEps: 0.5, dTau: 0.2, dM: 3, dRandom: true,
 });
 
 export const TRAIN_FIELDS: FieldSpec = {
   model: 'string', layer: 'string', data: 'string', compare: 'boolean', seeds: 'number', advbn: 'boolean', eps: 'number', tau: 'number', pgdSteps: 'number',
   lr: 'number', epochs: 'number', batchSize: 'number', trainSize: 'number', testSize: 'number', seed: 'number',
+  dModel: 'string', dLayer: 'string', dSize: 'number', dSource: 'string', dTestSize: 'number', dEpochs: 'number', dLr: 'number',
+  dEps: 'number', dTau: 'number', dM: 'number', dRandom: 'boolean',
 };
 
 const clamp = (v: number, lo: number, hi: number, fallback: number) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : fallback);
@@ -37,12 +54,15 @@ export function normalizeTrainSettings(s: TrainSettings): TrainSettings {
   const d = DEFAULT_TRAIN_UI;
   return {
     ...s,
-    data: s.data === 'folder' ? 'folder' : 'style-world',
+    data: s.data === 'folder' || s.data === 'domains' ? s.data : 'style-world',
     compare: s.compare !== false, seeds: Math.round(clamp(s.seeds, 1, 10, d.seeds)),
     eps: clamp(s.eps, 0, 2, d.eps), tau: clamp(s.tau, 0, 1, d.tau), pgdSteps: Math.round(clamp(s.pgdSteps, 0, 20, d.pgdSteps)),
     lr: clamp(s.lr, 1e-5, 1, d.lr), epochs: clamp(s.epochs, 0.05, 50, d.epochs),
     batchSize: Math.round(clamp(s.batchSize, 2, 256, d.batchSize)), trainSize: Math.round(clamp(s.trainSize, 16, 20000, d.trainSize)),
     testSize: Math.round(clamp(s.testSize, 0, 2000, d.testSize)), seed: Math.round(clamp(s.seed, 0, 1e9, d.seed)),
+    dSize: Math.round(clamp(s.dSize, 32, 224, d.dSize)), dTestSize: Math.round(clamp(s.dTestSize, 0, 5000, d.dTestSize)),
+    dEpochs: clamp(s.dEpochs, 0.05, 50, d.dEpochs), dLr: clamp(s.dLr, 1e-6, 1, d.dLr), dEps: clamp(s.dEps, 0, 2, d.dEps),
+    dTau: clamp(s.dTau, 0, 1, d.dTau), dM: Math.round(clamp(s.dM, 1, 20, d.dM)), dRandom: s.dRandom !== false,
   };
 }
 

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkSameClasses, domainsFromPaths, DomainsLayoutError, sampleItems, splitSource } from './domains';
-import { listDomainsFolder, loadDomainImage } from './domains-folder';
+import { checkSameClasses, domainsFromPaths, DomainsLayoutError, sampleItems, splitSource } from '../common/domains';
+import { listDomainsFolder, loadDomainImage } from '../data/domains-folder';
 import { writeDomainsFixture } from '../testing/domains-fixture';
-import { SHAPES } from './style-world';
-import { encodePng } from './image-file';
+import { SHAPES } from '../data/style-world';
+import { encodePng } from '../data/image-file';
 
 const paths = (spec: Record<string, Record<string, number>>) =>
   Object.entries(spec).flatMap(([d, cs]) => Object.entries(cs).flatMap(([c, n]) => Array.from({ length: n }, (_, i) => `${d}/${c}/${i}.jpg`)));

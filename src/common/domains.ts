@@ -6,8 +6,10 @@
  * Pure functions over relative paths, so the CLI (file system) and the browser (a picked folder's
  * webkitRelativePath) check a folder the same way and fail with the same words.
  */
-import { IMAGE_EXTENSIONS } from './image-file';
-import { shuffle, mulberry32 } from '../common/random';
+import { shuffle, mulberry32 } from './random';
+
+/** Image files a domains folder may hold (what both the CLI's decoder and the browser read). */
+export const DOMAIN_IMAGE_EXTENSIONS = /\.(jpe?g|png)$/i;
 
 export interface DomainItem {
   /** Path relative to the domains folder: `<domain>/<class>/<file>`. */
@@ -40,7 +42,7 @@ const list = (xs: string[], most = 6) => (xs.length > most ? `${xs.slice(0, most
  * what was expected: no domain/class structure, classes that differ between domains, empty classes.
  */
 export function domainsFromPaths(paths: string[], name = 'the folder'): DomainsLayout {
-  const images = paths.map((p) => p.replace(/\\/g, '/').replace(/^\.?\//, '')).filter((p) => IMAGE_EXTENSIONS.test(p) && !p.split('/').some((s) => s.startsWith('.')));
+  const images = paths.map((p) => p.replace(/\\/g, '/').replace(/^\.?\//, '')).filter((p) => DOMAIN_IMAGE_EXTENSIONS.test(p) && !p.split('/').some((s) => s.startsWith('.')));
   const byDomain = new Map<string, Map<string, string[]>>();
   const misplaced: string[] = [];
   for (const p of images) {
@@ -117,3 +119,37 @@ export function sampleItems(items: DomainItem[], n: number, seed: number): Domai
 
 /** The smallest side an image may have (smaller ones are refused by name: a thumbnail is not data). */
 export const MIN_IMAGE_SIDE = 32;
+
+/** One set of a comparison before its images are read: the source's train / val split, each target's sample. */
+export interface DomainSetSpec {
+  name: string;
+  kind: 'train' | 'source-val' | 'target' | 'extra';
+  items: DomainItem[];
+  /** 0: the training folder; k: the k-th extra folder. */
+  folder: number;
+}
+
+/** The seeds that fix the source split and the target samples (the same sets for every run and arm). */
+export const SPLIT_SEED = 12345;
+export const SAMPLE_SEED = 777;
+
+/**
+ * The sets of a comparison: source-train and source-val (a seeded fifth), every other domain as a
+ * target (at most `testSize` images each, 0 = all), and each extra folder's domains as `extra/<domain>`
+ * (`extraK/<domain>` for the K-th of several extra folders).
+ */
+export function domainSetSpecs(layout: DomainsLayout, source: string, testSize: number, extras: DomainsLayout[] = []): DomainSetSpec[] {
+  const items = layout.items[source];
+  if (!items) throw new DomainsLayoutError(`${source} is not a domain of this folder; its domains: ${layout.domains.join(', ')}.`);
+  const targets = layout.domains.filter((d) => d !== source);
+  if (!targets.length && !extras.length) throw new DomainsLayoutError(`The folder has only the domain ${source}: add other domains to test on.`);
+  const split = splitSource(items, SPLIT_SEED);
+  return [
+    { name: 'source-train', kind: 'train', items: split.train, folder: 0 },
+    { name: 'source-val', kind: 'source-val', items: split.val, folder: 0 },
+    ...targets.map((d) => ({ name: d, kind: 'target' as const, items: sampleItems(layout.items[d]!, testSize, SAMPLE_SEED), folder: 0 })),
+    ...extras.flatMap((l, k) => l.domains.map((d) => ({
+      name: extras.length > 1 ? `extra${k + 1}/${d}` : `extra/${d}`, kind: 'extra' as const, items: sampleItems(l.items[d]!, testSize, SAMPLE_SEED), folder: k + 1,
+    }))),
+  ];
+}

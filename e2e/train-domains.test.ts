@@ -1,0 +1,75 @@
+/**
+ * The Train page's domains comparison end to end, on a domains folder drawn by code (the style world's
+ * shapes in training styles as "photo", held-out style families as other domains; never PACS) and the
+ * real VGG-19 (skipped without it): pick the folder, run plain / AdvBN / random δ over 2 seeds, read the
+ * table (every set, the BN branch of every column), the verdicts and the timing; a bad folder then shows
+ * what was wrong while the results stay.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, lstatSync, mkdtempSync, renameSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { browserSkipReason, openApp, stopServer } from './harness';
+import { writeDomainsFixture } from '../src/testing/domains-fixture';
+
+const ROOT = resolve(new URL('..', import.meta.url).pathname);
+const VGG_DIR = resolve(ROOT, process.env.ADVBN_VGG19_DIR ?? '../shared/models/vgg19-imagenet-tfjs');
+const LINK = resolve(ROOT, 'models/vgg19-imagenet-tfjs');
+
+function skipReason(): string | null {
+  const b = browserSkipReason();
+  if (b) return b;
+  if (!existsSync(`${VGG_DIR}/model.json`)) return `VGG-19 weights not found at ${VGG_DIR} (set ADVBN_VGG19_DIR)`;
+  return null;
+}
+const skip = skipReason();
+
+after(stopServer);
+
+test('Train page: a domains folder — plain vs AdvBN vs random δ on VGG-19 over 2 seeds, table with branches, verdicts; a bad folder keeps the results', { skip: skip ?? false, timeout: 900_000 }, async () => {
+  let linked = true;
+  try { lstatSync(LINK); } catch { linked = false; }
+  if (!linked) symlinkSync(VGG_DIR, LINK, 'dir');
+  const dir = mkdtempSync(join(tmpdir(), 'advbn-domains-e2e-'));
+  const good = join(dir, 'shapes');
+  const bad = join(dir, 'broken');
+  writeDomainsFixture(good, 3);
+  writeDomainsFixture(bad, 1, { photo: ['flat'], sketch: ['sketch'] });
+  const cls = readdirSync(join(bad, 'sketch'))[0]!;
+  renameSync(join(bad, 'sketch', cls), join(bad, 'sketch', 'zebra'));
+  const app = await openApp('#/train?data=domains&dSize=32&dTestSize=0&dEpochs=1&batchSize=8&seeds=2&dM=1&dEps=0.3&dLayer=block5_conv1', { timeoutMs: 400_000 });
+  try {
+    const page = app.page;
+    await page.getByLabel('Backend').selectOption('wasm');
+    await page.getByTestId('backend').filter({ hasText: 'tfjs backend: wasm' }).waitFor();
+    await page.getByLabel('Domains split layer').filter({ has: page.locator('option[value="block4_conv1"]') }).waitFor({ timeout: 300_000 });
+    await page.getByLabel('Domains folder').setInputFiles(good);
+    await page.getByTestId('domains-summary').filter({ hasText: 'shapes: neon (30), photo (30), sketch (30); 10 classes' }).waitFor();
+    assert.equal(await page.getByLabel('Source domain').inputValue(), 'photo');
+    await page.getByTestId('domains-start').click();
+    await page.locator('[data-testid="domains-state"][data-state="done"]').waitFor({ timeout: 600_000 });
+    const table = page.getByTestId('domains-table');
+    for (const set of ['source-val', 'neon', 'sketch', 'mean target']) assert.equal(await table.locator(`tr[data-set="${set}"]`).count(), 1, set);
+    const head = await table.locator('thead').innerText();
+    assert.match(head, /plain[\s\S]*advbn[\s\S]*rule: clean BNs on source-val, auxiliary BNs on targets[\s\S]*random/);
+    assert.match(head, /Δ advbn[\s\S]*Δ random/);
+    const cells = await table.locator('tr[data-set="sketch"] td').allInnerTexts();
+    assert.equal(cells.length, 5);
+    for (const c of cells.slice(0, 3)) assert.match(c, /^\d+(\.\d)? ± \d+(\.\d)?$/, `mean ± std over 2 seeds: "${c}"`);
+    assert.equal(await page.getByTestId('domains-verdict').count(), 3);
+    assert.match(await page.getByTestId('domains-verdict').first().innerText(), /AdvBN vs plain, mean target accuracy: [+-]\d+\.\d points/);
+    assert.equal(await page.getByTestId('domains-branches').locator('tr[data-set="neon"] td').count(), 9);
+    assert.match(await page.getByTestId('domains-timing').innerText(), /features computed for 90 images/);
+    await page.getByTestId('domains-divergence').waitFor();
+
+    await page.getByLabel('Domains folder').setInputFiles(bad);
+    await page.getByTestId('domains-error').filter({ hasText: 'the domains do not share their classes (photo lacks zebra' }).waitFor();
+    assert.equal(await page.getByTestId('domains-table').count(), 1, 'the earlier results stay');
+    assert.deepEqual(app.errors, []);
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+    if (!linked) rmSync(LINK);
+  }
+});

@@ -1,0 +1,77 @@
+/**
+ * The domains comparison's result: one row per test set, one column per arm — plain, AdvBN and random δ
+ * by the paper's BN rule (clean BNs on source-val, auxiliary BNs on the targets), then each branch on
+ * every set — with Δ against plain (paired by seed), the verdicts, the time, and the §7 divergence.
+ */
+import type { ArmSetStats } from '../../common/domain-summary';
+import type { TrainDomainsResult } from '../../worker/train-protocol';
+
+const cell = (s: ArmSetStats | undefined) => (!s ? '—' : s.seeds.length > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean.toFixed(1));
+const signed = (s: ArmSetStats | undefined) => (!s ? '—' : `${s.mean >= 0 ? '+' : ''}${s.mean.toFixed(1)}${s.seeds.length > 1 ? ` ± ${s.std.toFixed(1)}` : ''}`);
+const cls = (s: ArmSetStats | undefined) => (!s ? '' : s.mean > 0.05 ? 'up' : s.mean < -0.05 ? 'down' : '');
+const BRANCH: Record<string, string> = {
+  plain: 'its only (clean) BNs', advbn: 'rule: clean BNs on source-val, auxiliary BNs on targets', random: 'rule: clean BNs on source-val, auxiliary BNs on targets',
+};
+const branchOf = (arm: string) => BRANCH[arm] ?? (arm.endsWith('-clean-bn') ? 'clean BNs on every set' : arm.endsWith('-aux-bn') ? 'auxiliary BNs on every set' : '');
+
+function Table({ r, arms, caption, testId }: { r: TrainDomainsResult; arms: string[]; caption: string; testId: string }) {
+  const s = r.summary;
+  const others = arms.filter((a) => a !== 'plain');
+  return (
+    <table className="report compare" data-testid={testId}>
+      <caption>{caption}</caption>
+      <thead>
+        <tr><th>test set</th>{arms.map((a) => <th key={a} title={branchOf(a)}>{a}<br /><span className="muted small">{branchOf(a)}</span></th>)}{others.map((a) => <th key={`d-${a}`}>Δ {a}</th>)}</tr>
+      </thead>
+      <tbody>
+        {s.sets.map((set) => (
+          <tr key={set} data-set={set} className={set === 'source-val' ? 'clean-row' : ''}>
+            <th scope="row">{set}</th>
+            {arms.map((a) => <td key={a}>{cell(s.arms[a]?.[set])}</td>)}
+            {others.map((a) => <td key={`d-${a}`} className={cls(s.delta[a]?.[set])}>{signed(s.delta[a]?.[set])}</td>)}
+          </tr>
+        ))}
+        {Object.keys(s.meanTarget).length > 0 && (
+          <tr className="mean-row" data-set="mean target">
+            <th scope="row">mean target</th>
+            {arms.map((a) => <td key={a}>{cell(s.meanTarget[a])}</td>)}
+            {others.map((a) => <td key={`d-${a}`} className={cls(s.meanTargetDelta[a])}>{signed(s.meanTargetDelta[a])}</td>)}
+          </tr>
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+export function DomainsTable({ result }: { result: TrainDomainsResult }) {
+  const main = result.arms;
+  const branches = Object.keys(result.summary.arms).filter((a) => a.endsWith('-clean-bn') || a.endsWith('-aux-bn'));
+  const seeds = result.seeds;
+  const f = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(3));
+  const sets = result.summary.sets.filter((x) => x !== 'source-val');
+  return (
+    <div className="panel" data-testid="domains-report">
+      <h3>Plain vs AdvBN{main.includes('random') ? ' vs random δ' : ''} on unseen styles</h3>
+      {result.verdicts.map((v) => <p key={v} className="verdict" data-testid="domains-verdict">{v}</p>)}
+      <Table r={result} arms={main} testId="domains-table"
+        caption={`Top-1 accuracy (%), mean ± std over ${seeds.length} seed${seeds.length > 1 ? 's' : ''} (${seeds.join(', ')}); Δ against plain, paired by seed. Each column says which BatchNorms its numbers use.`} />
+      {branches.length > 0 && (
+        <details>
+          <summary>Each BN branch on every set</summary>
+          <Table r={result} arms={['plain', ...branches]} testId="domains-branches" caption="The same runs, one BN branch on every set." />
+        </details>
+      )}
+      <p className="muted small" data-testid="domains-timing">
+        {result.steps} steps per arm and seed on {result.backend}; features {result.timing.imagesEncoded ? `computed for ${result.timing.imagesEncoded} images in ${result.timing.featureSeconds.toFixed(0)} s` : 'all from this browser\'s cache'};
+        seconds per epoch: {main.map((a) => `${a} ${result.timing.secondsPerEpoch[a]?.toFixed(1)}`).join(', ')}; total {result.timing.totalSeconds.toFixed(0)} s.
+      </p>
+      {result.divergenceLayer && (
+        <table className="report" data-testid="domains-divergence">
+          <caption>Feature divergence (§7) between source-val and each set at {result.divergenceLayer} (seed {seeds[0]}, clean BNs) — lower: the layer sees the style shift less</caption>
+          <thead><tr><th>set</th>{main.map((a) => <th key={a}>{a}</th>)}</tr></thead>
+          <tbody>{sets.map((x) => <tr key={x}><th scope="row">{x}</th>{main.map((a) => <td key={a}>{f(result.divergence[a]?.[x])}</td>)}</tr>)}</tbody>
+        </table>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * The Train page's domains comparison (see core/domain-compare.ts): a domains folder decoded on the UI
+ * thread, its features at the split layer computed once per image (progress per set) and kept in
+ * IndexedDB, then plain / AdvBN / random-δ fine-tuning of VGG-19's layers after the split over seeds,
+ * with pause / resume (train.pause) and cancel.
+ *
+ *   train.domains  TrainDomainsRequest  → events DomainsEvent…, result TrainDomainsResult
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { HandlerMap } from './protocol';
+import type { DomainsEvent, TrainDomainsRequest, TrainDomainsResult } from './train-protocol';
+import { endPause, loadModel, pauseState } from './train-handlers';
+import { cachedFeatures, encodeImages, type FeatureSet, type FeatureStore } from '../core/domain-features';
+import { compareOnDomains, domainArms } from '../core/domain-compare';
+import { DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings } from '../core/advbn-training';
+import { validatePgdSettings } from '../core/pgd';
+import { disposeNetwork, layerIndex } from '../models/network';
+import { domainVerdicts, summarizeDomains, type SetKind } from '../common/domain-summary';
+import { fnv1a, idbGet, idbPut, metaGet, metaPut } from '../common/idb-cache';
+
+/** Features in IndexedDB: the float32 bytes as a file, the shape in the meta store. */
+const idbFeatureStore: FeatureStore = {
+  async get(key) {
+    const shape = await metaGet<[number, number, number]>(`${key}:shape`);
+    const bytes = shape ? await idbGet(key) : undefined;
+    return shape && bytes ? { features: new Float32Array(bytes), shape } : null;
+  },
+  async put(key, features, shape) {
+    try {
+      await idbPut(key, features.slice().buffer);
+      await metaPut(`${key}:shape`, shape);
+    } catch { /* storage full or refused: the run goes on, features are computed again next time */ }
+  },
+};
+
+export const domainsHandlers: HandlerMap = {
+  async 'train.domains'(p: TrainDomainsRequest, { signal, emit }): Promise<TrainDomainsResult> {
+    const ev = (e: DomainsEvent) => emit(e);
+    const t0 = performance.now();
+    const pause = pauseState(p.runId);
+    signal.addEventListener('abort', () => { pause.release?.(); }, { once: true });
+    if (!Number.isInteger(p.seeds) || p.seeds < 1 || p.seeds > 10) throw new RangeError(`Seeds must be a whole number from 1 to 10, got ${p.seeds}.`);
+    if (p.sets.length < 2 || p.sets[0]!.kind !== 'train') throw new Error('A domains run needs the source training set first and at least one test set.');
+    const base: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: false, lr: p.lr, optimizer: 'adam', weightDecay: 0, pgd: { eps: p.eps, tau: p.tau, steps: p.pgdSteps } };
+    const arms = domainArms(p.arms, base);
+    for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
+    ev({ kind: 'phase', phase: 'loading' });
+    const vgg = await loadModel(p.model);
+    try {
+      layerIndex(vgg, p.layer);
+      const sets: FeatureSet[] = [];
+      let encoded = 0;
+      const tf0 = performance.now();
+      const per = p.size * p.size * 3;
+      for (const s of p.sets) {
+        if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
+        const n = s.labels.length;
+        if (s.pixels.length !== n * per) throw new Error(`Set ${s.name}: ${s.pixels.length} bytes for ${n} images of ${p.size}² px.`);
+        const key = `features:${p.model.entry.id}:${p.layer}:${p.size}:${fnv1a(s.fingerprint)}:${n}`;
+        const r = await cachedFeatures(idbFeatureStore, key, () => {
+          encoded += n;
+          return encodeImages(vgg, p.layer, p.model.entry.preprocessing, n,
+            (i) => tf.tidy(() => tf.div(tf.tensor3d(s.pixels.subarray(i * per, (i + 1) * per), [p.size, p.size, 3], 'int32'), 255) as tf.Tensor3D),
+            { signal, onProgress: (done, total) => ev({ kind: 'phase', phase: 'features', set: s.name, done, total }) });
+        });
+        if (r.cached) ev({ kind: 'phase', phase: 'features', set: s.name, cached: true, done: n, total: n });
+        sets.push({ name: s.name, kind: s.kind, features: r.features, shape: r.shape, labels: s.labels, paths: s.paths });
+      }
+      const featureSeconds = (performance.now() - tf0) / 1000;
+      const seeds = Array.from({ length: p.seeds }, (_, i) => 1 + i);
+      const train = sets[0]!, evalSets = sets.slice(1);
+      const result = await compareOnDomains({
+        vgg, layer: p.layer, classes: p.classes.length, train, sets: evalSets, arms, seeds, epochs: p.epochs, batchSize: Math.min(p.batchSize, train.labels.length),
+        signal,
+        waitWhilePaused: async () => { while (pause.paused && pause.wait && !signal.aborted) await pause.wait; },
+        onStep: (seed, arm, r, total) => ev({ kind: 'step', arm, seed, total, ...r }),
+        onPhase: (phase, seed, arm) => ev({ kind: 'phase', phase, seed, arm }),
+      });
+      const summary = summarizeDomains(evalSets.map((s) => ({ name: s.name, kind: s.kind as SetKind })), result.runs, arms.map((a) => a.name));
+      const secondsPerEpoch = Object.fromEntries(arms.map((a) => {
+        const e = result.runs.filter((r) => r.arm === a.name).flatMap((r) => r.epochSeconds);
+        return [a.name, e.reduce((x, y) => x + y, 0) / Math.max(1, e.length)];
+      }));
+      const first = result.runs.filter((r) => r.seed === seeds[0]);
+      const layers = Object.keys(first[0]?.divergence ?? {});
+      const divergenceLayer = layers[layers.length - 1] ?? null;
+      const divergence = Object.fromEntries(first.map((r) => [r.arm, divergenceLayer ? r.divergence[divergenceLayer]! : {}]));
+      return {
+        runId: p.runId, summary, verdicts: domainVerdicts(summary), arms: arms.map((a) => a.name), seeds, steps: result.steps,
+        timing: { featureSeconds, imagesEncoded: encoded, secondsPerEpoch, totalSeconds: (performance.now() - t0) / 1000 },
+        divergence, divergenceLayer, backend: tf.getBackend(),
+      };
+    } finally {
+      disposeNetwork(vgg);
+      endPause(p.runId);
+    }
+  },
+};

@@ -54,5 +54,20 @@ advbn train --data style-world --decoder LAYER --out DIR [--decoder-steps 1500] 
   A decoder for the existing style-world model at LAYER, written to DIR/decoder-LAYER (the Explore view).
 advbn train --data style-world --base --out DIR [--epochs 4] [--train-size 4000] [--lr 0.01] [--decoder-steps 600]
   Standard training of the style-world model from scratch (Adam), then its decoder for block2_relu1:
-  how models/style-world was made.`,
+  how models/style-world was made.
+advbn train --data DIR [--source photo] [--extra-test DIR]… [--compare] [--seeds 3] [--seed 1] [--json]
+              [--model VGG19_DIR] [--layer block5_conv1] [--size 80] [--epochs 1] [--batch 32] [--lr 1e-4]
+              [--optimizer adam|sgd] [--eps 0.5] [--tau 0.2] [--pgd-steps 3] [--test-size 500]
+              [--arms plain,advbn,random] [--sweep-m 0,1,2,3,6] [--cache-dir DIR] [--no-cache] [--no-divergence]
+              [--preset gpu]
+  A domains folder (DIR/<domain>/<class>/<image>, e.g. PACS): VGG-19 split at --layer, features computed once
+  per image and cached (default ~/.cache/advbn/features); VGG-19's own layers after the split through block5
+  fine-tuned, a BatchNorm inserted after each convolution (identity on the source statistics, with an
+  auxiliary twin), average pooling and a new linear layer. Arms from the same base on the same batches:
+  plain, AdvBN (PGD on δ, head in inference mode with the auxiliary BNs), random δ (uniform in [1 − ε, 1 + ε]).
+  The source's seeded fifth is source-val; every other domain (at most --test-size images, 0 = all) is a
+  target; --extra-test folders' domains are extra/<domain>. Prints per set and arm mean ± std over seeds,
+  Δ against plain paired by seed, verdicts; advbn/random follow the paper's rule (clean BNs on source-val,
+  auxiliary BNs elsewhere), *-clean-bn / *-aux-bn give each branch. --sweep-m: the strength ablation
+  (τ 0.2, ε = m·τ − 0.1; m 0 = plain). --preset gpu: 224 px, block4_conv1, 10 epochs, every test image.`,
 };

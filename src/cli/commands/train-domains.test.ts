@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, mkdirSync, renameSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDomainsFixture, writeTinyVggFolder } from '../../testing/domains-fixture';
@@ -23,7 +23,7 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('advbn train --data DIR --source photo --compare --seeds 2 --json: the issue\'s JSON, three arms, both branches, cached features', () => {
-  const r = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--compare', '--seeds', '2', '--json', '--extra-test', join(dir, 'extra'), ...common());
+  const r = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--compare', '--seeds', '2', '--json', '--extra-test', join(dir, 'extra'), '--pictures', join(dir, 'pics'), ...common());
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1, 'exactly one JSON line on stdout');
@@ -52,6 +52,10 @@ test('advbn train --data DIR --source photo --compare --seeds 2 --json: the issu
   assert.equal(typeof out.meanTarget.advbn.mean, 'number');
   assert.equal(out.verdicts.length, 3);
   assert.ok(readdirSync(join(dir, 'cache')).some((f) => f.endsWith('.bin')), 'features are cached');
+  assert.deepEqual(readdirSync(join(dir, 'pics')).sort(), ['extra_clipart.png', 'neon.png', 'predictions.json', 'sketch.png']);
+  const pics = JSON.parse(readFileSync(join(dir, 'pics', 'predictions.json'), 'utf8'));
+  assert.equal(pics.sets.sketch.length, 24);
+  assert.match(pics.sets.sketch[0].path, /^sketch\/[a-z]+\/\d\.png$/);
 
   // A second run reads every set from the cache and gives the same numbers.
   const again = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--seeds', '2', '--json', '--extra-test', join(dir, 'extra'), ...common());

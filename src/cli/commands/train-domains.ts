@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
 import { DEFAULT_MODEL_DIR, loadVgg, progress } from '../vgg';
 import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cache';
+import { writeDomainPictures } from '../domain-pictures';
 import { cachedFeatures, encodeImages, type FeatureSet } from '../../core/domain-features';
 import { compareOnDomains, domainArms, sweepArms, type DomainArm, type DomainCompareResult } from '../../core/domain-compare';
 import { DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings } from '../../core/advbn-training';
@@ -62,6 +63,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
   const json = o.flag('json');
   const quiet = json || o.flag('quiet');
   const divergence = o.flag('divergence', true);
+  const pictures = o.optionalString('pictures');
   o.flag('compare'); // the domains mode always compares its arms; accepted for the issue's command line
   o.done();
   if (seedCount < 1) throw new UsageError(`--seeds must be at least 1, got ${seedCount}.`);
@@ -115,12 +117,24 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
     const train = sets[0]!, evalSets = sets.slice(1);
     log(quiet, `training ${arms.map((a) => a.name).join(', ')} × seeds ${seeds.join(', ')}: ${train.labels.length} source images, ${epochs} epochs of batches of ${batchSize}`);
     const tTrain = performance.now();
+    const preds = new Map<string, { plain?: Int32Array; advbn?: Int32Array }>();
     const result: DomainCompareResult = await compareOnDomains({
       vgg, layer, classes: layout.classes.length, train, sets: evalSets, arms, seeds, epochs, batchSize, divergence,
       onStep: (sd, arm, r, total) => { if (r.step % 10 === 0 || r.step === total - 1) log(quiet, `seed ${sd} ${arm.padEnd(6)} step ${r.step + 1}/${total} clean ${r.cleanLoss.toFixed(3)} (${(r.cleanAcc * 100).toFixed(0)}%)${r.advLoss !== null ? ` adv ${r.advLoss.toFixed(3)} (${(r.advAcc! * 100).toFixed(0)}%)` : ''} ${r.ms.toFixed(0)} ms`); },
       onPhase: (ph, sd, arm) => { if (ph === 'evaluating') log(quiet, `seed ${sd}: evaluating ${arm}…`); },
+      onPredictions: (sd, arm, set, clean, aux) => {
+        if (!pictures || sd !== seeds[0] || set.kind === 'source-val' || (arm !== 'plain' && arm !== 'advbn')) return;
+        const p = preds.get(set.name) ?? {};
+        p[arm] = arm === 'advbn' ? (aux ?? clean) : clean;
+        preds.set(set.name, p);
+      },
     });
     const trainSeconds = (performance.now() - tTrain) / 1000;
+    if (pictures) {
+      const pics = specs.filter((sp) => preds.get(sp.name)?.plain && preds.get(sp.name)?.advbn)
+        .map((sp) => ({ name: sp.name, root: sp.root, items: sp.items, plain: preds.get(sp.name)!.plain!, advbn: preds.get(sp.name)!.advbn! }));
+      for (const f of writeDomainPictures(pictures, pics, layout.classes, size)) log(quiet, `wrote ${f}`);
+    }
     const setKinds = evalSets.map((s) => ({ name: s.name, kind: s.kind as SetKind }));
     const summary = summarizeDomains(setKinds, result.runs, arms.map((a) => a.name));
     const settings = {

@@ -62,6 +62,7 @@ test('Train page: a domains folder — plain vs AdvBN vs random δ on VGG-19 ove
     assert.equal(await page.getByTestId('domains-branches').locator('tr[data-set="neon"] td').count(), 9);
     assert.match(await page.getByTestId('domains-timing').innerText(), /features computed for 90 images/);
     await page.getByTestId('domains-divergence').waitFor();
+    if (process.env.ADVBN_SCREENSHOT_DOMAINS) await page.screenshot({ path: process.env.ADVBN_SCREENSHOT_DOMAINS, fullPage: true });
 
     await page.getByLabel('Domains folder').setInputFiles(bad);
     await page.getByTestId('domains-error').filter({ hasText: 'the domains do not share their classes (photo lacks zebra' }).waitFor();

@@ -45,7 +45,7 @@ export interface DomainCompareOptions {
   seeds: number[];
   epochs: number;
   batchSize: number;
-  /** §7 divergence between source-val and every other set, at the ReLU after each fine-tuned conv (default on). */
+  /** §7 divergence between source-val and every other set, after each inserted BN (default on). */
   divergence?: boolean;
   signal?: AbortSignal;
   waitWhilePaused?(): Promise<void>;
@@ -72,7 +72,9 @@ export interface DomainCompareResult {
 
 /**
  * Top-1 predictions of a fine-tuned domain network on a feature set with the chosen BN branch, and (when
- * `moments`) the per-channel moments at the ReLU after each fine-tuned convolution, from the same pass.
+ * `moments`) the per-channel moments after each inserted BatchNorm (before its ReLU), from the same pass.
+ * Before the ReLU: after it, a channel that is all zeros on one set has σ ≈ sqrt(1e-5) and its KL term
+ * (σ_B²/σ_A² ≈ 1e6 and more) swamps the mean over channels.
  */
 export async function predictSet(net: Network, set: FeatureSet, bn: 'clean' | 'adv', moments = false): Promise<{ pred: Int32Array; moments: Record<string, FeatureMoments> }> {
   const pred = new Int32Array(set.labels.length);
@@ -85,7 +87,7 @@ export async function predictSet(net: Network, set: FeatureSet, bn: 'clean' | 'a
       const next = tf.tidy(() => applyLayer(l, h, { bn }));
       if (h !== f) h.dispose();
       h = next;
-      if (moments && l.kind === 'relu') await accumulateMoments(acc, l.name, h);
+      if (moments && l.kind === 'batchnorm') await accumulateMoments(acc, l.name, h);
     }
     const p = tf.tidy(() => tf.argMax(h, -1));
     h.dispose();

@@ -132,7 +132,7 @@ export interface TrainDomainsResult {
   steps: number;
   /** Seconds: computing features (0 when all came from the cache), and per arm, training per epoch (mean over seeds). */
   timing: { featureSeconds: number; imagesEncoded: number; secondsPerEpoch: Record<string, number>; totalSeconds: number };
-  /** §7 divergence (source-val vs each set) at the last fine-tuned ReLU, per arm (seed 1 of the run), clean BNs. */
+  /** §7 divergence (source-val vs each set) after the last inserted BN (before its ReLU), per arm (seed 1 of the run), clean BNs. */
   divergence: Record<string, Record<string, number>>;
   divergenceLayer: string | null;
   backend: string;

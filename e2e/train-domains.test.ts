@@ -2,8 +2,8 @@
  * The Train page's domains comparison end to end, on a domains folder drawn by code (the style world's
  * shapes in training styles as "photo", held-out style families as other domains; never PACS) and the
  * real VGG-19 (skipped without it): pick the folder, run plain / AdvBN / random δ over 2 seeds, read the
- * table (every set, the BN branch of every column), the verdicts and the timing; a bad folder then shows
- * what was wrong while the results stay.
+ * table (every set, the BN branch of every column), the verdicts and the timing; a strength sweep draws
+ * its curves from cached features; a bad folder then shows what was wrong while the results stay.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,6 +63,18 @@ test('Train page: a domains folder — plain vs AdvBN vs random δ on VGG-19 ove
     assert.match(await page.getByTestId('domains-timing').innerText(), /features computed for 90 images/);
     await page.getByTestId('domains-divergence').waitFor();
     if (process.env.ADVBN_SCREENSHOT_DOMAINS) await page.screenshot({ path: process.env.ADVBN_SCREENSHOT_DOMAINS, fullPage: true });
+
+    // The strength sweep (Figure 4) on the same folder: features now come from this browser's cache.
+    await page.getByLabel('Strength sweep').check();
+    await page.getByLabel('Sweep m values').fill('0,1,2');
+    await page.getByLabel('Domains seeds').fill('1');
+    await page.getByTestId('domains-start').click();
+    await page.locator('[data-testid="domains-state"][data-state="done"]').waitFor({ timeout: 600_000 });
+    const chart = page.getByTestId('domains-sweep-chart');
+    for (const set of ['source-val', 'neon', 'sketch', 'mean target']) assert.equal(await chart.locator(`g[data-set="${set}"] polyline`).count(), 1, set);
+    assert.deepEqual((await page.getByTestId('domains-table').locator('thead th').allInnerTexts()).map((t) => t.split('\n')[0]), ['test set', 'plain', 'm1', 'm2', 'Δ m1', 'Δ m2']);
+    assert.match(await page.getByTestId('domains-timing').innerText(), /features all from this browser's cache/);
+    assert.match(await page.evaluate(() => location.hash), /dSweep=0%2C1%2C2/);
 
     await page.getByLabel('Domains folder').setInputFiles(bad);
     await page.getByTestId('domains-error').filter({ hasText: 'the domains do not share their classes (photo lacks zebra' }).waitFor();

@@ -11,7 +11,7 @@ import type { HandlerMap } from './protocol';
 import type { DomainsEvent, TrainDomainsRequest, TrainDomainsResult } from './train-protocol';
 import { endPause, loadModel, pauseState } from './train-handlers';
 import { cachedFeatures, encodeImages, type FeatureSet, type FeatureStore } from '../core/domain-features';
-import { compareOnDomains, domainArms } from '../core/domain-compare';
+import { compareOnDomains, domainArms, sweepArms } from '../core/domain-compare';
 import { DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings } from '../core/advbn-training';
 import { validatePgdSettings } from '../core/pgd';
 import { disposeNetwork, layerIndex } from '../models/network';
@@ -42,7 +42,7 @@ export const domainsHandlers: HandlerMap = {
     if (!Number.isInteger(p.seeds) || p.seeds < 1 || p.seeds > 10) throw new RangeError(`Seeds must be a whole number from 1 to 10, got ${p.seeds}.`);
     if (p.sets.length < 2 || p.sets[0]!.kind !== 'train') throw new Error('A domains run needs the source training set first and at least one test set.');
     const base: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: false, lr: p.lr, optimizer: 'adam', weightDecay: 0, pgd: { eps: p.eps, tau: p.tau, steps: p.pgdSteps } };
-    const arms = domainArms(p.arms, base);
+    const arms = p.sweepM ? sweepArms(p.sweepM, base) : domainArms(p.arms, base);
     for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
     ev({ kind: 'phase', phase: 'loading' });
     const vgg = await loadModel(p.model);
@@ -86,7 +86,7 @@ export const domainsHandlers: HandlerMap = {
       const divergenceLayer = layers[layers.length - 1] ?? null;
       const divergence = Object.fromEntries(first.map((r) => [r.arm, divergenceLayer ? r.divergence[divergenceLayer]! : {}]));
       return {
-        runId: p.runId, summary, verdicts: domainVerdicts(summary), arms: arms.map((a) => a.name), seeds, steps: result.steps,
+        runId: p.runId, summary, verdicts: p.sweepM ? [] : domainVerdicts(summary), arms: arms.map((a) => a.name), sweepM: p.sweepM ?? null, seeds, steps: result.steps,
         timing: { featureSeconds, imagesEncoded: encoded, secondsPerEpoch, totalSeconds: (performance.now() - t0) / 1000 },
         divergence, divergenceLayer, backend: tf.getBackend(),
       };

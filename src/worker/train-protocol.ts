@@ -117,6 +117,11 @@ export interface TrainDomainsRequest {
   eps: number;
   tau: number;
   pgdSteps: number;
+  /**
+   * The paper's strength ablation instead of the arms: one AdvBN arm per m (τ 0.2, ε = m·τ − 0.1),
+   * m = 0 first (plain fine-tuning).
+   */
+  sweepM?: number[];
 }
 
 export type DomainsEvent =
@@ -128,6 +133,8 @@ export interface TrainDomainsResult {
   summary: DomainSummary;
   verdicts: string[];
   arms: string[];
+  /** The m of each arm in a strength sweep (null: the three-arm comparison). */
+  sweepM: number[] | null;
   seeds: number[];
   steps: number;
   /** Seconds: computing features (0 when all came from the cache), and per arm, training per epoch (mean over seeds). */

@@ -11,7 +11,7 @@ import { probeServedModels, type KnownModel, type RegistryEntry } from '../../co
 import { metaGet } from '../../common/idb-cache';
 import type { DomainsEvent, LayerInfo, TrainDomainsRequest, TrainDomainsResult } from '../../worker/train-protocol';
 import type { StepResult } from '../../common/train-types';
-import { useTrainStore } from './train-store';
+import { parseSweepM, useTrainStore } from './train-store';
 import { decodeDomainSets, readDomainsFolder, type PickedDomains } from './domains-data';
 import { DomainsTable } from './DomainsTable';
 import { PICKED_FOLDERS_KEY } from './saved-models';
@@ -82,6 +82,8 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
     if (!picked) { setError('Pick a domains folder first (root/<domain>/<class>/<image>, e.g. PACS).'); return; }
     if (!model) return;
     if (end < 0) { setError(`${model.entry.name} has no block5_pool layer: the domains comparison fine-tunes a VGG-19.`); return; }
+    const sweepM = parseSweepM(s.dSweep);
+    if (sweepM instanceof Error) { setError(sweepM.message); return; }
     const id = `domains-${Date.now()}`;
     const ctrl = new AbortController();
     run.current = { id, ctrl };
@@ -92,7 +94,7 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
       const req: TrainDomainsRequest = {
         runId: id, model: { source: model.source, entry: model.entry }, layer: s.dLayer, size: s.dSize, classes: picked.layout.classes, sets,
         arms: s.dRandom ? ['plain', 'advbn', 'random'] : ['plain', 'advbn'], seeds: s.seeds, epochs: s.dEpochs, batchSize: s.batchSize,
-        lr: s.dLr, eps: s.dEps, tau: s.dTau, pgdSteps: s.dM,
+        lr: s.dLr, eps: s.dEps, tau: s.dTau, pgdSteps: s.dM, ...(sweepM ? { sweepM } : {}),
       };
       const r = await engine().request<TrainDomainsResult>('train.domains', req, {
         signal: ctrl.signal,
@@ -174,10 +176,12 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
           <div className="row">{num('dEps', 'ε', 'Domains epsilon', 0.1)}{num('dTau', 'τ', 'Domains tau', 0.05)}{num('dM', 'm', 'Domains PGD steps', 1)}</div>
           <div className="row">{num('dEpochs', 'epochs', 'Domains epochs', 0.5)}{num('batchSize', 'batch', 'Domains batch size', 8)}{num('dLr', 'lr (Adam)', 'Domains learning rate', 0.0001)}</div>
           <div className="row">{num('seeds', 'seeds', 'Domains seeds', 1)}</div>
-          <label className="inline"><input type="checkbox" aria-label="Random delta arm" checked={settings.dRandom} onChange={(e) => set({ dRandom: e.target.checked })} /> random-δ control (δ uniform in [1 − ε, 1 + ε], same loss)</label>
+          <label className="inline"><input type="checkbox" aria-label="Random delta arm" checked={settings.dRandom} onChange={(e) => set({ dRandom: e.target.checked })} disabled={!!settings.dSweep} /> random-δ control (δ uniform in [1 − ε, 1 + ε], same loss)</label>
+          <label className="inline"><input type="checkbox" aria-label="Strength sweep" checked={!!settings.dSweep} onChange={(e) => set({ dSweep: e.target.checked ? '0,1,2,3,6' : '' })} /> strength sweep instead (the paper's Figure 4: τ 0.2, ε = m·τ − 0.1)</label>
+          {settings.dSweep && <label>m values (0 = plain)<input aria-label="Sweep m values" value={settings.dSweep} onChange={(e) => set({ dSweep: e.target.value })} /></label>}
         </fieldset>
         <div className="row buttons">
-          {!running && <button className="primary" onClick={() => void start()} disabled={!ready || !model || !picked} data-testid="domains-start">Compare plain, AdvBN{settings.dRandom ? ', random δ' : ''}</button>}
+          {!running && <button className="primary" onClick={() => void start()} disabled={!ready || !model || !picked} data-testid="domains-start">{settings.dSweep ? `Sweep m = ${settings.dSweep}` : `Compare plain, AdvBN${settings.dRandom ? ', random δ' : ''}`}</button>}
           {running && <button onClick={() => void togglePause()} data-testid="domains-pause">{state === 'paused' ? 'Resume' : 'Pause'}</button>}
           {running && <button onClick={() => run.current?.ctrl.abort()} data-testid="domains-cancel">Cancel</button>}
         </div>

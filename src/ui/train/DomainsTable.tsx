@@ -5,6 +5,7 @@
  */
 import type { ArmSetStats } from '../../common/domain-summary';
 import type { TrainDomainsResult } from '../../worker/train-protocol';
+import { SweepChart } from './SweepChart';
 
 const cell = (s: ArmSetStats | undefined) => (!s ? '—' : s.seeds.length > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean.toFixed(1));
 const signed = (s: ArmSetStats | undefined) => (!s ? '—' : `${s.mean >= 0 ? '+' : ''}${s.mean.toFixed(1)}${s.seeds.length > 1 ? ` ± ${s.std.toFixed(1)}` : ''}`);
@@ -12,7 +13,7 @@ const cls = (s: ArmSetStats | undefined) => (!s ? '' : s.mean > 0.05 ? 'up' : s.
 const BRANCH: Record<string, string> = {
   plain: 'its only (clean) BNs', advbn: 'rule: clean BNs on source-val, auxiliary BNs on targets', random: 'rule: clean BNs on source-val, auxiliary BNs on targets',
 };
-const branchOf = (arm: string) => BRANCH[arm] ?? (arm.endsWith('-clean-bn') ? 'clean BNs on every set' : arm.endsWith('-aux-bn') ? 'auxiliary BNs on every set' : '');
+const branchOf = (arm: string) => BRANCH[arm] ?? (arm.endsWith('-clean-bn') ? 'clean BNs on every set' : arm.endsWith('-aux-bn') ? 'auxiliary BNs on every set' : BRANCH.advbn!);
 
 function Table({ r, arms, caption, testId }: { r: TrainDomainsResult; arms: string[]; caption: string; testId: string }) {
   const s = r.summary;
@@ -51,7 +52,8 @@ export function DomainsTable({ result }: { result: TrainDomainsResult }) {
   const sets = result.summary.sets.filter((x) => x !== 'source-val');
   return (
     <div className="panel" data-testid="domains-report">
-      <h3>Plain vs AdvBN{main.includes('random') ? ' vs random δ' : ''} on unseen styles</h3>
+      <h3>{result.sweepM ? 'Accuracy against AdvBN strength (the paper\'s Figure 4)' : `Plain vs AdvBN${main.includes('random') ? ' vs random δ' : ''} on unseen styles`}</h3>
+      {result.sweepM && <SweepChart summary={result.summary} ms={result.sweepM} arms={main} />}
       {result.verdicts.map((v) => <p key={v} className="verdict" data-testid="domains-verdict">{v}</p>)}
       <Table r={result} arms={main} testId="domains-table"
         caption={`Top-1 accuracy (%), mean ± std over ${seeds.length} seed${seeds.length > 1 ? 's' : ''} (${seeds.join(', ')}); Δ against plain, paired by seed. Each column says which BatchNorms its numbers use.`} />

@@ -5,6 +5,7 @@ import { loadLayersModelNetwork } from '../models/layers-format';
 import { loadDecoder, type Decoder } from '../models/decoder';
 import type { Network } from '../models/network';
 import { modelMeta, type ModelMeta } from '../models/model-meta';
+import { UsageError } from './args';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { entryLabels, parseRegistry, type RegistryEntry } from '../common/registry';
@@ -45,6 +46,18 @@ function registryEntryOf(dir: string): RegistryEntry | undefined {
 
 export async function loadDecoderFolder(dir: string): Promise<Decoder> {
   return loadDecoder(await folderReader(dir), dir);
+}
+
+/**
+ * The split layer: --layer, else the decoder's, else the model's default (block4_conv1 for VGG-19);
+ * a decoder of another layer is a usage error.
+ */
+export function resolveLayer(layerOption: string | undefined, decoder: Decoder | null, decoderDir: string | undefined, meta: Pick<ModelMeta, 'defaultLayer'>): string {
+  const layer = layerOption ?? decoder?.manifest.layer ?? meta.defaultLayer ?? 'block4_conv1';
+  if (decoder && decoder.manifest.layer !== layer) {
+    throw new UsageError(`The decoder in ${decoderDir} decodes ${decoder.manifest.layer}, not ${layer}: pass --layer ${decoder.manifest.layer}.`);
+  }
+  return layer;
 }
 
 export function log(msg: string): void {

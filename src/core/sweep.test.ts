@@ -78,7 +78,7 @@ test('feature mode: ε = 0 is the clean prediction; the adversarial δ lowers p(
 
 test('image mode: every probability is that of the decoded image shown', async () => {
   const { x, labels } = images(1, 7);
-  const { cells } = await runAll({ images: x, mode: 'image', decoder, strengths: epsStrengths([0.7], 0.3, 2), labels, randomDraws: 2, seed: 3, key: 'k', readImages: 'all' });
+  const { cells } = await runAll({ images: x, mode: 'image', decoder, strengths: epsStrengths([0.7], 0.3, 2), labels, randomDraws: 2, seed: 3, key: 'k', decode: { adversarial: true, random: 2 } });
   x.dispose();
   for (const o of [cells[0]!.adversarial, ...cells[0]!.random]) {
     assert.deepEqual(o.image!.shape, [1, 64, 64, 3]);
@@ -92,12 +92,12 @@ test('image mode: every probability is that of the decoded image shown', async (
 
 test('the tensor count stays flat over sweeps, a cancelled sweep included', async () => {
   const { x, labels } = images(2, 3); // a batch of two sharing δ
-  const req = { images: x, mode: 'feature' as const, decoder, strengths: epsStrengths([0.3, 0.9], 0.2, 2), labels, randomDraws: 2, seed: 1, key: 'b', readImages: 'adversarial' as const };
+  const req = { images: x, mode: 'feature' as const, decoder, strengths: epsStrengths([0.3, 0.9], 0.2, 2), labels, randomDraws: 2, seed: 1, key: 'b', decode: { adversarial: true } };
   await runAll(req); // warm-up
   const before = tf.memory().numTensors;
   const { cells } = await runAll(req);
   assert.deepEqual(cells[1]!.adversarial.image!.shape, [2, 64, 64, 3]);
-  assert.ok(!cells[1]!.random[0]!.image, "'adversarial': random draws are not decoded");
+  assert.ok(!cells[1]!.random[0]!.image, "random draws are not decoded");
   assert.equal(tf.memory().numTensors, before);
   const ctrl = new AbortController();
   const it = sweep(c, req, { signal: ctrl.signal });

@@ -79,8 +79,8 @@ export interface SweepRequest {
   seed: number;
   /** Names the image for the random draws' seeds (its file name): the same image gets the same draws anywhere. */
   key: string;
-  /** Read decoded images back: none, the adversarial ones, or also every random draw's. Default 'none'. */
-  readImages?: 'none' | 'adversarial' | 'all';
+  /** Read decoded images back (needs a decoder): the adversarial one, and the first `random` draws'. Default: none. */
+  decode?: { adversarial?: boolean; random?: number };
 }
 
 export interface SweepStart {
@@ -96,8 +96,8 @@ export interface SweepStart {
 export async function* sweep(c: Classifier, req: SweepRequest, options: { signal?: AbortSignal; onStart?: (s: SweepStart) => void } = {}): AsyncGenerator<SweepCell, void, void> {
   if (!Number.isInteger(req.randomDraws) || req.randomDraws < 0) throw new RangeError(`Random draws must be a whole number ≥ 0, got ${req.randomDraws}.`);
   req.strengths.forEach(validatePgdSettings);
-  const readImages = req.readImages ?? 'none';
-  if (readImages !== 'none' && !req.decoder) throw new Error('Decoded images need a decoder for the split layer.');
+  const decodeAdv = !!req.decode?.adversarial, decodeRandom = req.decode?.random ?? 0;
+  if ((decodeAdv || decodeRandom > 0) && !req.decoder) throw new Error('Decoded images need a decoder for the split layer.');
   const objective = makeObjective(c, req.mode, req.decoder);
   const f = tf.tidy(() => c.split.encode(preprocess(c.preprocessing, req.images)));
   try {
@@ -119,7 +119,7 @@ export async function* sweep(c: Classifier, req: SweepRequest, options: { signal
         const strength = req.strengths[i]!;
         // ε = 0 pins δ at 1: every PGD step is clipped back, so m = 0 gives the same state without the work.
         const settings = strength.eps === 0 ? { ...strength, steps: 0 } : strength;
-        const run = await runPgd(f, c.split.relu, objective, { labels, targeted: false }, settings, { signal: options.signal, images: readImages === 'none' ? false : 'last' });
+        const run = await runPgd(f, c.split.relu, objective, { labels, targeted: false }, settings, { signal: options.signal, images: decodeAdv ? 'last' : false });
         run.delta.mu.dispose();
         run.delta.sigma.dispose();
         const last = run.reports[run.reports.length - 1]!;
@@ -127,7 +127,7 @@ export async function* sweep(c: Classifier, req: SweepRequest, options: { signal
         const random: SweepOutcome[] = [];
         for (let d = 0; d < req.randomDraws; d++) {
           const v = randomDeltaValues(channels, strength.eps, req.seed, req.key, d);
-          random.push(await evaluate(f, v, c.split.relu, mean, objective, readImages === 'all'));
+          random.push(await evaluate(f, v, c.split.relu, mean, objective, d < decodeRandom));
         }
         yield { index: i, strength, adversarial, random, ms: performance.now() - t0 };
       }

@@ -2,21 +2,17 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { loadDecoderFolder, loadModelFolder } from '../cli/vgg';
-import { split } from '../models/network';
+import { loadStyleWorldClassifier } from '../testing/style-world-classifier';
 import { renderBatch, TRAIN_FAMILIES } from '../data/style-world';
 import { classify, type Classifier } from './attack';
 import { epsStrengths, paperStrengths, randomDeltaValues, sweep, sweepRecord, sweepTable, type SweepCell, type SweepRecord, type SweepStart } from './sweep';
 import type { Network } from '../models/network';
 
-const MODELS = new URL('../../models/style-world/', import.meta.url).pathname;
 let c: Classifier, decoder: Network;
 
 before(async () => {
   await tf.setBackend('cpu');
-  const { net, meta } = await loadModelFolder(MODELS);
-  decoder = (await loadDecoderFolder(MODELS + 'decoder-block1_relu1')).net;
-  c = { split: split(net, 'block1_relu1'), preprocessing: meta.preprocessing };
+  ({ c, decoder } = await loadStyleWorldClassifier());
 });
 
 const images = (n: number, start = 0) => {

@@ -55,3 +55,38 @@ export interface RunStart { kind: 'start'; label: number; encodeMs: number; back
 export type RunEvent = StepEvent | RunStart;
 export interface RunResult { steps: number; label: number; totalMs: number; backend: string }
 
+
+/** The Explore page's strength sweep (`explore.sweep`): AdvBN at each strength beside random δ of the same ε. */
+export interface SweepRequest {
+  model?: string;
+  image?: string;
+  layer: string;
+  decoder: boolean;
+  mode: LossMode;
+  /** One PGD setting per strength (ε also bounds the random draws). */
+  strengths: PgdSettings[];
+  /** Class pushed away from; null: the clean top-1. */
+  label: number | null;
+  randomDraws: number;
+  seed: number;
+}
+export interface SweepStartEvent { kind: 'sweep-start'; label: number; count: number; backend: string }
+/** One strength done: the adversarial δ's decoded image and predictions, and the random draws' p(label). */
+export interface SweepCellEvent {
+  kind: 'cell';
+  index: number;
+  strength: PgdSettings;
+  /** Top-1 class and p(label) under the adversarial δ. */
+  top1: number;
+  top1Prob: number;
+  p: number;
+  /** p(label) under each random draw, and their top-1 classes. */
+  randomP: number[];
+  randomTop1: number[];
+  /** Decoded adversarial image (RGBA, size × size), when a decoder is present. */
+  image?: Uint8ClampedArray;
+  size: number;
+  ms: number;
+}
+export type SweepEvent = SweepStartEvent | SweepCellEvent;
+export interface SweepResult { cells: number; label: number; totalMs: number }

@@ -25,6 +25,7 @@ import { Controls } from './Controls';
 import { DeltaChart, LossChart, Predictions, RgbaView } from './Charts';
 import { ModelPanel, NoModelPanel, useModels } from './ModelPanel';
 import { ErrorBoundary } from '../ErrorBoundary';
+import { SweepPanel } from './SweepPanel';
 import './explore.css';
 
 /** Wait after the last control change before starting a run. */
@@ -429,6 +430,13 @@ export function ExplorePage() {
                 ))}
               </div>
             </div>
+          </ErrorBoundary>
+
+          <ErrorBoundary name="Strength sweep">
+            <SweepPanel
+              target={img && loaded && !ae ? { model: loaded.key, image: img.key, layer, decoder: hasDecoder, mode, label: settings.label >= 0 ? settings.label : null } : null}
+              labels={labels} settings={settings} busy={runState === 'running'}
+            />
           </ErrorBoundary>
 
           <ErrorBoundary name="Predictions">

@@ -1,6 +1,7 @@
 /**
  * The Explore page's strength sweep on the embedded style-world model (a fresh clone has it): from a
- * link, cells appear one by one, a curve of p against ε, a PNG export; Cancel stops a long sweep.
+ * link, cells appear one by one, a curve of p against ε, a PNG export; Cancel stops a long sweep. Then
+ * the shifts side by side (AdvBN, random δ, AdaIN to a dropped image, a corruption) and their sentence.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ after(stopServer);
 
 const sweepState = (state: string) => `document.querySelector('[data-testid="sweep"]')?.getAttribute('data-state') === '${state}'`;
 
-test('strength sweep: from a link, progressive cells with p under each, a curve, a PNG; Cancel stops it', { skip: skip ?? false, timeout: 300_000 }, async () => {
+test('strength sweep: from a link, progressive cells with p under each, a curve, a PNG; Cancel stops it; then shifts side by side', { skip: skip ?? false, timeout: 300_000 }, async () => {
   const app = await openApp('#/explore?backend=wasm&steps=2&draws=2&sweep=grid&sweepEps=0,0.5,1.1');
   try {
     const { page } = app;
@@ -48,6 +49,23 @@ test('strength sweep: from a link, progressive cells with p under each, a curve,
     const seen = (await page.evaluate('window.__cells')) as number[];
     assert.ok(seen.includes(1) && seen.includes(2), `cells appeared one at a time: ${seen}`);
     assert.match((await page.getByTestId('sweep-status').textContent()) ?? '', new RegExp(`cancelled after ${shown} of 12 strengths`));
+
+    // Shifts side by side: AdvBN, random δ, AdaIN to a dropped style image, a corruption; a sentence from the numbers.
+    await page.getByRole('slider', { name: 'm (steps)' }).fill('3');
+    await page.getByRole('button', { name: 'Compare shifts' }).click();
+    await page.getByLabel('Style image').setInputFiles({ name: 'paint.png', mimeType: 'image/png', buffer: png });
+    await page.getByTestId('shift-adain').waitFor();
+    await page.waitForFunction(`document.querySelector('[data-testid="shifts"]')?.getAttribute('data-state') === 'done'`);
+    const pOf = async (id: string) => Number(await page.getByTestId(id).getAttribute('data-p'));
+    const [adv, rnd, adain, corr] = [await pOf('shift-adv'), await pOf('shift-random'), await pOf('shift-adain'), await pOf('shift-corrupted')];
+    for (const p of [adv, rnd, adain, corr]) assert.ok(p >= 0 && p <= 1, String(p));
+    const sentence = (await page.getByTestId('shifts-summary').textContent()) ?? '';
+    assert.ok(sentence.includes(`to ${Math.round(100 * adv)} %`), `${sentence} (adversarial p ${adv})`);
+    assert.ok(sentence.includes(`gives ${Math.round(100 * rnd)} ±`), `${sentence} (random p ${rnd})`);
+    assert.ok(sentence.includes(`(α 1) gives ${Math.round(100 * adain)} %`), sentence);
+    assert.ok(sentence.includes(`noise at severity 3 gives ${Math.round(100 * corr)} %`), sentence);
+    await page.getByLabel('Severity').fill('5');
+    await page.waitForFunction(`(document.querySelector('[data-testid="shifts-summary"]')?.textContent ?? '').includes('severity 5')`);
     assert.deepEqual(app.errors, []);
   } finally {
     await app.close();

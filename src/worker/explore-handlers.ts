@@ -20,10 +20,12 @@ import { fetchProblem, fileUrl, joinPath, type FileSource, type RegistryEntry } 
 import { cachingReader, idbReader } from '../common/idb-cache';
 import { pgd, validatePgdSettings } from '../core/pgd';
 import { makeObjective } from '../core/attack';
-import { sweep } from '../core/sweep';
+import { sweep, type SweepOutcome } from '../core/sweep';
+import { compareShifts } from '../core/shifts';
+import { corruptionAt } from '../data/corruptions';
 import { getBackend } from '@tensorflow/tfjs';
 
-import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent, SweepCellEvent, SweepRequest, SweepResult, SweepStartEvent } from './explore-protocol';
+import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent, SweepCellEvent, SweepRequest, SweepResult, SweepStartEvent, ShiftOutcome, ShiftsRequest, ShiftsResult } from './explore-protocol';
 
 export type * from './explore-protocol';
 
@@ -328,6 +330,41 @@ export const exploreHandlers: HandlerMap = {
         cells++;
       }
       return { cells, label, totalMs: performance.now() - t0 };
+    });
+  },
+
+  /** AdvBN's δ, random δ of the same ε, AdaIN to a dropped style image, and a corruption, side by side. */
+  async 'explore.shifts'(p: ShiftsRequest, { signal }): Promise<ShiftsResult> {
+    return exclusive(signal, async () => {
+      const { m, img } = current(p);
+      const settings = validatePgdSettings({ eps: Number(p.settings?.eps), tau: Number(p.settings?.tau), steps: Number(p.settings?.steps) });
+      if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
+      const label = checkedLabel(p.label, img.cleanProbs, m.classes);
+      const corruption = p.corruption ? corruptionAt(p.corruption.name, p.corruption.severity) : undefined;
+      const style = p.style;
+      if (style && (!(style.width > 0 && style.height > 0) || style.rgba.length !== style.width * style.height * 4)) throw new Error('The style image has no pixels.');
+      const t0 = performance.now();
+      const decoder = p.decoder ? await decoderFor(p.layer) : null;
+      if (p.mode === 'image' && !decoder) throw new Error(`Image mode needs a decoder for ${p.layer}; none is present. Use feature mode.`);
+      const size = m.entry.inputSize;
+      const styleCrop = style ? tf.tidy(() => resizeCenterCrop(rgbaToTensor(style.rgba, style.width, style.height), size).expandDims(0) as tf.Tensor4D) : null;
+      try {
+        const r = await compareShifts({ split: split(m.net, p.layer), preprocessing: m.entry.preprocessing }, {
+          image: img.crop, mode: p.mode, decoder, settings, label, randomDraws: p.randomDraws, seed: p.seed, key: img.key,
+          style: styleCrop ? { image: styleCrop, alpha: Number(style!.alpha) } : undefined, corruption,
+        }, signal);
+        const out = (o: SweepOutcome): ShiftOutcome => {
+          const top1 = argmax(o.probs);
+          return { p: o.probs[label]!, top1, top1Prob: o.probs[top1]!, ...(o.image ? { image: rgbToRgba(o.image.data, size, size) } : {}) };
+        };
+        return {
+          label, size, clean: out({ probs: r.cleanProbs }), adversarial: out(r.adversarial), random: r.random.map(out),
+          adain: r.adain ? out(r.adain) : null, corrupted: r.corrupted ? out(r.corrupted) : null,
+          styleCrop: styleCrop ? rgbToRgba((await styleCrop.data()) as Float32Array, size, size) : null, ms: performance.now() - t0,
+        };
+      } finally {
+        styleCrop?.dispose();
+      }
     });
   },
 

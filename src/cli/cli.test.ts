@@ -62,7 +62,7 @@ test('perturb over a folder writes one decoded PNG per image, with a progress li
   for (let i = 0; i < 3; i++) writeFileSync(join(inDir, `p${i}.png`), png(8, i));
   const r = run('perturb', '--model', model, '--layer', 'c1', '--image', inDir, '--out', outDir, '--decoder', decoder, '--steps', '2');
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(readdirSync(outDir).sort(), ['p0.png', 'p1.png', 'p2.png']);
+  assert.deepEqual(readdirSync(outDir).sort(), ['manifest.jsonl', 'p0.png', 'p1.png', 'p2.png']);
   assert.match(r.stderr, /3\/3/);
 });
 
@@ -95,12 +95,12 @@ test('perturb over a labelled folder ends with accuracy on originals, reconstruc
   // The same folder with a text labels file naming every image, and the human table.
   const txt = join(dir, 'labels.txt');
   writeFileSync(txt, names.map((n, i) => `${n} ${i % 3}`).join('\n'));
-  const h = run('perturb', '--model', model, '--layer', 'c1', '--image', inDir, '--out', outDir, '--decoder', decoder, '--steps', '1', '--labels', txt);
+  const h = run('perturb', '--model', model, '--layer', 'c1', '--image', inDir, '--out', outDir, '--decoder', decoder, '--steps', '1', '--labels', txt, '--restart');
   assert.equal(h.status, 0, h.stderr);
   assert.match(h.stdout, /reconstruction\s+\d+\.\d %/);
   const bad = join(dir, 'bad-labels.txt');
   writeFileSync(bad, 'p0.png cat\n');
-  const e = run('perturb', '--model', model, '--layer', 'c1', '--image', inDir, '--out', outDir, '--decoder', decoder, '--steps', '1', '--labels', bad);
+  const e = run('perturb', '--model', model, '--layer', 'c1', '--image', inDir, '--out', outDir, '--decoder', decoder, '--steps', '1', '--labels', bad, '--restart');
   assert.notEqual(e.status, 0);
   assert.match(e.stderr, /line 1: expected "<file name> <class index>"/);
 });

@@ -10,12 +10,15 @@ export const HELP: Record<string, string> = {
   Anything else (optimizer checkpoints, other architectures, truncated files) is refused, nothing written.`,
   perturb: `advbn perturb --image FILE|DIR [--model DIR] [--layer block4_conv1] [--eps 1.1] [--tau 0.2] [--steps 6]
               [--mode feature|image] [--decoder DIR] [--encoder DIR] [--label N] [--target N] [--batch-size 1]
-              [--out FILE.png|DIR] [--labels FILE] [--json]
+              [--out FILE.png|DIR] [--labels FILE] [--shard K/N] [--restart] [--json]
   AdvBN PGD on the image's features at --layer. Label: clean top-1 unless --label; --target N runs a
   targeted attack toward class N. --mode image needs --decoder: the loss is VGG-19 on the decoded image,
   and the JSON adds the m = 0 reconstruction (top-5, PSNR against the crop).
   With a folder, writes one decoded adversarial PNG per image into --out (an ImageNet-AdvBN-style set)
   and ends with a table: top-1 accuracy on the originals, the reconstructions and the AdvBN images.
+  A folder run keeps a manifest in --out (manifest.jsonl; manifest-K-of-N.jsonl with --shard K/N, every
+  N-th image from the K-th): a rerun skips the images it lists (other settings are refused: --restart
+  starts over); 'advbn merge DIR' joins the shards.
   --labels (default $ADVBN_CLASSES_JSON): a classes JSON ([{index, wnid}] or {wnid: index}) for
   wnid_… file names, or a text file of "<file name> <class index>" lines.
   --encoder DIR: an autoencoder apart from the classifier (image mode): L = CE(C(D(f_adv(E(x)))), y), E the
@@ -23,6 +26,23 @@ export const HELP: Record<string, string> = {
     advbn import vgg_normalised.pth decoder.pth --out models/adain
     advbn import vgg19-dcbc3b2f.pth --out models/torchvision-vgg19
     advbn perturb --model models/torchvision-vgg19 --encoder models/adain --decoder models/adain/decoder-relu4_1 …`,
+  sweep: `advbn sweep --images DIR [--model DIR] [--layer block4_conv1] [--eps 0,0.3,0.5,0.7,0.9,1.1] [--tau 0.2] [--steps 6]
+            [--paper [--max-steps 8]] [--random-draws 5] [--seed 1] [--mode feature|image] [--decoder DIR]
+            [--labels FILE] [--count N] [--shard K/N] [--manifest FILE.jsonl] [--restart] [--out strip.png] [--json]
+  Top-1 accuracy of the folder's images (sorted; --count: the first N) under AdvBN at each strength, and
+  under random δ of the same ε (δμ, δσ uniform in [1 − ε, 1 + ε], --random-draws seeded draws per image).
+  Strengths: an ε grid at fixed --steps and --tau, or --paper: τ = 0.2, m = 1…--max-steps, ε = m·τ − 0.1.
+  Labels: --labels (default $ADVBN_CLASSES_JSON), as for perturb; without, accuracy is agreement with the
+  clean top-1. --mode image needs --decoder (the loss and the predictions are the classifier's on the
+  decoded image). --out: a PNG strip of the first image (top row AdvBN, bottom row random draw 0).
+  --json: {"eps": […], "adversarial": [acc %…], "random": [acc %…], "n": N, …}.
+  --manifest: one line per finished image; a rerun skips what is there (resume; --restart starts over). --shard K/N (K from 0)
+  sweeps every N-th image from the K-th; 'advbn merge' joins the shards' manifests.`,
+  merge: `advbn merge MANIFEST|DIR… [--out merged.jsonl] [--allow-missing] [--json]
+  Joins the manifests of a sharded run — advbn sweep --shard K/N --manifest FILE, or advbn perturb --image DIR
+  --out DIR --shard K/N (manifest-K-of-N.jsonl in DIR; name the folder) — and prints the whole run's table,
+  the one a single run prints. Refuses manifests of other settings, a shard given twice, an image in two
+  shards, and (without --allow-missing) a missing shard. --out writes the joined manifest.`,
   bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 3] [--backends wasm,webgpu,cpu] [--modes feature,image] [--threads N] [--profile] [--json]
   Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode, one table
   per backend: threads, ms/step, GFLOP/s and the fraction of the backend's peak (best GFLOP/s of a 3×3 conv

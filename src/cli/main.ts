@@ -7,6 +7,8 @@ const USAGE = `advbn — Adversarial Batch Normalization (Shu et al., NeurIPS 20
 
 Commands:
   perturb        AdvBN PGD on one image or a folder of images (feature or image mode)
+  sweep          top-1 accuracy of a folder under AdvBN at a series of strengths, beside random δ of the same ε
+  merge          join the manifests of a sharded perturb or sweep run into one table
   bench          time one PGD step per backend (feature and image mode), FLOPs and GFLOP/s
   train-decoder  train a decoder that turns features at a layer back into an image
   eval-decoder   PSNR/SSIM of a decoder on held-out images, and a comparison grid PNG
@@ -21,6 +23,8 @@ type Command = (o: Options) => Promise<void>;
 async function command(name: string): Promise<Command | null> {
   switch (name) {
     case 'perturb': return (await import('./commands/perturb')).perturbCommand;
+    case 'sweep': return (await import('./commands/sweep')).sweepCommand;
+    case 'merge': return (await import('./commands/merge')).mergeCommand;
     case 'bench': return (await import('./commands/bench')).benchCommand;
     case 'train-decoder': return (await import('./commands/train-decoder')).trainDecoderCommand;
     case 'eval-decoder': return (await import('./commands/eval-decoder')).evalDecoderCommand;
@@ -56,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       if (threads < 1 || threads > MAX_WASM_THREADS) throw new UsageError(`--threads must be from 1 to ${MAX_WASM_THREADS}, got ${threads}.`);
       setWasmThreads(threads);
     }
-    if (name !== 'bench') await useNodeBackend(backend as NodeBackend); // bench picks its own backends
+    if (name !== 'bench' && name !== 'merge') await useNodeBackend(backend as NodeBackend); // bench picks its own backends; merge computes none
     await cmd(o);
     return 0;
   } catch (e) {

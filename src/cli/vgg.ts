@@ -5,6 +5,10 @@ import { loadLayersModelNetwork } from '../models/layers-format';
 import { loadDecoder, type Decoder } from '../models/decoder';
 import type { Network } from '../models/network';
 import { modelMeta, type ModelMeta } from '../models/model-meta';
+import { UsageError } from './args';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { entryLabels, parseRegistry, type RegistryEntry } from '../common/registry';
 
 export const DEFAULT_MODEL_DIR = process.env.ADVBN_VGG19_DIR ?? '../shared/models/vgg19-imagenet-tfjs';
 
@@ -12,16 +16,48 @@ export async function loadVgg(dir: string): Promise<Network> {
   return loadLayersModelNetwork(await folderReader(dir), dir, 'vgg19');
 }
 
-/** A model folder and what its model.json says about it (preprocessing, role; see model-meta.ts). */
-export async function loadModelFolder(dir: string, name = 'model'): Promise<{ net: Network; meta: ModelMeta }> {
+/**
+ * A model folder and what its model.json says about it (preprocessing, role; see model-meta.ts). A
+ * model.json without that metadata (the project's style-world model) is described by its entry in the
+ * index.json beside the folder when there is one (preprocessing, input size, default layer, class names).
+ */
+export async function loadModelFolder(dir: string, name = 'model'): Promise<{ net: Network; meta: ModelMeta; classNames?: (classes: number) => string[] }> {
   const read = await folderReader(dir);
   const net = await loadLayersModelNetwork(read, dir, name);
-  const meta = modelMeta(new TextDecoder().decode(await read('model.json')));
-  return { net, meta };
+  const text = new TextDecoder().decode(await read('model.json'));
+  const meta = modelMeta(text);
+  const own = (JSON.parse(text) as { userDefinedMetadata?: { advbn?: unknown } }).userDefinedMetadata?.advbn;
+  const entry = own ? undefined : registryEntryOf(dir);
+  if (!entry) return { net, meta };
+  return {
+    net,
+    meta: { ...meta, preprocessing: entry.preprocessing, inputSize: entry.inputSize, ...(entry.defaultLayer ? { defaultLayer: entry.defaultLayer } : {}) },
+    classNames: (classes) => entryLabels(entry, classes),
+  };
+}
+
+/** The entry of the index.json beside a model folder that names this folder, if any. */
+function registryEntryOf(dir: string): RegistryEntry | undefined {
+  const index = join(dirname(resolve(dir)), 'index.json');
+  if (!existsSync(index)) return undefined;
+  const entries = parseRegistry(readFileSync(index, 'utf8'), index);
+  return entries.find((e) => e.path.replace(/\/+$/, '') === basename(resolve(dir)));
 }
 
 export async function loadDecoderFolder(dir: string): Promise<Decoder> {
   return loadDecoder(await folderReader(dir), dir);
+}
+
+/**
+ * The split layer: --layer, else the decoder's, else the model's default (block4_conv1 for VGG-19);
+ * a decoder of another layer is a usage error.
+ */
+export function resolveLayer(layerOption: string | undefined, decoder: Decoder | null, decoderDir: string | undefined, meta: Pick<ModelMeta, 'defaultLayer'>): string {
+  const layer = layerOption ?? decoder?.manifest.layer ?? meta.defaultLayer ?? 'block4_conv1';
+  if (decoder && decoder.manifest.layer !== layer) {
+    throw new UsageError(`The decoder in ${decoderDir} decodes ${decoder.manifest.layer}, not ${layer}: pass --layer ${decoder.manifest.layer}.`);
+  }
+  return layer;
 }
 
 export function log(msg: string): void {

@@ -15,6 +15,7 @@ import { featureDivergence } from './stats';
 import { momentsToStats, type FeatureMoments } from './advbn-training';
 import { epochSampler } from '../data/style-world-data';
 import { mulberry32 } from '../common/random';
+import { ablationEps } from '../common/pgd-settings';
 import type { ArmAccuracy, SeedArmResult } from '../common/domain-summary';
 
 export interface DomainArm { name: string; settings: AdvbnTrainSettings }
@@ -31,7 +32,7 @@ export function sweepArms(ms: number[], base: AdvbnTrainSettings): DomainArm[] {
   if (ms[0] !== 0) throw new Error('The m sweep must start with 0 (plain fine-tuning, the reference of every Δ).');
   return ms.map((m) => m === 0
     ? { name: 'plain', settings: { ...base, advbn: false } }
-    : { name: `m${m}`, settings: { ...base, advbn: true, pgd: { tau: 0.2, steps: m, eps: +(m * 0.2 - 0.1).toFixed(6) } } });
+    : { name: `m${m}`, settings: { ...base, advbn: true, pgd: { tau: 0.2, steps: m, eps: ablationEps(m, 0.2) } } });
 }
 
 export interface DomainCompareOptions {

@@ -149,3 +149,25 @@ export const CORRUPTIONS: ReadonlyArray<{ name: string; apply: Corruption }> = [
   { name: 'sepia', apply: colorMatrix(SEPIA) },
   { name: 'cold-tint', apply: colorMatrix(COLD_TINT) },
 ];
+
+/**
+ * Severities 1–5 of a few ImageNet-C kinds (Hendrycks & Dietterich 2019, their parameters for 224 px
+ * where they carry over: noise σ, contrast factor, brightness shift, JPEG quality; blur σ and pixel
+ * block size approximated for these implementations).
+ */
+export const SEVERITIES: Readonly<Record<string, readonly [Corruption, Corruption, Corruption, Corruption, Corruption]>> = {
+  noise: [0.08, 0.12, 0.18, 0.26, 0.38].map(gaussianNoise) as never,
+  blur: [1, 2, 3, 4, 6].map(gaussianBlur) as never,
+  contrast: [0.4, 0.3, 0.2, 0.1, 0.05].map(contrast) as never,
+  brightness: [0.1, 0.2, 0.3, 0.4, 0.5].map(brightness) as never,
+  jpeg: [25, 18, 15, 10, 7].map(jpegLike) as never,
+  pixelate: [2, 3, 4, 5, 6].map(pixelate) as never,
+};
+
+/** The corruption `name` at severity 1–5; a clear error for anything else. */
+export function corruptionAt(name: string, severity: number): Corruption {
+  const levels = SEVERITIES[name];
+  if (!levels) throw new RangeError(`Corruption "${name}" is unknown (${Object.keys(SEVERITIES).join(', ')}).`);
+  if (!Number.isInteger(severity) || severity < 1 || severity > 5) throw new RangeError(`Severity ${severity} is not 1–5.`);
+  return levels[severity - 1]!;
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { exploreHandlers, type ImageResult, type ModelResult, type RunEvent, type RunRequest, type RunResult, type StepEvent } from './explore-handlers';
+import { exploreHandlers, type ImageResult, type ModelResult, type RunEvent, type RunRequest, type RunResult, type StepEvent, type SweepCellEvent, type SweepEvent, type SweepRequest, type SweepResult, type ShiftsResult } from './explore-handlers';
 import { parseRegistry } from '../common/registry';
 import { writeTinyModelFolder } from '../../e2e/fixtures';
 
@@ -111,6 +111,69 @@ test('bad settings, labels and modes are refused with a clear message', async ()
   await call('explore.run', { ...baseRun, label: 4, targeted: true, settings: { eps: 1.5, tau: 0.3, steps: 4 } }, { events });
   const steps = (events as RunEvent[]).filter((e): e is StepEvent => e.kind === 'step');
   assert.ok(steps[4]!.attackedProb >= steps[0]!.attackedProb - 1e-6);
+});
+
+const baseSweep: SweepRequest = {
+  layer: 'c2', decoder: true, mode: 'feature', label: null, randomDraws: 2, seed: 1,
+  strengths: [0, 0.5, 1.1].map((eps) => ({ eps, tau: 0.2, steps: 2 })),
+};
+
+test('explore.sweep: one cell per strength in order, decoded, p(label) beside random draws; cancellable; no leaks', async () => {
+  const { img } = await loadTinyWithImage();
+  await call('explore.sweep', baseSweep); // warm-up
+  const n1 = tf.memory().numTensors;
+  const events: unknown[] = [];
+  const r = await call<SweepResult>('explore.sweep', { ...baseSweep, image: 'img1', model: 'tiny' }, { events });
+  const top1 = img.cleanProbs.indexOf(Math.max(...img.cleanProbs));
+  assert.equal(r.label, top1);
+  assert.deepEqual((events as SweepEvent[]).map((e) => e.kind), ['sweep-start', 'cell', 'cell', 'cell']);
+  const cells = (events as SweepEvent[]).filter((e): e is SweepCellEvent => e.kind === 'cell');
+  assert.deepEqual(cells.map((c) => c.strength.eps), [0, 0.5, 1.1]);
+  assert.ok(Math.abs(cells[0]!.p - img.cleanProbs[top1]!) < 1e-5, 'ε = 0: the clean p');
+  for (const c of cells) {
+    assert.equal(c.image?.length, 32 * 32 * 4);
+    assert.equal(c.randomP.length, 2);
+    assert.ok(c.p >= 0 && c.p <= 1 && c.randomP.every((v) => v >= 0 && v <= 1));
+  }
+  assert.equal(tf.memory().numTensors, n1);
+  const ctrl = new AbortController();
+  const seen: unknown[] = [];
+  const p = call('explore.sweep', { ...baseSweep, strengths: Array.from({ length: 10 }, () => ({ eps: 1, tau: 0.2, steps: 5 })) }, { signal: ctrl.signal, events: seen });
+  setTimeout(() => ctrl.abort(), 0);
+  await assert.rejects(p, (e: Error) => e.name === 'AbortError');
+  assert.ok(seen.filter((e) => (e as SweepEvent).kind === 'cell').length < 10);
+  assert.equal(tf.memory().numTensors, n1, 'a cancelled sweep leaks nothing');
+  await assert.rejects(call('explore.sweep', { ...baseSweep, strengths: [] }), /names no strength/);
+  await assert.rejects(call('explore.sweep', { ...baseSweep, strengths: [{ eps: -1, tau: 0.2, steps: 2 }] }), /ε \(eps\) = -1/);
+  await assert.rejects(call('explore.sweep', { ...baseSweep, label: 10 }), /Label 10 is not a class/);
+  await assert.rejects(call('explore.sweep', { ...baseSweep, image: 'other' }), (e: Error) => e.name === 'AbortError');
+  assert.equal(tf.memory().numTensors, n1);
+});
+
+test('explore.shifts: adversarial, random draws, AdaIN to a style image and a corruption, decoded; bad input refused; no leaks', async () => {
+  const { img } = await loadTinyWithImage();
+  const w = 20, h = 30;
+  const style = { rgba: new Uint8ClampedArray(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 91) % 256)), width: w, height: h, alpha: 1 };
+  const req = { layer: 'c2', decoder: true, mode: 'feature' as const, settings: { eps: 1.1, tau: 0.2, steps: 3 }, label: null, randomDraws: 3, seed: 1, style, corruption: { name: 'blur', severity: 3 } };
+  await call('explore.shifts', req);
+  const n1 = tf.memory().numTensors;
+  const r = await call<ShiftsResult>('explore.shifts', req);
+  assert.equal(tf.memory().numTensors, n1);
+  assert.equal(r.label, img.cleanProbs.indexOf(Math.max(...img.cleanProbs)));
+  assert.ok(Math.abs(r.clean.p - img.cleanProbs[r.label]!) < 1e-6);
+  assert.equal(r.random.length, 3);
+  for (const o of [r.adversarial, ...r.random, r.adain!, r.corrupted!]) {
+    assert.equal(o.image?.length, 32 * 32 * 4);
+    assert.ok(o.p >= 0 && o.p <= 1 && o.top1Prob >= o.p - 1e-6);
+  }
+  assert.equal(r.styleCrop?.length, 32 * 32 * 4);
+  const none = await call<ShiftsResult>('explore.shifts', { ...req, style: null, corruption: null });
+  assert.equal(none.adain, null);
+  assert.equal(none.corrupted, null);
+  await assert.rejects(call('explore.shifts', { ...req, corruption: { name: 'fog', severity: 2 } }), /"fog" is unknown/);
+  await assert.rejects(call('explore.shifts', { ...req, style: { ...style, alpha: 2 } }), /α = 2 is not in \[0, 1\]/);
+  await assert.rejects(call('explore.shifts', { ...req, style: { ...style, width: 3 } }), /style image has no pixels/);
+  assert.equal(tf.memory().numTensors, n1);
 });
 
 test('a picked folder with missing weights is a clear error', async () => {

@@ -20,9 +20,12 @@ import { fetchProblem, fileUrl, joinPath, type FileSource, type RegistryEntry } 
 import { cachingReader, idbReader } from '../common/idb-cache';
 import { pgd, validatePgdSettings } from '../core/pgd';
 import { makeObjective } from '../core/attack';
+import { sweep, type SweepOutcome } from '../core/sweep';
+import { compareShifts } from '../core/shifts';
+import { corruptionAt } from '../data/corruptions';
 import { getBackend } from '@tensorflow/tfjs';
 
-import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent } from './explore-protocol';
+import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent, SweepCellEvent, SweepRequest, SweepResult, SweepStartEvent, ShiftOutcome, ShiftsRequest, ShiftsResult } from './explore-protocol';
 
 export type * from './explore-protocol';
 
@@ -161,6 +164,23 @@ async function decoderFor(layer: string): Promise<Network> {
   return d.net;
 }
 
+/** The model and image a request is for, or a clear error (none loaded) / a cancel (the user switched meanwhile). */
+function current(p: { model?: string; image?: string }): { m: LoadedModel; img: NonNullable<typeof image> } {
+  if (!model) throw new Error('No model is loaded.');
+  if (!image) throw new Error('No image is loaded.');
+  if ((p.model !== undefined && p.model !== model.key) || (p.image !== undefined && image.key !== `${model.key}|${p.image}`)) {
+    throw staleError(`this request was for ${p.model} / image ${p.image}; the engine now holds ${image.key}`);
+  }
+  return { m: model, img: image };
+}
+
+/** The attacked class: the given one (checked), or the clean top-1. */
+function checkedLabel(requested: number | null | undefined, cleanProbs: Float32Array, classes: number): number {
+  const label = requested === null || requested === undefined ? argmax(cleanProbs) : requested;
+  if (!Number.isInteger(label) || label < 0 || label >= classes) throw new RangeError(`Label ${String(requested)} is not a class of this model (0–${classes - 1}).`);
+  return label;
+}
+
 // ---- handlers ----
 
 export const exploreHandlers: HandlerMap = {
@@ -226,16 +246,10 @@ export const exploreHandlers: HandlerMap = {
 
   async 'explore.run'(p: RunRequest, { signal, emit }): Promise<RunResult> {
     return exclusive(signal, async () => {
-      if (!model) throw new Error('No model is loaded.');
-      if (!image) throw new Error('No image is loaded.');
-      if ((p.model !== undefined && p.model !== model.key) || (p.image !== undefined && image.key !== `${model.key}|${p.image}`)) {
-        throw staleError(`this run was for ${p.model} / image ${p.image}; the engine now holds ${image.key}`);
-      }
+      const { m: model, img: image } = current(p);
       const settings = validatePgdSettings({ eps: Number(p.settings?.eps), tau: Number(p.settings?.tau), steps: Number(p.settings?.steps) });
       if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
-      const classes = model.classes;
-      const label = p.label === null || p.label === undefined ? argmax(image.cleanProbs) : p.label;
-      if (!Number.isInteger(label) || label < 0 || label >= classes) throw new RangeError(`Label ${String(p.label)} is not a class of this model (0–${classes - 1}).`);
+      const label = checkedLabel(p.label, image.cleanProbs, model.classes);
       const t0 = performance.now();
       const ae = p.autoencoder ? await autoencoderFor(p.autoencoder) : null;
       if (ae && p.mode !== 'image') throw new Error('A separate autoencoder works in image mode only: the classifier\'s head cannot read its encoder\'s features.');
@@ -281,6 +295,76 @@ export const exploreHandlers: HandlerMap = {
         steps = rep.step;
       }
       return { steps, label, totalMs: performance.now() - t0, backend };
+    });
+  },
+
+  /**
+   * A strength sweep on the current image: AdvBN at each strength (the classifier's own layers) and
+   * random δ of the same ε; one 'cell' event per strength as it is done. Cancellable between steps.
+   */
+  async 'explore.sweep'(p: SweepRequest, { signal, emit }): Promise<SweepResult> {
+    return exclusive(signal, async () => {
+      const { m, img } = current(p);
+      if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
+      if (!Array.isArray(p.strengths) || !p.strengths.length) throw new Error('The sweep names no strength.');
+      const strengths = p.strengths.map((s) => validatePgdSettings({ eps: Number(s?.eps), tau: Number(s?.tau), steps: Number(s?.steps) }));
+      const label = checkedLabel(p.label, img.cleanProbs, m.classes);
+      const t0 = performance.now();
+      const decoder = p.decoder ? await decoderFor(p.layer) : null;
+      if (p.mode === 'image' && !decoder) throw new Error(`Image mode needs a decoder for ${p.layer}; none is present. Use feature mode.`);
+      const size = m.entry.inputSize;
+      emit({ kind: 'sweep-start', label, count: strengths.length, backend: getBackend() } satisfies SweepStartEvent);
+      let cells = 0;
+      const c = { split: split(m.net, p.layer), preprocessing: m.entry.preprocessing };
+      for await (const cell of sweep(c, {
+        images: img.crop, mode: p.mode, decoder, strengths, labels: [label], randomDraws: p.randomDraws, seed: p.seed,
+        key: img.key, decode: decoder ? { adversarial: true } : undefined,
+      }, { signal })) {
+        const top1 = argmax(cell.adversarial.probs);
+        const ev: SweepCellEvent = {
+          kind: 'cell', index: cell.index, strength: cell.strength, top1, top1Prob: cell.adversarial.probs[top1]!, p: cell.adversarial.probs[label]!,
+          randomP: cell.random.map((r) => r.probs[label]!), randomTop1: cell.random.map((r) => argmax(r.probs)), size, ms: cell.ms,
+        };
+        if (cell.adversarial.image) ev.image = rgbToRgba(cell.adversarial.image.data, size, size);
+        emit(ev, ev.image ? [ev.image.buffer as ArrayBuffer] : []);
+        cells++;
+      }
+      return { cells, label, totalMs: performance.now() - t0 };
+    });
+  },
+
+  /** AdvBN's δ, random δ of the same ε, AdaIN to a dropped style image, and a corruption, side by side. */
+  async 'explore.shifts'(p: ShiftsRequest, { signal }): Promise<ShiftsResult> {
+    return exclusive(signal, async () => {
+      const { m, img } = current(p);
+      const settings = validatePgdSettings({ eps: Number(p.settings?.eps), tau: Number(p.settings?.tau), steps: Number(p.settings?.steps) });
+      if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
+      const label = checkedLabel(p.label, img.cleanProbs, m.classes);
+      const corruption = p.corruption ? corruptionAt(p.corruption.name, p.corruption.severity) : undefined;
+      const style = p.style;
+      if (style && (!(style.width > 0 && style.height > 0) || style.rgba.length !== style.width * style.height * 4)) throw new Error('The style image has no pixels.');
+      const t0 = performance.now();
+      const decoder = p.decoder ? await decoderFor(p.layer) : null;
+      if (p.mode === 'image' && !decoder) throw new Error(`Image mode needs a decoder for ${p.layer}; none is present. Use feature mode.`);
+      const size = m.entry.inputSize;
+      const styleCrop = style ? tf.tidy(() => resizeCenterCrop(rgbaToTensor(style.rgba, style.width, style.height), size).expandDims(0) as tf.Tensor4D) : null;
+      try {
+        const r = await compareShifts({ split: split(m.net, p.layer), preprocessing: m.entry.preprocessing }, {
+          image: img.crop, mode: p.mode, decoder, settings, label, randomDraws: p.randomDraws, seed: p.seed, key: img.key,
+          style: styleCrop ? { image: styleCrop, alpha: Number(style!.alpha) } : undefined, corruption,
+        }, signal);
+        const out = (o: SweepOutcome): ShiftOutcome => {
+          const top1 = argmax(o.probs);
+          return { p: o.probs[label]!, top1, top1Prob: o.probs[top1]!, ...(o.image ? { image: rgbToRgba(o.image.data, size, size) } : {}) };
+        };
+        return {
+          label, size, clean: out({ probs: r.cleanProbs }), adversarial: out(r.adversarial), random: r.random.map(out),
+          adain: r.adain ? out(r.adain) : null, corrupted: r.corrupted ? out(r.corrupted) : null,
+          styleCrop: styleCrop ? rgbToRgba((await styleCrop.data()) as Float32Array, size, size) : null, ms: performance.now() - t0,
+        };
+      } finally {
+        styleCrop?.dispose();
+      }
     });
   },
 

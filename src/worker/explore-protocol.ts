@@ -55,3 +55,70 @@ export interface RunStart { kind: 'start'; label: number; encodeMs: number; back
 export type RunEvent = StepEvent | RunStart;
 export interface RunResult { steps: number; label: number; totalMs: number; backend: string }
 
+
+/** The Explore page's strength sweep (`explore.sweep`): AdvBN at each strength beside random δ of the same ε. */
+export interface SweepRequest {
+  model?: string;
+  image?: string;
+  layer: string;
+  decoder: boolean;
+  mode: LossMode;
+  /** One PGD setting per strength (ε also bounds the random draws). */
+  strengths: PgdSettings[];
+  /** Class pushed away from; null: the clean top-1. */
+  label: number | null;
+  randomDraws: number;
+  seed: number;
+}
+export interface SweepStartEvent { kind: 'sweep-start'; label: number; count: number; backend: string }
+/** One strength done: the adversarial δ's decoded image and predictions, and the random draws' p(label). */
+export interface SweepCellEvent {
+  kind: 'cell';
+  index: number;
+  strength: PgdSettings;
+  /** Top-1 class and p(label) under the adversarial δ. */
+  top1: number;
+  top1Prob: number;
+  p: number;
+  /** p(label) under each random draw, and their top-1 classes. */
+  randomP: number[];
+  randomTop1: number[];
+  /** Decoded adversarial image (RGBA, size × size), when a decoder is present. */
+  image?: Uint8ClampedArray;
+  size: number;
+  ms: number;
+}
+export type SweepEvent = SweepStartEvent | SweepCellEvent;
+export interface SweepResult { cells: number; label: number; totalMs: number }
+
+/** Shifts side by side (`explore.shifts`) for the current image and split layer. */
+export interface ShiftsRequest {
+  model?: string;
+  image?: string;
+  layer: string;
+  decoder: boolean;
+  mode: LossMode;
+  settings: PgdSettings;
+  /** Class compared (pushed away from by PGD); null: the clean top-1. */
+  label: number | null;
+  randomDraws: number;
+  seed: number;
+  /** A style image the user dropped (RGBA), centre-cropped to the input size; α blends f and AdaIN's f_s. */
+  style: { rgba: Uint8ClampedArray; width: number; height: number; alpha: number } | null;
+  /** A corruption of the photo: kind and severity 1–5; null: none. */
+  corruption: { name: string; severity: number } | null;
+}
+/** One shift's outcome: p(label), top-1, and the image shown (decoded, or the corrupted crop), RGBA size × size. */
+export interface ShiftOutcome { p: number; top1: number; top1Prob: number; image?: Uint8ClampedArray }
+export interface ShiftsResult {
+  label: number;
+  size: number;
+  clean: ShiftOutcome;
+  adversarial: ShiftOutcome;
+  random: ShiftOutcome[];
+  adain: ShiftOutcome | null;
+  corrupted: ShiftOutcome | null;
+  /** The style image as the model saw it (centre crop), when one was given. */
+  styleCrop: Uint8ClampedArray | null;
+  ms: number;
+}

@@ -6,7 +6,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
-import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadModelFolder, progress } from '../vgg';
+import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadModelFolder, progress, resolveLayer } from '../vgg';
 import { split } from '../../models/network';
 import { attack, classify, type AttackResult, type Classifier, type LossMode } from '../../core/attack';
 import { summarize, validatePgdSettings, type PgdReport, type PgdSettings } from '../../core/pgd';
@@ -16,6 +16,7 @@ import { topK, type Prediction } from '../../core/loss';
 import { listImages, loadCenterCrop } from '../../data/image-folder';
 import { writePng } from '../../data/image-file';
 import { rgbToRgba } from '../../models/preprocess';
+import { ManifestWriter, fileKey, parseShard, perturbManifestPath, shardFiles, shardName } from '../folder-run';
 import labels from '../../common/imagenet-labels.json';
 
 const LABELS = labels as string[];
@@ -65,6 +66,9 @@ export async function perturbCommand(o: Options): Promise<void> {
   const json = o.flag('json');
   const batchSize = o.integer('batch-size', 1);
   const labelsPath = o.optionalString('labels') ?? process.env.ADVBN_CLASSES_JSON;
+  const shardOption = o.optionalString('shard');
+  const shard = parseShard(shardOption);
+  const restart = o.flag('restart');
   o.done();
   validatePgdSettings(settings);
   if (mode !== 'feature' && mode !== 'image') throw new UsageError(`--mode must be feature or image, got "${mode}".`);
@@ -76,16 +80,14 @@ export async function perturbCommand(o: Options): Promise<void> {
   const isDir = statSync(imagePath, { throwIfNoEntry: false })?.isDirectory() ?? false;
   if (!isDir && !statSync(imagePath, { throwIfNoEntry: false })) throw new UsageError(`Image ${imagePath} does not exist.`);
   if (isDir && !out) throw new UsageError('With a folder of images, --out DIR is required.');
+  if (!isDir && shardOption !== undefined) throw new UsageError('--shard splits a folder of images: --image must be a folder.');
 
   const { net: vgg, meta } = await loadModelFolder(modelDir, 'classifier');
   if (meta.role === 'encoder') throw new UsageError(`${modelDir} is an encoder without a classifier: pass it as --encoder, and a classifier as --model.`);
   const encoder = encoderDir ? await loadModelFolder(encoderDir, 'encoder') : null;
   const decoder = decoderDir ? await loadDecoderFolder(decoderDir) : null;
   // The split layer: --layer, else the decoder's, else the model's default (block4_conv1 for VGG-19).
-  const layer = layerOption ?? decoder?.manifest.layer ?? (encoder ? encoder.meta.defaultLayer : meta.defaultLayer) ?? 'block4_conv1';
-  if (decoder && decoder.manifest.layer !== layer) {
-    throw new UsageError(`The decoder in ${decoderDir} decodes ${decoder.manifest.layer}, not ${layer}: pass --layer ${decoder.manifest.layer}.`);
-  }
+  const layer = resolveLayer(layerOption, decoder, decoderDir, encoder ? encoder.meta : meta);
   if (encoder && decoder && decoder.manifest.preprocessing !== encoder.meta.preprocessing) {
     throw new UsageError(`The decoder in ${decoderDir} was made for an encoder with ${decoder.manifest.preprocessing} input, but ${encoderDir} takes ${encoder.meta.preprocessing}: pair a decoder with its own encoder.`);
   }
@@ -121,13 +123,24 @@ export async function perturbCommand(o: Options): Promise<void> {
     return;
   }
 
-  const files = listImages(imagePath);
+  const all = listImages(imagePath);
+  const files = shardFiles(all, shard);
   const labelOf: LabelOf | null = labelsPath ? readLabels(labelsPath) : null;
   mkdirSync(out!, { recursive: true });
-  const tally = new Tally();
+  // The manifest in --out: what each finished image gave; a second run skips them (resume).
+  const manifest = new ManifestWriter(perturbManifestPath(out!, shard), {
+    manifest: 'advbn-perturb', version: 1, shard: shardName(shard), files: all.length,
+    settings: {
+      model: basename(modelDir), encoder: encoderDir ? basename(encoderDir) : null, decoder: decoderDir ? basename(decoderDir) : null,
+      layer, mode, ...settings, label: label ?? null, target: target ?? null, batch_size: batchSize,
+    },
+  }, restart);
+  const todo = files.filter((f) => !manifest.done.has(fileKey(f)));
+  const resumed = files.length - todo.length;
   const t0 = performance.now();
-  for (let i = 0; i < files.length; i += batchSize) {
-    const group = files.slice(i, i + batchSize);
+  let swept = 0;
+  for (let i = 0; i < todo.length; i += batchSize) {
+    const group = todo.slice(i, i + batchSize);
     const x = tf.tidy(() => tf.concat(group.map((f) => loadCenterCrop(f, size))) as tf.Tensor4D);
     // Only the m = 0 and final δ's decoded images are read back: no filmstrip is decoded along the way.
     const r = await attack(classifier, request(x), { images: 'ends' });
@@ -139,17 +152,21 @@ export async function perturbCommand(o: Options): Promise<void> {
       const name = basename(group[k]!).replace(/\.[^.]+$/, '') + '.png';
       writeImage(join(out!, name), last.image!.data, last.image!.shape, k);
       const top1 = (p: Float32Array) => argmax(rowProbs(p, r.classes, k));
-      tally.add({
-        truth: labelOf?.(group[k]!), original: top1(r.cleanProbs), reconstruction: top1(reconProbs), advbn: top1(advProbs),
-        attacked: r.labels[k]!, psnr: await imagePsnr(first, x, k),
+      const truth = labelOf?.(group[k]!);
+      manifest.append({
+        file: fileKey(group[k]!), out: name, ...(truth === undefined ? {} : { truth }),
+        original: top1(r.cleanProbs), reconstruction: top1(reconProbs), advbn: top1(advProbs), attacked: r.labels[k]!,
+        psnr: round4(await imagePsnr(first, x, k)),
       });
     }
     x.dispose();
-    progress(tally.n, files.length, `${(tally.n / ((performance.now() - t0) / 1000)).toFixed(2)} img/s, top-1 changed ${tally.flipped}/${tally.n}`);
+    swept += group.length;
+    progress(resumed + swept, files.length, `${(swept / ((performance.now() - t0) / 1000)).toFixed(2)} img/s`);
   }
   const summary = {
-    images: files.length, ...tally.summary(), out, layer, mode, settings,
-    labels: labelsPath ?? null, seconds: (performance.now() - tStart) / 1000, backend: tf.getBackend(),
+    images: files.length, ...new Tally(manifest.rows() as unknown as Outcome[]).summary(), out, layer, mode, settings,
+    labels: labelsPath ?? null, shard: shardName(shard), resumed, manifest: manifest.path,
+    seconds: (performance.now() - tStart) / 1000, backend: tf.getBackend(),
   };
   if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else printSummary(summary);
@@ -178,20 +195,18 @@ async function classifyImage(c: Classifier, report: PgdReport): Promise<Float32A
   return d;
 }
 
-interface Outcome { truth?: number; original: number; reconstruction: number; advbn: number; attacked: number; psnr: number }
+export interface Outcome { truth?: number; original: number; reconstruction: number; advbn: number; attacked: number; psnr: number }
 
 /**
  * A folder run's table (the project's small ImageNet-AdvBN table): top-1 accuracy on the originals,
  * on the m = 0 reconstructions and on the AdvBN images when labels are known, and how often the
  * reconstruction and the AdvBN image keep the original's top-1.
  */
-class Tally {
-  private rows: Outcome[] = [];
-  get n() { return this.rows.length; }
+export class Tally {
+  constructor(private rows: readonly Outcome[]) {}
   get flipped() { return this.rows.filter((r) => r.advbn !== r.attacked).length; }
-  add(o: Outcome) { this.rows.push(o); }
   summary() {
-    const rate = (rows: Outcome[], ok: (r: Outcome) => boolean) => (rows.length ? round4(rows.filter(ok).length / rows.length) : null);
+    const rate = (rows: readonly Outcome[], ok: (r: Outcome) => boolean) => (rows.length ? round4(rows.filter(ok).length / rows.length) : null);
     const labelled = this.rows.filter((r) => r.truth !== undefined);
     return {
       labelled: labelled.length,
@@ -209,7 +224,7 @@ class Tally {
 }
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
-function printSummary(s: { images: number; out?: string; labelled: number; top1_accuracy: Record<string, number | null> | null; keeps_original_top1: Record<string, number | null>; flipped: number; reconstruction_psnr: number }) {
+export function printSummary(s: { images: number; out?: string; labelled: number; top1_accuracy: Record<string, number | null> | null; keeps_original_top1: Record<string, number | null>; flipped: number; reconstruction_psnr: number }) {
   const pct = (v: number | null | undefined) => (v === null || v === undefined ? '   –  ' : `${(100 * v).toFixed(1).padStart(5)} %`);
   const lines = [`wrote ${s.images} images to ${s.out}; top-1 changed on ${s.flipped} (${((100 * s.flipped) / s.images).toFixed(1)} %)`, ''];
   lines.push('                  top-1 accuracy   keeps original top-1');

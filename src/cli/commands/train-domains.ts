@@ -15,7 +15,7 @@ import { writeDomainPictures } from '../domain-pictures';
 import { cachedFeatures, encodeImages, type FeatureSet } from '../../core/domain-features';
 import { compareOnDomains, domainArms, sweepArms, type DomainArm, type DomainCompareResult } from '../../core/domain-compare';
 import { DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings } from '../../core/advbn-training';
-import { validatePgdSettings } from '../../core/pgd';
+import { ablationEps, validatePgdSettings } from '../../core/pgd';
 import { checkSameClasses, domainSetSpecs, type DomainSetSpec, type DomainsLayout } from '../../common/domains';
 import { listDomainsFolder, loadDomainImage } from '../../data/domains-folder';
 import { domainMarkdown, domainVerdicts, summarizeDomains, type SetKind } from '../../common/domain-summary';
@@ -152,7 +152,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
     }));
     const verdicts = sweepM ? [] : domainVerdicts(summary);
     const sweepOut = sweepM ? {
-      m: sweepM, eps: sweepM.map((m) => (m === 0 ? 0 : +(m * 0.2 - 0.1).toFixed(6))),
+      m: sweepM, eps: sweepM.map((m) => (m === 0 ? 0 : ablationEps(m, 0.2))),
       sets: Object.fromEntries([...summary.sets, 'mean target'].map((s) => [s, {
         mean: arms.map((a) => (s === 'mean target' ? summary.meanTarget[a.name]?.mean : summary.arms[a.name]![s]!.mean) ?? NaN),
         std: arms.map((a) => (s === 'mean target' ? summary.meanTarget[a.name]?.std : summary.arms[a.name]![s]!.std) ?? NaN),

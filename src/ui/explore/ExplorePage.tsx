@@ -25,6 +25,8 @@ import { Controls } from './Controls';
 import { DeltaChart, LossChart, Predictions, RgbaView } from './Charts';
 import { ModelPanel, NoModelPanel, useModels } from './ModelPanel';
 import { ErrorBoundary } from '../ErrorBoundary';
+import { SweepPanel } from './SweepPanel';
+import { ShiftsPanel } from './ShiftsPanel';
 import './explore.css';
 
 /** Wait after the last control change before starting a run. */
@@ -429,6 +431,20 @@ export function ExplorePage() {
                 ))}
               </div>
             </div>
+          </ErrorBoundary>
+
+          <ErrorBoundary name="Strength sweep">
+            <SweepPanel
+              target={img && loaded && !ae ? { model: loaded.key, image: img.key, layer, decoder: hasDecoder, mode, label: settings.label >= 0 ? settings.label : null } : null}
+              labels={labels} settings={settings} busy={runState === 'running'}
+            />
+          </ErrorBoundary>
+
+          <ErrorBoundary name="Shifts side by side">
+            <ShiftsPanel
+              target={img && loaded && !ae ? { model: loaded.key, image: img.key, layer, decoder: hasDecoder, mode, settings: { eps: settings.eps, tau: settings.tau, steps: settings.steps }, label: settings.label >= 0 ? settings.label : null } : null}
+              labels={labels} draws={settings.draws} crop={img?.pic ?? null}
+            />
           </ErrorBoundary>
 
           <ErrorBoundary name="Predictions">

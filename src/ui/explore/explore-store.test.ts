@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SETTINGS, linkProblems, normalizeSettings, pick, settingsFromParams, settingsToParams, useExplore, type ExploreSettings } from './explore-store';
+import { DEFAULT_SETTINGS, linkProblems, normalizeSettings, parseSweepEps, pick, settingsFromParams, settingsToParams, sweepStrengths, useExplore, type ExploreSettings } from './explore-store';
 import { readHash } from '../url-state';
 
 test('settings survive a round trip through the URL', () => {
   const s: ExploreSettings = {
     model: 'vgg19', layer: 'block3_conv1', ae: 'adain', eps: 0.45, tau: 0.15, steps: 4, coupled: false,
-    mode: 'image', label: 281, targeted: true,
+    mode: 'image', label: 281, targeted: true, sweep: 'grid', sweepEps: '0,0.25,1.5', draws: 4,
   };
   const hash = `#/explore?${settingsToParams(s).toString()}`;
   const back = settingsFromParams(readHash(hash).params);
@@ -69,4 +69,25 @@ test('a link with NaN, out-of-range or unknown values: each is named, with what 
   assert.deepEqual(linkProblems(new URLSearchParams('steps=-4&eps=')), ['eps= in the link is not a number; using 1.1.', 'steps=-4 in the link is outside 0–20; using 0.']);
   // The coupled ε is computed, so a link's own ε is not a problem then.
   assert.deepEqual(linkProblems(new URLSearchParams('coupled=1&eps=0.3&steps=4&tau=0.35')), []);
+});
+
+test('the strength sweep in the link: kind, ε list and draws; bad values are named and replaced', () => {
+  const s = settingsFromParams(new URLSearchParams('sweep=paper&draws=5'));
+  assert.equal(s.sweep, 'paper');
+  assert.equal(settingsToParams(s).toString(), 'sweep=paper&draws=5');
+  assert.deepEqual(sweepStrengths(s).map((x) => [x.eps, x.tau, x.steps]), [[0.1, 0.2, 1], [0.3, 0.2, 2], [0.5, 0.2, 3], [0.7, 0.2, 4], [0.9, 0.2, 5], [1.1, 0.2, 6], [1.3, 0.2, 7], [1.5, 0.2, 8]]);
+  const g = settingsFromParams(new URLSearchParams('sweep=grid&sweepEps=0, 0.5,1&steps=3&tau=0.3'));
+  assert.deepEqual(sweepStrengths(g), [{ eps: 0, tau: 0.3, steps: 3 }, { eps: 0.5, tau: 0.3, steps: 3 }, { eps: 1, tau: 0.3, steps: 3 }]);
+  assert.equal(g.sweepEps, '0,0.5,1');
+  assert.deepEqual(sweepStrengths({ ...g, sweep: '' }), []);
+  const bad = new URLSearchParams('sweep=wide&sweepEps=0,abc&draws=99');
+  const b = settingsFromParams(bad);
+  assert.deepEqual([b.sweep, b.sweepEps, b.draws], ['', DEFAULT_SETTINGS.sweepEps, 10]);
+  assert.deepEqual(linkProblems(bad), [
+    'sweep=wide in the link is unknown (paper or grid); no sweep.',
+    'sweepEps=0,abc in the link is not a list of up to 12 ε from 0 to 2; using 0,0.3,0.5,0.7,0.9,1.1.',
+    'draws=99 in the link is not a whole number from 0 to 10; using 10.',
+  ]);
+  assert.equal(parseSweepEps('0,2.5'), null, 'beyond the ε slider');
+  assert.equal(parseSweepEps(Array(13).fill('0.1').join(',')), null, 'too many cells');
 });

@@ -28,7 +28,18 @@ export interface ExploreSettings {
   /** Attacked class; -1 = the clean top-1 prediction. */
   label: number;
   targeted: boolean;
+  /** The strength sweep: '' none; 'paper': τ = 0.2, m = 1…8, ε = m·τ − 0.1; 'grid': the ε list at this m and τ. */
+  sweep: SweepKind;
+  /** The ε list of a 'grid' sweep, comma-separated. */
+  sweepEps: string;
+  /** Random-δ draws per strength in the sweep. */
+  draws: number;
 }
+
+export type SweepKind = '' | 'paper' | 'grid';
+export const DEFAULT_SWEEP_EPS = '0,0.3,0.5,0.7,0.9,1.1';
+export const MAX_SWEEP_CELLS = 12;
+export const MAX_DRAWS = 10;
 
 export const RANGES = {
   eps: { min: 0, max: 2, step: 0.05 },
@@ -40,12 +51,29 @@ export const DEFAULT_SETTINGS: Readonly<ExploreSettings> = Object.freeze({
   model: '', layer: '', ae: '',
   eps: PAPER_DEFAULTS.eps, tau: PAPER_DEFAULTS.tau, steps: PAPER_DEFAULTS.steps,
   coupled: false, mode: 'feature', label: -1, targeted: false,
+  sweep: '', sweepEps: DEFAULT_SWEEP_EPS, draws: 3,
 });
 
 export const SETTINGS_FIELDS: FieldSpec = {
   model: 'string', layer: 'string', ae: 'string', eps: 'number', tau: 'number', steps: 'number',
   coupled: 'boolean', mode: 'string', label: 'number', targeted: 'boolean',
+  sweep: 'string', sweepEps: 'string', draws: 'number',
 };
+
+/** The ε values of a grid list: numbers in the ε slider's range, at most MAX_SWEEP_CELLS; null if it is not one. */
+export function parseSweepEps(text: string): number[] | null {
+  const parts = text.split(',').map((t) => t.trim()).filter(Boolean);
+  if (!parts.length || parts.length > MAX_SWEEP_CELLS) return null;
+  const eps = parts.map(Number);
+  return eps.every((e) => Number.isFinite(e) && e >= RANGES.eps.min && e <= RANGES.eps.max) ? eps : null;
+}
+
+/** The sweep's strengths: the paper's m = 1…8 at τ = 0.2, or the ε grid at the current m and τ. */
+export function sweepStrengths(s: Pick<ExploreSettings, 'sweep' | 'sweepEps' | 'tau' | 'steps'>): Array<{ eps: number; tau: number; steps: number }> {
+  if (s.sweep === 'paper') return Array.from({ length: 8 }, (_, i) => ({ eps: ablationEps(i + 1, 0.2), tau: 0.2, steps: i + 1 }));
+  if (s.sweep === 'grid') return (parseSweepEps(s.sweepEps) ?? parseSweepEps(DEFAULT_SWEEP_EPS)!).map((eps) => ({ eps, tau: s.tau, steps: s.steps }));
+  return [];
+}
 
 const round = (v: number, digits = 4) => Math.round(v * 10 ** digits) / 10 ** digits;
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
@@ -59,6 +87,10 @@ export function normalizeSettings(s: ExploreSettings): ExploreSettings {
   if (out.coupled) out.eps = round(clamp(ablationEps(out.steps, out.tau), RANGES.eps.min, RANGES.eps.max));
   if (out.mode !== 'feature' && out.mode !== 'image') out.mode = 'feature';
   out.label = Number.isInteger(s.label) && s.label >= 0 ? s.label : -1;
+  if (out.sweep !== '' && out.sweep !== 'paper' && out.sweep !== 'grid') out.sweep = '';
+  const eps = typeof s.sweepEps === 'string' ? parseSweepEps(s.sweepEps) : null;
+  out.sweepEps = eps ? eps.join(',') : DEFAULT_SWEEP_EPS;
+  out.draws = Math.round(clamp(Number.isFinite(s.draws) ? s.draws : DEFAULT_SETTINGS.draws, 0, MAX_DRAWS));
   return out;
 }
 
@@ -98,6 +130,12 @@ export function linkProblems(params: URLSearchParams): string[] {
     const raw = params.get(key);
     if (raw !== null && !['0', '1', 'true', 'false'].includes(raw)) out.push(`${key}=${raw} in the link is not 0 or 1; using ${s[key] ? 1 : 0}.`);
   }
+  const sweep = params.get('sweep');
+  if (sweep !== null && !['', 'paper', 'grid'].includes(sweep)) out.push(`sweep=${sweep} in the link is unknown (paper or grid); no sweep.`);
+  const sweepEps = params.get('sweepEps');
+  if (sweepEps !== null && !parseSweepEps(sweepEps)) out.push(`sweepEps=${sweepEps} in the link is not a list of up to ${MAX_SWEEP_CELLS} ε from ${RANGES.eps.min} to ${RANGES.eps.max}; using ${s.sweepEps}.`);
+  const draws = params.get('draws');
+  if (draws !== null && String(s.draws) !== draws) out.push(`draws=${draws} in the link is not a whole number from 0 to ${MAX_DRAWS}; using ${s.draws}.`);
   const backend = params.get('backend');
   if (backend !== null && !BACKENDS.includes(backend)) out.push(`backend=${backend} in the link is unknown (webgpu, webgl, wasm or cpu); choosing one automatically.`);
   return out;
@@ -137,6 +175,6 @@ export const useExplore = create<ExploreStore>((set, get) => ({
 export function pick(s: ExploreSettings): ExploreSettings {
   return {
     model: s.model, layer: s.layer, ae: s.ae, eps: s.eps, tau: s.tau, steps: s.steps, coupled: s.coupled,
-    mode: s.mode, label: s.label, targeted: s.targeted,
+    mode: s.mode, label: s.label, targeted: s.targeted, sweep: s.sweep, sweepEps: s.sweepEps, draws: s.draws,
   };
 }

@@ -5,17 +5,25 @@ import { loadLayersModelNetwork } from '../models/layers-format';
 import { loadDecoder, type Decoder } from '../models/decoder';
 import type { Network } from '../models/network';
 import { modelMeta, type ModelMeta } from '../models/model-meta';
+import { fitCurrentBackend } from '../core/binding-limits';
+
+/** On WebGPU: splits what exceeds the device's binding limit (see binding-limits.ts) and says so. */
+async function fitted(net: Network): Promise<Network> {
+  const fit = await fitCurrentBackend(net);
+  for (const line of fit?.split ?? []) log(`webgpu: ${line} (storage-binding limit)`);
+  return net;
+}
 
 export const DEFAULT_MODEL_DIR = process.env.ADVBN_VGG19_DIR ?? '../shared/models/vgg19-imagenet-tfjs';
 
 export async function loadVgg(dir: string): Promise<Network> {
-  return loadLayersModelNetwork(await folderReader(dir), dir, 'vgg19');
+  return fitted(await loadLayersModelNetwork(await folderReader(dir), dir, 'vgg19'));
 }
 
 /** A model folder and what its model.json says about it (preprocessing, role; see model-meta.ts). */
 export async function loadModelFolder(dir: string, name = 'model'): Promise<{ net: Network; meta: ModelMeta }> {
   const read = await folderReader(dir);
-  const net = await loadLayersModelNetwork(read, dir, name);
+  const net = await fitted(await loadLayersModelNetwork(read, dir, name));
   const meta = modelMeta(new TextDecoder().decode(await read('model.json')));
   return { net, meta };
 }

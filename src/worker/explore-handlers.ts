@@ -20,6 +20,7 @@ import { fetchProblem, fileUrl, joinPath, type FileSource, type RegistryEntry } 
 import { cachingReader, idbReader } from '../common/idb-cache';
 import { pgd, validatePgdSettings } from '../core/pgd';
 import { makeObjective } from '../core/attack';
+import { fitOrDispose } from '../core/binding-limits';
 import { getBackend } from '@tensorflow/tfjs';
 
 import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent } from './explore-protocol';
@@ -128,6 +129,7 @@ async function autoencoderFor(ref: AutoencoderRef): Promise<{ encoder: Split; de
     disposeFeatures();
     disposeAutoencoder();
     const net = await loadLayersModelNetwork(readerFor(ref.source, ref.entry.path), sourceName(ref.source, ref.entry.path), ref.entry.id);
+    await fitOrDispose(net);
     autoenc = { key: ref.key, net, entry: ref.entry, decoders: new Map() };
   }
   const a = autoenc!;
@@ -191,6 +193,7 @@ export const exploreHandlers: HandlerMap = {
         return buf;
       };
       const net = await loadLayersModelNetwork(read, sourceName(p.source, p.entry.path), p.entry.id);
+      await fitOrDispose(net);
       if (net.inputShape[0] !== p.entry.inputSize || net.inputShape[2] !== 3) {
         const got = net.inputShape.join('×');
         disposeNetwork(net);

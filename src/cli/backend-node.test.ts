@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from './backend-node';
 import { registerNodeWebGpu, WebGpuUnavailable, type DawnModule, type GpuAdapterLike } from './webgpu-node';
+import { findSoftwareVulkan, softwareVulkanEnv, inSoftwareVulkanChild } from './software-vulkan';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 test('WASM runs on 2 threads in Node (threaded build) and computes what the CPU backend does', async () => {
   await tf.setBackend('cpu');
@@ -45,6 +48,27 @@ test('a hardware adapter registers the webgpu backend (fake Dawn)', async () => 
   assert.equal(r.adapter, 'nvidia hopper');
   assert.ok(tf.findBackendFactory('webgpu'), 'the factory is registered (it is only started with a real device)');
   tf.removeBackend('webgpu');
+});
+
+test('a software adapter runs only on request (--allow-software-gpu / ADVBN_ALLOW_SOFTWARE_GPU=1), named as such', async () => {
+  const swiftshader = adapterWith({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver' });
+  await assert.rejects(registerNodeWebGpu(fakeDawn(swiftshader)),
+    (e: Error) => e instanceof WebGpuUnavailable && /software adapter was found \(swiftshader\).*--allow-software-gpu/.test(e.message));
+  const r = await registerNodeWebGpu(fakeDawn(swiftshader), { allowSoftware: true });
+  assert.equal(r.adapter, 'google swiftshader (software)');
+  assert.equal(r.software, 'swiftshader');
+  tf.removeBackend('webgpu');
+});
+
+test('SwiftShader\'s Vulkan driver is found in Debian\'s chromium package, and its environment is built from it', (t) => {
+  const vk = findSoftwareVulkan();
+  const env = softwareVulkanEnv({ libDir: '/x/lib', icd: '/x/lib/icd.json' }, { LD_LIBRARY_PATH: '/a', HOME: '/h' });
+  assert.equal(env.LD_LIBRARY_PATH, '/x/lib:/a');
+  assert.equal(env.VK_ICD_FILENAMES, '/x/lib/icd.json');
+  assert.equal(env.HOME, '/h');
+  assert.ok(inSoftwareVulkanChild(env) && !inSoftwareVulkanChild({}));
+  if (!vk) return t.skip('chromium-common (SwiftShader) is not installed here');
+  assert.ok(existsSync(vk.icd) && existsSync(join(vk.libDir, 'libvulkan.so.1')), JSON.stringify(vk));
 });
 
 test('the real Dawn here: either a hardware adapter or a clear "unavailable" reason', async () => {

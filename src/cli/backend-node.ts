@@ -1,13 +1,15 @@
 /**
  * tfjs backends in Node: WASM (XNNPACK + SIMD, on every core through the threaded build), WebGPU
- * (Dawn's Node bindings, optional, only where a hardware adapter exists) and the pure-JS CPU backend.
+ * (Dawn's Node bindings, optional, only where a hardware adapter exists — or a software one, on request:
+ * --allow-software-gpu / ADVBN_ALLOW_SOFTWARE_GPU=1) and the pure-JS CPU backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
 import { checkThreads, defaultWasmThreads, registerThreadedWasm } from './wasm-threads-node';
-import { registerNodeWebGpu, type DawnModule } from './webgpu-node';
+import { kernelSelfCheck } from '../core/kernel-self-check';
+import { registerNodeWebGpu, WebGpuUnavailable, type DawnModule, type NodeWebGpu, type NodeWebGpuOptions } from './webgpu-node';
 
 export type NodeBackend = 'wasm' | 'webgpu' | 'cpu';
 export const NODE_BACKENDS: NodeBackend[] = ['wasm', 'webgpu', 'cpu'];
@@ -24,11 +26,32 @@ export interface NodeBackendOptions {
   threads?: number;
   /** Replaces Dawn's loader (tests). */
   loadDawn?: () => Promise<DawnModule>;
+  /** WebGPU device options (software adapters, a smaller binding limit for tests). */
+  webgpu?: NodeWebGpuOptions;
+}
+
+/** The environment variable that lets tests (and scripts) run WebGPU on a software adapter. */
+export const ALLOW_SOFTWARE_GPU_ENV = 'ADVBN_ALLOW_SOFTWARE_GPU';
+let allowSoftware = false;
+
+/** The CLI's --allow-software-gpu: webgpu may run on SwiftShader / lavapipe (never chosen by itself). */
+export function setAllowSoftwareGpu(allow: boolean): void {
+  allowSoftware = allow;
+}
+
+/** --allow-software-gpu, else ADVBN_ALLOW_SOFTWARE_GPU=1. */
+export function softwareGpuAllowed(): boolean {
+  return allowSoftware || process.env[ALLOW_SOFTWARE_GPU_ENV] === '1';
 }
 
 let wasmThreads: number | null = null;
 let wantedThreads: number | null = null;
-let webgpuAdapter: string | null = null;
+let webgpu: NodeWebGpu | null = null;
+
+/** The WebGPU adapter this process registered (null before `useNodeBackend('webgpu')`). */
+export function nodeWebGpu(): NodeWebGpu | null {
+  return webgpu;
+}
 
 /** Sets the WASM thread count for this process (the CLI's --threads), before WASM starts. */
 export function setWasmThreads(n: number): void {
@@ -54,7 +77,9 @@ export async function useNodeBackend(name: NodeBackend = 'wasm', opts: NodeBacke
     }
     registerWasmTrainingKernels();
   }
-  if (name === 'webgpu' && !webgpuAdapter) webgpuAdapter = (await registerNodeWebGpu(opts.loadDawn)).adapter;
+  if (name === 'webgpu' && !webgpu) {
+    webgpu = await registerNodeWebGpu(opts.loadDawn, { allowSoftware: softwareGpuAllowed(), ...opts.webgpu });
+  }
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tfjs backend "${name}" could not be initialised.`);
   await tf.ready();
@@ -62,6 +87,11 @@ export async function useNodeBackend(name: NodeBackend = 'wasm', opts: NodeBacke
     const threads = getThreadsCount();
     return { backend: name, threads, detail: `WASM, ${threads} thread${threads === 1 ? '' : 's'}` };
   }
-  if (name === 'webgpu') return { backend: name, threads: 1, detail: `WebGPU · ${webgpuAdapter}` };
+  if (name === 'webgpu') {
+    // A known-answer check before anything runs on it (see kernel-self-check.ts).
+    const bad = await kernelSelfCheck();
+    if (bad) throw new WebGpuUnavailable(`the known-answer self-check failed on ${webgpu!.adapter}: ${bad}`);
+    return { backend: name, threads: 1, detail: `WebGPU · ${webgpu!.adapter}` };
+  }
   return { backend: name, threads: 1, detail: 'CPU (plain JavaScript), 1 thread' };
 }

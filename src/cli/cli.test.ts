@@ -11,6 +11,7 @@ import { encodePng } from '../data/image-file';
 import { createDecoder, serializeDecoder } from '../models/decoder';
 import { loadLayersModelNetwork } from '../models/layers-format';
 import { folderReader } from '../models/node-io';
+import { softwareGpuSkipReason } from '../testing/software-gpu';
 
 const BIN = new URL('../../bin/advbn.mjs', import.meta.url).pathname;
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -144,4 +145,18 @@ test('--backend webgpu runs where Dawn finds a hardware adapter, else stops with
   if (r.status === 0) return; // a GPU machine
   assert.equal(r.status, 1);
   assert.match(r.stderr, /advbn perturb: webgpu unavailable: \S/);
+});
+
+test('perturb --backend webgpu --allow-software-gpu runs on SwiftShader (the CLI starts itself again with its Vulkan driver) and agrees with wasm', (t) => {
+  const skip = softwareGpuSkipReason();
+  if (skip) return t.skip(skip);
+  const args = ['perturb', '--model', model, '--layer', 'c1', '--image', image, '--eps', '0.5', '--tau', '0.3', '--steps', '2', '--json'];
+  const gpu = run(...args, '--backend', 'webgpu', '--allow-software-gpu');
+  assert.equal(gpu.status, 0, gpu.stderr);
+  const wasm = run(...args, '--backend', 'wasm');
+  const [g, w] = [JSON.parse(gpu.stdout), JSON.parse(wasm.stdout)];
+  assert.equal(g.backend, 'webgpu');
+  assert.deepEqual(g.clean.top5.map((p: { index: number }) => p.index), w.clean.top5.map((p: { index: number }) => p.index));
+  g.steps.forEach((s: { loss: number }, i: number) => assert.ok(Math.abs(s.loss - w.steps[i].loss) <= 1e-4 * Math.max(1, Math.abs(w.steps[i].loss)), `step ${i + 1}: ${s.loss} vs ${w.steps[i].loss}`));
+  assert.deepEqual(g.delta, w.delta);
 });

@@ -47,7 +47,8 @@ export const HELP: Record<string, string> = {
   Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode, one table
   per backend: threads, ms/step, GFLOP/s and the fraction of the backend's peak (best GFLOP/s of a 3×3 conv
   28×28×512→512 on the same backend and threads, measured in the same run). --profile: time per kernel of one
-  step. A backend that cannot start here (webgpu without a hardware adapter) is reported with the reason.`,
+  step. A backend that cannot start here (webgpu without a hardware adapter) is reported with the reason;
+  --allow-software-gpu runs webgpu on SwiftShader/lavapipe (its times then say only how the backends compare).`,
   'train-decoder': `advbn train-decoder --layer L --images DIR --out DIR [--model DIR] [--size 128] [--batch 8]
               [--steps 1000] [--lr 1e-3] [--tv 1e-4] [--feature-loss W] [--via LAYER --via-decoder DIR] [--resume DIR]
               [--checkpoint-every 100] [--eval-images 6] [--seed 1]

@@ -1,7 +1,11 @@
 /** The `advbn` command line: the same core as the app, on tfjs's WASM backend in Node. */
 import { parseArgs, Options, UsageError } from './args';
-import { NODE_BACKENDS, setWasmThreads, useNodeBackend, type NodeBackend } from './backend-node';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { NODE_BACKENDS, setAllowSoftwareGpu, setWasmThreads, softwareGpuAllowed, useNodeBackend, type NodeBackend } from './backend-node';
 import { MAX_WASM_THREADS } from './wasm-threads-node';
+import { findSoftwareVulkan, inSoftwareVulkanChild, softwareVulkanEnv } from './software-vulkan';
+import { dawnHasAdapter } from './webgpu-node';
 
 const USAGE = `advbn — Adversarial Batch Normalization (Shu et al., NeurIPS 2021) on real models
 
@@ -15,10 +19,27 @@ Commands:
   train          Algorithm 1 (AdvBN fine-tuning) on the style world
   import         Keras/torchvision VGG-19 or the AdvBN authors' autoencoder files → a model folder + index entry
 
-Common options: --backend wasm|webgpu|cpu (default wasm), --threads N (WASM threads; default every core)
+Common options: --backend wasm|webgpu|cpu (default wasm), --threads N (WASM threads; default every core),
+  --allow-software-gpu (webgpu may run on a software adapter, SwiftShader or lavapipe: for checks, not speed;
+  without a Vulkan driver the command starts again on the SwiftShader that Debian's chromium ships)
 Run 'advbn <command> --help' for a command's options.`;
 
 type Command = (o: Options) => Promise<void>;
+
+/**
+ * With software GPUs allowed and no adapter for Dawn in this process, runs the same command again in a
+ * child process with SwiftShader's Vulkan driver (LD_LIBRARY_PATH must be set before a process starts,
+ * see software-vulkan.ts). Returns its exit code, or null when this process should go on by itself.
+ */
+async function relaunchOnSoftwareVulkan(argv: string[]): Promise<number | null> {
+  if (inSoftwareVulkanChild() || (await dawnHasAdapter())) return null;
+  const vk = findSoftwareVulkan();
+  if (!vk) return null; // goes on, and says "no WebGPU adapter" with the reason
+  process.stderr.write(`advbn: no Vulkan driver for Dawn here; running on SwiftShader's (${vk.icd})\n`);
+  const bin = fileURLToPath(new URL('../../bin/advbn.mjs', import.meta.url));
+  const r = spawnSync(process.execPath, [bin, ...argv], { env: softwareVulkanEnv(vk), stdio: 'inherit' });
+  return r.status ?? 1;
+}
 
 async function command(name: string): Promise<Command | null> {
   switch (name) {
@@ -55,6 +76,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const backend = o.string('backend', 'wasm');
     if (!(NODE_BACKENDS as string[]).includes(backend)) throw new UsageError(`--backend must be one of ${NODE_BACKENDS.join(', ')}, got "${backend}".`);
+    if (o.flag('allow-software-gpu')) setAllowSoftwareGpu(true);
+    const wantsWebGpu = name === 'bench' ? String(args.options.get('backends') ?? NODE_BACKENDS.join(',')).split(',').includes('webgpu') : backend === 'webgpu';
+    if (wantsWebGpu && softwareGpuAllowed()) {
+      const code = await relaunchOnSoftwareVulkan(argv);
+      if (code !== null) return code;
+    }
     const threads = o.optionalInteger('threads');
     if (threads !== undefined) {
       if (threads < 1 || threads > MAX_WASM_THREADS) throw new UsageError(`--threads must be from 1 to ${MAX_WASM_THREADS}, got ${threads}.`);

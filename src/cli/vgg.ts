@@ -9,11 +9,19 @@ import { UsageError } from './args';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { entryLabels, parseRegistry, type RegistryEntry } from '../common/registry';
+import { fitCurrentBackend } from '../core/binding-limits';
+
+/** On WebGPU: splits what exceeds the device's binding limit (see binding-limits.ts) and says so. */
+async function fitted(net: Network): Promise<Network> {
+  const fit = await fitCurrentBackend(net);
+  for (const line of fit?.split ?? []) log(`webgpu: ${line} (storage-binding limit)`);
+  return net;
+}
 
 export const DEFAULT_MODEL_DIR = process.env.ADVBN_VGG19_DIR ?? '../shared/models/vgg19-imagenet-tfjs';
 
 export async function loadVgg(dir: string): Promise<Network> {
-  return loadLayersModelNetwork(await folderReader(dir), dir, 'vgg19');
+  return fitted(await loadLayersModelNetwork(await folderReader(dir), dir, 'vgg19'));
 }
 
 /**
@@ -23,7 +31,7 @@ export async function loadVgg(dir: string): Promise<Network> {
  */
 export async function loadModelFolder(dir: string, name = 'model'): Promise<{ net: Network; meta: ModelMeta; classNames?: (classes: number) => string[] }> {
   const read = await folderReader(dir);
-  const net = await loadLayersModelNetwork(read, dir, name);
+  const net = await fitted(await loadLayersModelNetwork(read, dir, name));
   const text = new TextDecoder().decode(await read('model.json'));
   const meta = modelMeta(text);
   const own = (JSON.parse(text) as { userDefinedMetadata?: { advbn?: unknown } }).userDefinedMetadata?.advbn;

@@ -32,13 +32,38 @@ async function loadDawn(): Promise<DawnModule> {
   return (await import(name)) as DawnModule;
 }
 
-export interface NodeWebGpu { adapter: string }
+export interface NodeWebGpu {
+  adapter: string;
+  /** Why the adapter is a software one (SwiftShader, lavapipe), or null for hardware. */
+  software: string | null;
+  /** The adapter's limits (maxStorageBufferBindingSize, maxBufferSize, …). */
+  limits: Record<string, number>;
+}
+
+export interface NodeWebGpuOptions {
+  /** Run on a software adapter too (the CLI's --allow-software-gpu, ADVBN_ALLOW_SOFTWARE_GPU=1). */
+  allowSoftware?: boolean;
+  /**
+   * Ask the device for this storage-binding limit instead of the adapter's largest (tests: WebGPU's
+   * default of 128 MiB, what lavapipe and older SwiftShader report, below VGG-19's 411 MB fc1 kernel).
+   */
+  maxStorageBufferBindingSize?: number;
+}
+
+/** Dawn finds an adapter here (any kind)? Used to decide whether to start over with a software driver. */
+export async function dawnHasAdapter(load: () => Promise<DawnModule> = loadDawn): Promise<boolean> {
+  try {
+    return !!(await (await load()).create([]).requestAdapter({ powerPreference: 'high-performance' }));
+  } catch {
+    return false;
+  }
+}
 
 /**
- * Finds a hardware WebGPU adapter through Dawn and registers tfjs's 'webgpu' backend on it.
- * `load` is replaceable so tests can hand in a Dawn that fails (there is no GPU in CI).
+ * Finds a WebGPU adapter through Dawn and registers tfjs's 'webgpu' backend on it: a hardware one, or
+ * a software one when `allowSoftware`. `load` is replaceable so tests can hand in a Dawn that fails.
  */
-export async function registerNodeWebGpu(load: () => Promise<DawnModule> = loadDawn): Promise<NodeWebGpu> {
+export async function registerNodeWebGpu(load: () => Promise<DawnModule> = loadDawn, opts: NodeWebGpuOptions = {}): Promise<NodeWebGpu> {
   let dawn: DawnModule;
   try {
     dawn = await load();
@@ -62,7 +87,9 @@ export async function registerNodeWebGpu(load: () => Promise<DawnModule> = loadD
     throw new WebGpuUnavailable('Dawn found no WebGPU adapter (no GPU, or no Vulkan driver with the features Dawn needs; Mesa\'s lavapipe lacks some)');
   }
   const software = softwareAdapterReason(adapter.info);
-  if (software) throw new WebGpuUnavailable(`only a software adapter was found (${software}); the wasm backend is faster`);
+  if (software && !opts.allowSoftware) {
+    throw new WebGpuUnavailable(`only a software adapter was found (${software}); the wasm backend is faster (--allow-software-gpu runs on it anyway)`);
+  }
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   const found = adapter;
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
@@ -75,7 +102,7 @@ export async function registerNodeWebGpu(load: () => Promise<DawnModule> = loadD
       requiredLimits: {
         maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
         maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
-        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+        maxStorageBufferBindingSize: opts.maxStorageBufferBindingSize ?? limits.maxStorageBufferBindingSize,
         maxBufferSize: limits.maxBufferSize,
         maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
         maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
@@ -83,5 +110,9 @@ export async function registerNodeWebGpu(load: () => Promise<DawnModule> = loadD
     });
     return new WebGPUBackend(device as never, found.info as never);
   }, 3);
-  return { adapter: describeAdapter(adapter.info) };
+  const name = describeAdapter(adapter.info);
+  // Dawn's limits are getters on the prototype: for…in reads them, a spread would not.
+  const limits: Record<string, number> = {};
+  for (const k in adapter.limits) limits[k] = adapter.limits[k]!;
+  return { adapter: software ? `${name} (software)` : name, software, limits };
 }

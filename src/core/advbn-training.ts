@@ -57,7 +57,8 @@ export function prepareForTraining(base: Network, splitIndex: number, auxiliaryB
     const train = i > splitIndex;
     switch (l.kind) {
       case 'conv2d': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor4D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null };
-      case 'dense': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor2D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null };
+      // parts (row blocks for small GPU bindings) are not copied: the trainable kernel is used whole.
+      case 'dense': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor2D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null, parts: undefined };
       case 'batchnorm': {
         const clean = twinCopy(l.clean, train);
         const adv = train && auxiliaryBn ? twinCopy(l.clean, true) : null;

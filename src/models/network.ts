@@ -28,6 +28,11 @@ export interface DenseLayer {
   kernel: tf.Tensor2D;
   bias: tf.Tensor1D | null;
   activation: Activation;
+  /**
+   * The kernel's row blocks, when it is larger than a GPU storage binding may be (see
+   * core/binding-limits.ts): x·W is then Σ x[:, rows_i]·W_i, and `kernel` is never read by a kernel.
+   */
+  parts?: tf.Tensor2D[];
 }
 /**
  * Max pooling without padding. `ceil` (PyTorch's ceil_mode, AdaIN's encoder): an odd border row/column
@@ -114,6 +119,20 @@ function applyBatchNorm(layer: BatchNormLayer, x: tf.Tensor, opts: ForwardOption
   return tf.batchNorm(x, twin.movingMean, twin.movingVariance, twin.beta, twin.gamma, layer.epsilon);
 }
 
+/** x·W with W given as row blocks W_0 … W_k: Σ x[:, rows_i]·W_i (every binding stays as small as a block). */
+function matMulByRowBlocks(x: tf.Tensor2D, parts: tf.Tensor2D[]): tf.Tensor {
+  return tf.tidy(() => {
+    let offset = 0;
+    const terms = parts.map((p) => {
+      const rows = p.shape[0];
+      const t = tf.matMul(tf.slice(x, [0, offset], [-1, rows]), p);
+      offset += rows;
+      return t;
+    });
+    return terms.length === 1 ? terms[0]! : tf.addN(terms);
+  });
+}
+
 /** Applies one layer. Pure: no state changes (BN running statistics are updated by the trainer). */
 export function applyLayer(layer: Layer, x: tf.Tensor, opts: ForwardOptions = {}): tf.Tensor {
   switch (layer.kind) {
@@ -129,7 +148,7 @@ export function applyLayer(layer: Layer, x: tf.Tensor, opts: ForwardOptions = {}
       return activate(y, layer.activation);
     }
     case 'dense': {
-      let y: tf.Tensor = tf.matMul(x as tf.Tensor2D, layer.kernel);
+      let y: tf.Tensor = layer.parts ? matMulByRowBlocks(x as tf.Tensor2D, layer.parts) : tf.matMul(x as tf.Tensor2D, layer.kernel);
       if (layer.bias) y = tf.add(y, layer.bias);
       return activate(y, layer.activation);
     }
@@ -217,6 +236,7 @@ export function networkTensors(net: Network): tf.Tensor[] {
     if (l.kind === 'conv2d' || l.kind === 'dense') {
       out.push(l.kernel);
       if (l.bias) out.push(l.bias);
+      if (l.kind === 'dense' && l.parts) out.push(...l.parts);
     } else if (l.kind === 'batchnorm') {
       for (const t of [l.clean, l.adv]) {
         if (t) out.push(t.gamma, t.beta, t.movingMean, t.movingVariance);
@@ -230,22 +250,23 @@ export function disposeNetwork(net: Network): void {
   for (const t of networkTensors(net)) t.dispose();
 }
 
-/** Multiply-accumulate count ×2 (FLOPs) of a forward pass over layers [from, to) for one input. */
-export function forwardFlops(net: Network, from: number, to: number, inputShape: number[] = net.inputShape): number {
+/** Each layer's output shape (one input, no batch axis) and forward FLOPs, over layers [from, to). */
+export function layerShapes(net: Network, from = 0, to = net.layers.length, inputShape: number[] = net.inputShape): Array<{ name: string; shape: number[]; flops: number }> {
   let shape = [...inputShape];
-  let flops = 0;
+  const out: Array<{ name: string; shape: number[]; flops: number }> = [];
   for (let i = from; i < to; i++) {
     const l = net.layers[i]!;
+    let flops = 0;
     if (l.kind === 'conv2d') {
       const [kh, kw, cin, cout] = l.kernel.shape;
       const pad = l.padding === 'valid' ? 0 : Math.floor(kh / 2);
       const h = Math.floor((shape[0]! + 2 * pad - kh) / l.strides) + 1;
       const w = Math.floor((shape[1]! + 2 * pad - kw) / l.strides) + 1;
-      flops += 2 * h * w * kh * kw * cin * cout;
+      flops = 2 * h * w * kh * kw * cin * cout;
       shape = [h, w, cout];
     } else if (l.kind === 'dense') {
       const [cin, cout] = l.kernel.shape;
-      flops += 2 * cin * cout;
+      flops = 2 * cin * cout;
       shape = [cout];
     } else if (l.kind === 'maxpool') {
       const round = l.ceil ? Math.ceil : Math.floor;
@@ -257,6 +278,12 @@ export function forwardFlops(net: Network, from: number, to: number, inputShape:
     } else if (l.kind === 'upsample') {
       shape = [shape[0]! * l.factor, shape[1]! * l.factor, shape[2]!];
     }
+    out.push({ name: l.name, shape, flops });
   }
-  return flops;
+  return out;
+}
+
+/** Multiply-accumulate count ×2 (FLOPs) of a forward pass over layers [from, to) for one input. */
+export function forwardFlops(net: Network, from: number, to: number, inputShape: number[] = net.inputShape): number {
+  return layerShapes(net, from, to, inputShape).reduce((s, l) => s + l.flops, 0);
 }

@@ -17,6 +17,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
+import { kernelSelfCheck } from '../core/kernel-self-check';
 import { autoCandidates, type AdapterInfoLike, type Candidate, type GpuProbe } from '../common/gpu-adapter';
 import type { InitResult } from './protocol';
 
@@ -57,7 +58,14 @@ async function withAllCores<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Tries one backend; resolves to false (never throws) when it is unavailable here. */
+/** Why a GPU backend that started was not kept (its known-answer self-check failed), by backend. */
+const selfCheckFailures = new Map<BackendName, string>();
+
+/**
+ * Tries one backend; resolves to false (never throws) when it is unavailable here. A GPU backend must
+ * also pass the known-answer self-check (a convolution, a matrix product and a gradient against CPU
+ * results, kernel-self-check.ts); when it does not, the reason is kept for the top bar.
+ */
 export async function tryBackend(name: BackendName): Promise<boolean> {
   try {
     if (name === 'webgpu' && !(globalThis.navigator as Navigator & { gpu?: unknown })?.gpu) return false;
@@ -69,7 +77,15 @@ export async function tryBackend(name: BackendName): Promise<boolean> {
     const t = tf.tidy(() => tf.sum(tf.mul(tf.ones([4]), 2)));
     const v = (await t.data())[0];
     t.dispose();
-    return v === 8;
+    if (v !== 8) return false;
+    if (name === 'webgpu' || name === 'webgl') {
+      const bad = await kernelSelfCheck();
+      if (bad) {
+        selfCheckFailures.set(name, bad);
+        return false;
+      }
+    }
+    return true;
   } catch {
     return false;
   }
@@ -127,6 +143,8 @@ export async function initBackend(preferred?: BackendName): Promise<InitResult> 
   for (const c of order) {
     if (await tryBackend(c.backend)) return { backend: c.backend, failed, skipped, ...describe(c) };
     failed.push(c.backend);
+    const bad = selfCheckFailures.get(c.backend);
+    if (bad) skipped.push(`${c.backend === 'webgpu' ? 'WebGPU' : 'WebGL'} failed its self-check (${bad})`);
   }
   throw new Error('No tfjs backend could be started (tried WebGPU, WebGL, WASM, CPU).');
 }

@@ -23,6 +23,7 @@ import { makeObjective } from '../core/attack';
 import { sweep, type SweepOutcome } from '../core/sweep';
 import { compareShifts } from '../core/shifts';
 import { corruptionAt } from '../data/corruptions';
+import { fitOrDispose } from '../core/binding-limits';
 import { getBackend } from '@tensorflow/tfjs';
 
 import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent, SweepCellEvent, SweepRequest, SweepResult, SweepStartEvent, ShiftOutcome, ShiftsRequest, ShiftsResult } from './explore-protocol';
@@ -131,6 +132,7 @@ async function autoencoderFor(ref: AutoencoderRef): Promise<{ encoder: Split; de
     disposeFeatures();
     disposeAutoencoder();
     const net = await loadLayersModelNetwork(readerFor(ref.source, ref.entry.path), sourceName(ref.source, ref.entry.path), ref.entry.id);
+    await fitOrDispose(net);
     autoenc = { key: ref.key, net, entry: ref.entry, decoders: new Map() };
   }
   const a = autoenc!;
@@ -211,6 +213,7 @@ export const exploreHandlers: HandlerMap = {
         return buf;
       };
       const net = await loadLayersModelNetwork(read, sourceName(p.source, p.entry.path), p.entry.id);
+      await fitOrDispose(net);
       if (net.inputShape[0] !== p.entry.inputSize || net.inputShape[2] !== 3) {
         const got = net.inputShape.join('×');
         disposeNetwork(net);

@@ -32,6 +32,7 @@ import { preprocess, rgbToRgba } from '../models/preprocess';
 import { runPgd } from '../core/pgd';
 import { perturbFeatures, disposeDelta } from '../core/advbn';
 import { channelMean } from '../core/stats';
+import { fitOrDispose } from '../core/binding-limits';
 import { compareFineTuning } from '../core/compare-training';
 
 export const TRAIN_TEST_SEED = 9001;
@@ -53,7 +54,9 @@ export function endPause(runId: string): void {
 }
 
 export async function loadModel(m: ModelRef): Promise<Network> {
-  return loadLayersModelNetwork(readerFor(m.source, m.entry.path), m.entry.name, m.entry.id);
+  const net = await loadLayersModelNetwork(readerFor(m.source, m.entry.path), m.entry.name, m.entry.id);
+  await fitOrDispose(net);
+  return net;
 }
 
 /** Replaces the last dense layer by a fresh one with `classes` outputs (a folder with other classes). */

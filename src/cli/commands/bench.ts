@@ -98,7 +98,7 @@ function onCurrentBackend(net: Network, data: Map<tf.Tensor, { values: Float32Ar
     ...net,
     layers: net.layers.map((l) => {
       if (l.kind === 'conv2d') return { ...l, kernel: move(l.kernel), bias: l.bias ? move(l.bias) : null };
-      if (l.kind === 'dense') return { ...l, kernel: move(l.kernel), bias: l.bias ? move(l.bias) : null };
+      if (l.kind === 'dense') return { ...l, kernel: move(l.kernel), bias: l.bias ? move(l.bias) : null, parts: undefined };
       return l;
     }),
   };

@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { registerWasmMaxPoolGrad } from './wasm-max-pool-grad';
 
 type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean };
 
@@ -137,12 +138,14 @@ const conv2dBackpropInput: KernelFunc = (args) => {
 let registered = false;
 
 /**
- * Registers Conv2DBackpropFilter (missing), a faster Conv2DBackpropInput and a copy-free Identity for
- * the 'wasm' backend. Idempotent; call before or after the backend is initialised.
+ * Registers Conv2DBackpropFilter (missing), a faster Conv2DBackpropInput, a copy-free Identity and a
+ * correct MaxPoolGrad (wasm-max-pool-grad.ts) for the 'wasm' backend. Idempotent; call before or after
+ * the backend is initialised.
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
+  registerWasmMaxPoolGrad();
   const existingIdentity = tf.getKernel('Identity', 'wasm');
   if (existingIdentity) {
     originalIdentity = existingIdentity.kernelFunc;

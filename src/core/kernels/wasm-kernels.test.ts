@@ -83,3 +83,39 @@ test('the flipped filter kept for ∂L/∂x is freed once its filter is gone', a
   assert.equal(backend.numDataIds(), ids);
   x.dispose();
 });
+
+/** ∂/∂x Σ r·maxPool(x) on a backend: which position of each window gets the gradient. */
+async function poolGrad(backend: 'cpu' | 'wasm', xv: Float32Array, xs: number[], size: number, stride: number, pad: 'same' | 'valid') {
+  await useNodeBackend(backend);
+  const x = tf.tensor4d(xv, xs as [number, number, number, number]);
+  const before = tf.memory().numTensors;
+  const g = tf.grad((a: tf.Tensor) => {
+    const y = tf.maxPool(a as tf.Tensor4D, size, stride, pad);
+    return tf.sum(tf.mul(y, tf.range(1, y.size + 1).reshape(y.shape)));
+  })(x);
+  const out = (await g.data()) as Float32Array;
+  g.dispose();
+  assert.equal(tf.memory().numTensors, before, 'MaxPoolGrad leaves no tensors behind');
+  x.dispose();
+  return out;
+}
+
+// Regression: tfjs-backend-wasm 4.22's MaxPoolGrad passed nothing back from a window whose maximum is
+// ≤ 0 — negative maxima, and the all-zero windows of dead ReLU units that AdvBN's δ gradient goes through.
+for (const [name, shift, size, stride, pad] of [
+  ['negative maxima, 2×2/2 valid', -1, 2, 2, 'valid'], ['all-zero windows (ReLU), 2×2/2 valid', 0, 2, 2, 'valid'],
+  ['3×3/1 same (padding never counts)', -1, 3, 1, 'same'], ['2×2/2 same, odd size (ceil mode)', -1, 2, 2, 'same'],
+] as const) {
+  test(`WASM MaxPoolGrad matches the CPU backend: ${name}`, async () => {
+    await tf.setBackend('cpu');
+    const xs = [2, 7, 7, 3];
+    const xv = tf.tidy(() => {
+      const r = tf.randomNormal(xs, 0, 1, 'float32', 5);
+      return (shift === 0 ? tf.relu(r) : tf.add(r, shift)).dataSync() as Float32Array;
+    });
+    const c = await poolGrad('cpu', xv, xs, size, stride, pad);
+    const w = await poolGrad('wasm', xv, xs, size, stride, pad);
+    assert.ok(c.some((v) => v !== 0));
+    assert.deepEqual(Array.from(w), Array.from(c));
+  });
+}

@@ -9,7 +9,7 @@
  * dataset at `layer/weight_name` (Keras 2: `block1_conv1/kernel:0`, Keras 1: `block1_conv1_W_1:0`).
  */
 import type * as H5 from 'h5wasm';
-import { ImportError, checkAborted, type ByteSource, type ImportOptions } from './source';
+import { ImportCancelled, ImportError, checkAborted, type ByteSource, type ImportOptions } from './source';
 import type { RawTensor } from './torch-file';
 
 export interface KerasLayerWeights { name: string; weights: Array<RawTensor & { name: string }>; }
@@ -93,6 +93,10 @@ export async function readKerasH5(src: ByteSource, opts: ImportOptions = {}): Pr
       out.push({ name, weights });
     }
     return out;
+  } catch (e) {
+    // h5wasm throws plain Errors ("error - name not defined!") on damaged structures (found by fuzzing).
+    if (e instanceof ImportError || e instanceof ImportCancelled) throw e;
+    throw new ImportError(`${src.name}: HDF5 cannot read it (${(e as Error).message}): the file is damaged or truncated.`);
   } finally {
     try { file?.close(); } catch { /* already closed */ }
     try { if (workerfs) FS.unmount(dir); else FS.unlink(path); FS.rmdir(dir); } catch { /* best effort */ }

@@ -57,6 +57,11 @@ function interpret(v: unknown): unknown {
   if (name === 'torch._utils._rebuild_tensor_v2' || name === 'torch._utils._rebuild_tensor') {
     const [storage, offset, shape, stride] = v.args as [StorageRef, number, number[], number[]];
     if (!storage || storage.kind !== 'storage') throw new ImportError(`a tensor without a storage (${describe(storage)}).`);
+    // Found by fuzzing (import-fuzz.test.ts): a damaged pickle can put anything where the shape is.
+    const ints = (a: unknown) => Array.isArray(a) && a.every((x) => Number.isSafeInteger(Number(x)) && Number(x) >= 0);
+    if (!ints(shape) || !ints(stride) || shape.length !== stride.length || !Number.isSafeInteger(Number(offset))) {
+      throw new ImportError(`a tensor with shape ${describe(shape)}, stride ${describe(stride)} and offset ${describe(offset)}: the file is damaged.`);
+    }
     return { kind: 'tensor', storage, offset: Number(offset) + storage.viewOffset, shape: shape.map(Number), stride: stride.map(Number) } satisfies TensorRef;
   }
   if (name === 'torch._utils._rebuild_parameter' || name === 'torch.nn.parameter.Parameter') return interpret(v.args[0]);

@@ -11,7 +11,7 @@ export function Predictions(props: { title: string; probs: Float32Array | null; 
       {props.note && <div className="muted small">{props.note}</div>}
       <ol data-testid={props.testid} aria-label={props.title}>
         {preds.map((p) => (
-          <li key={p.index} className={p.index === props.highlight ? 'attacked' : ''} data-class={p.index}>
+          <li key={p.index} className={p.index === props.highlight ? 'attacked' : ''} data-class={p.index} data-prob={p.prob}>
             <span className="pred-name" title={p.name}>{p.name.split(',')[0]}</span>
             <span className="pred-bar" aria-hidden="true"><span style={{ width: `${Math.max(0.5, p.prob * 100)}%` }} /></span>
             <span className="pred-prob">{(p.prob * 100).toFixed(1)}%</span>
@@ -34,7 +34,7 @@ export function LossChart(props: { losses: number[]; probs: number[]; steps: num
   const yp = (v: number) => T + (H - T - B) * (1 - v);
   const line = (vals: number[], y: (v: number) => number) => vals.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
   return (
-    <figure className="chart" data-testid="loss-chart">
+    <figure className="chart" data-testid="loss-chart" data-losses={props.losses.join(' ')}>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Loss and attacked-class probability per PGD step">
         <rect x={L} y={T} width={W - L - R} height={H - T - B} className="chart-bg" />
         {Array.from({ length: n + 1 }, (_, i) => (
@@ -67,7 +67,7 @@ export function DeltaChart(props: { title: string; values: Float32Array | null; 
   let mean = 0;
   for (const v of vals) mean += v / vals.length;
   return (
-    <figure className="chart" data-testid={props.testid}>
+    <figure className="chart" data-testid={props.testid} data-values={props.values ? Array.from(props.values).join(' ') : ''}>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${props.title}, one bar per channel, sorted`}>
         <rect x={L} y={T} width={W - L - 6} height={H - T - B} className="chart-bg" />
         {vals.map((v, i) => (

@@ -60,9 +60,12 @@ function assertSamePgdStep(wasm: BackendResult, gpu: BackendResult) {
   assert.deepEqual(gpu.top5, wasm.top5, 'clean top-5');
   const cp = relErr(wasm.values.cleanProbs!, gpu.values.cleanProbs!);
   assert.ok(cp < 1e-4, `clean probabilities: relative difference ${cp}`);
+  // The loss after the update within 1e-4 relative. The clean loss (step 0) can be tiny (0.0105 on the
+  // VGG-19 photo), where float32 logits of magnitude ≈ 30 carry ≈ 2e-6 absolute rounding (measured:
+  // 1.6e-6), so it gets 1e-5 absolute on top.
   wasm.values.loss!.forEach((l, i) => {
-    const d = Math.abs(l - gpu.values.loss![i]!) / Math.max(Math.abs(l), 1e-3);
-    assert.ok(d < 1e-4, `loss at step ${i}: ${l} on WASM, ${gpu.values.loss![i]} on WebGPU (relative ${d})`);
+    const d = Math.abs(l - gpu.values.loss![i]!);
+    assert.ok(d <= 1e-4 * Math.abs(l) + (i === 0 ? 1e-5 : 0), `loss at step ${i}: ${l} on WASM, ${gpu.values.loss![i]} on WebGPU (relative ${d / Math.abs(l)})`);
   });
   assertSameDelta(wasm.values.deltaMu!, gpu.values.deltaMu!, 'δμ');
   assertSameDelta(wasm.values.deltaSigma!, gpu.values.deltaSigma!, 'δσ');

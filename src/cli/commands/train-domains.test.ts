@@ -89,8 +89,8 @@ test('advbn train --data: bad folders and options fail with what was found and w
   assert.equal(r2.status, 2);
   assert.match(r2.stderr, /--source painting is not a domain of .*; its domains: neon, photo, sketch/);
   const r3 = run('train', '--data', join(dir, 'nowhere'), ...common());
-  assert.equal(r3.status, 1);
-  assert.match(r3.stderr, /does not exist/);
+  assert.equal(r3.status, 2);
+  assert.match(r3.stderr, /nowhere is not a folder/);
   const r4 = run('train', '--data', join(dir, 'data'), '--arms', 'advbn,plain', ...common());
   assert.equal(r4.status, 2);
   assert.match(r4.stderr, /--arms must start with plain/);

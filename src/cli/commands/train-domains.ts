@@ -6,6 +6,7 @@
  *   the same batches, for every seed; accuracy on source-val, every other domain and --extra-test folders.
  * --sweep-m 0,1,2,3,6: the paper's strength ablation instead (τ 0.2, ε = m·τ − 0.1; m 0 = plain).
  */
+import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
@@ -82,6 +83,9 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
 
   const t0 = performance.now();
   const root = resolve(data);
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`--data must be style-world or a domains folder (DIR/<domain>/<class>/<image>); ${data} is not a folder.`);
+  }
   const layout = listDomainsFolder(root);
   if (!layout.domains.includes(source)) throw new UsageError(`--source ${source} is not a domain of ${data}; its domains: ${layout.domains.join(', ')}.`);
   const extraLayouts: Array<[string, DomainsLayout]> = extras.map((d) => {

@@ -37,7 +37,7 @@ test('advbn train: clear errors for a bad layer, bad data and unknown options', 
   assert.match(bad.stderr, /Layer "nope" is not in/);
   const data = run('train', '--data', 'imagenet');
   assert.equal(data.status, 2);
-  assert.match(data.stderr, /--data must be style-world/);
+  assert.match(data.stderr, /--data must be style-world or a domains folder \(DIR\/<domain>\/<class>\/<image>\); imagenet is not a folder/);
   const unknown = run('train', '--data', 'style-world', '--bogus', '1');
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /Unknown option\(s\): --bogus/);

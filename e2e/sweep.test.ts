@@ -13,7 +13,7 @@ after(stopServer);
 
 const sweepState = (state: string) => `document.querySelector('[data-testid="sweep"]')?.getAttribute('data-state') === '${state}'`;
 
-test('strength sweep: from a link, progressive cells with p under each, a curve, a PNG; Cancel stops it; then shifts side by side', { skip: skip ?? false, timeout: 300_000 }, async () => {
+test('strength sweep: from a link, progressive cells with p under each, a curve, a PNG; Cancel stops it; then shifts side by side', { skip: skip ?? false, timeout: 420_000 }, async () => {
   const app = await openApp('#/explore?backend=wasm&steps=2&draws=2&sweep=grid&sweepEps=0,0.5,1.1');
   try {
     const { page } = app;

@@ -25,7 +25,9 @@ export function ShiftsPanel(props: { target: ShiftsTarget | null; labels: string
   const [alpha, setAlpha] = useState(1);
   const [corruption, setCorruption] = useState('noise');
   const [severity, setSeverity] = useState(3);
-  const [res, setRes] = useState<ShiftsResult | null>(null);
+  const [result, setRes] = useState<(ShiftsResult & { model: string }) | null>(null);
+  // Only a result of the model shown now (after a model switch its images have another size).
+  const res = result && target && result.model === target.model ? result : null;
   const [state, setState] = useState<'idle' | 'running' | 'done' | 'error'>('idle');
   const [error, setError] = useState<string | null>(null);
   const draws = Math.max(1, props.draws);
@@ -45,7 +47,7 @@ export function ShiftsPanel(props: { target: ShiftsTarget | null; labels: string
         style: s ? { rgba: s.rgba, width: s.width, height: s.height, alpha } : null,
       };
       engine().request<ShiftsResult>('explore.shifts', req, { signal: ctrl.signal })
-        .then((r) => { if (!ctrl.signal.aborted) { setRes(r); setState('done'); setError(null); } })
+        .then((r) => { if (!ctrl.signal.aborted) { setRes({ ...r, model: t.model ?? '' }); setState('done'); setError(null); } })
         .catch((e: Error) => { if (!ctrl.signal.aborted && !(e instanceof RequestCancelled)) { setState('error'); setError(e.message); } });
     }, 250);
     return () => { clearTimeout(timer); ctrl.abort(); };

@@ -19,8 +19,8 @@ export interface SweepTarget {
 }
 
 interface Cell extends SweepCellEvent { pic: SquareImage | null }
-interface SweepState { state: 'idle' | 'running' | 'done' | 'stopped' | 'error'; cells: Cell[]; label: number | null; error: string | null; count: number }
-const IDLE: SweepState = { state: 'idle', cells: [], label: null, error: null, count: 0 };
+interface SweepState { state: 'idle' | 'running' | 'done' | 'stopped' | 'error'; cells: Cell[]; label: number | null; error: string | null; count: number; model: string }
+const IDLE: SweepState = { state: 'idle', cells: [], label: null, error: null, count: 0, model: '' };
 
 const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
 const spread = (v: number[]) => (v.length ? [Math.min(...v), Math.max(...v)] as const : null);
@@ -53,7 +53,7 @@ export function SweepPanel(props: { target: SweepTarget | null; labels: string[]
     ctrlRef.current = ctrl;
     // Only the latest sweep writes the state: a replaced one (settings changed) settles silently.
     const update = (f: (s: SweepState) => SweepState) => { if (runId.current === id) setSt(f); };
-    setSt({ ...IDLE, state: 'running', count: req.strengths.length });
+    setSt({ ...IDLE, state: 'running', count: req.strengths.length, model: req.model ?? '' });
     engine().request<SweepResult>('explore.sweep', req, {
       signal: ctrl.signal,
       onEvent: (p) => {
@@ -72,20 +72,22 @@ export function SweepPanel(props: { target: SweepTarget | null; labels: string[]
   }, [key]);
 
   const cancel = () => ctrlRef.current?.abort();
+  // Only cells of the model shown now: after a model switch the old cells (another input size) go at once.
+  const cells = target && st.model === target.model ? st.cells : [];
   const label = st.label ?? target?.label ?? null;
   const className = label !== null ? short(labels[label], label) : '—';
   const [exportError, setExportError] = useState<string | null>(null);
   const exportPng = async () => {
     setExportError(null);
     try {
-      await downloadCanvas(sweepCanvas(st.cells, labels, className), `advbn-sweep-${settings.sweep}-${target?.layer ?? ''}.png`);
+      await downloadCanvas(sweepCanvas(cells, labels, className), `advbn-sweep-${settings.sweep}-${target?.layer ?? ''}.png`);
     } catch (e) {
       setExportError(`The PNG could not be made: ${(e as Error).message}`);
     }
   };
 
   return (
-    <div className="panel sweep" data-testid="sweep" data-state={st.state} data-cells={st.cells.length}>
+    <div className="panel sweep" data-testid="sweep" data-state={st.state} data-cells={cells.length}>
       <h3>Strength sweep: the decoded image and p({className}) as the perturbation grows</h3>
       <div className="row sweep-controls">
         <label>strengths{' '}
@@ -105,7 +107,7 @@ export function SweepPanel(props: { target: SweepTarget | null; labels: string[]
         </label>
         <button type="button" onClick={() => (settings.sweep ? setNonce((n) => n + 1) : set({ sweep: 'paper' }))} disabled={!target}>Sweep strengths</button>
         <button type="button" onClick={cancel} disabled={st.state !== 'running'}>Cancel sweep</button>
-        <button type="button" onClick={() => void exportPng()} disabled={!st.cells.some((c) => c.pic)}>Download sweep PNG</button>
+        <button type="button" onClick={() => void exportPng()} disabled={!cells.some((c) => c.pic)}>Download sweep PNG</button>
         {settings.sweep && <button type="button" onClick={() => set({ sweep: '' })}>Close</button>}
       </div>
       <div className="muted small" data-testid="sweep-status" role="status">
@@ -119,7 +121,7 @@ export function SweepPanel(props: { target: SweepTarget | null; labels: string[]
       {settings.sweep && (
         <>
           <div className="sweep-row">
-            {st.cells.map((c) => {
+            {cells.map((c) => {
               const rp = mean(c.randomP);
               return (
                 <figure key={c.index} data-testid="sweep-cell" data-p={c.p.toFixed(4)} data-random-p={Number.isFinite(rp) ? rp.toFixed(4) : ''}>
@@ -134,7 +136,7 @@ export function SweepPanel(props: { target: SweepTarget | null; labels: string[]
               );
             })}
           </div>
-          <SweepCurve cells={st.cells} className={className} />
+          <SweepCurve cells={cells} className={className} />
         </>
       )}
       {exportError && <div className="error small" role="alert">{exportError}</div>}

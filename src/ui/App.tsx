@@ -1,11 +1,13 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useApp, type Page } from './app-store';
 import { engine } from '../worker/client';
 import { BACKEND_ORDER, type BackendName } from '../common/backend-names';
 import type { InitResult } from '../worker/protocol';
 import { readHash } from './url-state';
 import { ExplorePage } from './explore/ExplorePage';
-import { TrainPage } from './train/TrainPage';
+// The Train page is its own chunk: the first view (Explore) paints without it (the main chunk's budget
+// is 120 kB gzip, e2e/bundle.test.ts).
+const TrainPage = lazy(() => import('./train/TrainPage').then((m) => ({ default: m.TrainPage })));
 import { ErrorBoundary } from './ErrorBoundary';
 
 const PAGES: Array<{ id: Page; label: string }> = [
@@ -78,7 +80,7 @@ export function App() {
       <main>
         {page === 'explore'
           ? <ErrorBoundary key="explore" name="Explore page"><ExplorePage /></ErrorBoundary>
-          : <ErrorBoundary key="train" name="Train page"><TrainPage /></ErrorBoundary>}
+          : <ErrorBoundary key="train" name="Train page"><Suspense fallback={<section className="train"><div className="panel muted">loading the Train page…</div></section>}><TrainPage /></Suspense></ErrorBoundary>}
       </main>
     </div>
   );

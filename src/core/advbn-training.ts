@@ -344,19 +344,23 @@ export async function featureMoments(net: Network, preprocessing: Preprocessing,
       h = next;
       const k = idx.indexOf(i);
       if (k < 0) continue;
-      const name = layers[k]!;
-      const c = h.shape[h.rank - 1]!;
-      const axes = Array.from({ length: h.rank - 1 }, (_, a) => a);
-      const [s, q] = tf.tidy(() => [tf.sum(h, axes), tf.sum(tf.square(h), axes)]);
-      const [sv, qv] = await Promise.all([s!.data(), q!.data()]);
-      tf.dispose([s!, q!]);
-      const m = (out[name] ??= { count: 0, sum: new Float64Array(c), sumSq: new Float64Array(c) });
-      m.count += h.size / c;
-      for (let j = 0; j < c; j++) { m.sum[j]! += sv[j]!; m.sumSq[j]! += qv[j]!; }
+      await accumulateMoments(out, layers[k]!, h);
     }
     h.dispose();
   }
   return out;
+}
+
+/** Adds the per-channel sums and sums of squares of `h` ([N, …, C]) to `acc[name]`. `h` is not disposed. */
+export async function accumulateMoments(acc: Record<string, FeatureMoments>, name: string, h: tf.Tensor): Promise<void> {
+  const c = h.shape[h.rank - 1]!;
+  const axes = Array.from({ length: h.rank - 1 }, (_, a) => a);
+  const [s, q] = tf.tidy(() => [tf.sum(h, axes), tf.sum(tf.square(h), axes)]);
+  const [sv, qv] = await Promise.all([s!.data(), q!.data()]);
+  tf.dispose([s!, q!]);
+  const m = (acc[name] ??= { count: 0, sum: new Float64Array(c), sumSq: new Float64Array(c) });
+  m.count += h.size / c;
+  for (let j = 0; j < c; j++) { m.sum[j]! += sv[j]!; m.sumSq[j]! += qv[j]!; }
 }
 
 /** Mean and std (unbiased variance + 1e-5, as §1) of accumulated moments, as tensors for stats.ts. */

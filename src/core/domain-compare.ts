@@ -12,7 +12,7 @@ import { createTrainer, disposeTrainer, trainStepOnFeatures, TrainingCancelledEr
 import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domain-model';
 import { featureBatch, featureBatches, type FeatureSet } from './domain-features';
 import { featureDivergence } from './stats';
-import { momentsToStats, type FeatureMoments } from './advbn-training';
+import { accumulateMoments, momentsToStats, type FeatureMoments } from './advbn-training';
 import { epochSampler } from '../data/style-world-data';
 import { mulberry32 } from '../common/random';
 import { ablationEps } from '../common/pgd-settings';
@@ -99,17 +99,6 @@ export async function predictSet(net: Network, set: FeatureSet, bn: 'clean' | 'a
     o += v.length;
   }
   return { pred, moments: acc };
-}
-
-async function accumulateMoments(acc: Record<string, FeatureMoments>, name: string, h: tf.Tensor): Promise<void> {
-  const c = h.shape[h.rank - 1]!;
-  const axes = Array.from({ length: h.rank - 1 }, (_, a) => a);
-  const [s, q] = tf.tidy(() => [tf.sum(h, axes), tf.sum(tf.square(h), axes)]);
-  const [sv, qv] = await Promise.all([s!.data(), q!.data()]);
-  tf.dispose([s!, q!]);
-  const m = (acc[name] ??= { count: 0, sum: new Float64Array(c), sumSq: new Float64Array(c) });
-  m.count += h.size / c;
-  for (let j = 0; j < c; j++) { m.sum[j]! += sv[j]!; m.sumSq[j]! += qv[j]!; }
 }
 
 const accuracyOf = (pred: Int32Array, labels: number[]) => labels.reduce((n, l, i) => n + (pred[i] === l ? 1 : 0), 0) / Math.max(1, labels.length);

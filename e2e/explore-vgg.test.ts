@@ -8,22 +8,16 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, readdirSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { browserSkipReason, openApp, stopServer } from './harness';
+import { openApp, stopServer, VGG19_DIR, vggBrowserSkipReason } from './harness';
 import { makePng, tempFile } from './fixtures';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
-const VGG_DIR = resolve(ROOT, process.env.ADVBN_VGG19_DIR ?? '../shared/models/vgg19-imagenet-tfjs');
+const VGG_DIR = VGG19_DIR;
 const LINK = resolve(ROOT, 'models/vgg19-imagenet-tfjs');
 const SAMPLES = resolve(ROOT, '../shared/imagenet/val-samples-256');
 const DECODER = resolve(ROOT, 'models/decoder-block3_conv1/decoder.json');
 
-function skipReason(): string | null {
-  const b = browserSkipReason();
-  if (b) return b;
-  if (!existsSync(`${VGG_DIR}/model.json`)) return `VGG-19 weights not found at ${VGG_DIR} (set ADVBN_VGG19_DIR)`;
-  return null;
-}
-const skip = skipReason();
+const skip = vggBrowserSkipReason();
 
 function ensureLink() {
   let present = false;

@@ -4,6 +4,7 @@
  * browser comes from CHROMIUM_PATH or /usr/bin/chromium; tests skip with a message when it is absent.
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -16,6 +17,17 @@ export const CHROMIUM_FLAGS = [
 /** Why browser tests cannot run here, or null when they can. */
 export function browserSkipReason(): string | null {
   return existsSync(CHROMIUM) ? null : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+}
+
+/** The real VGG-19 folder for browser tests: ADVBN_VGG19_DIR, else ../shared beside the repository. */
+export const VGG19_DIR = resolve(new URL('..', import.meta.url).pathname, process.env.ADVBN_VGG19_DIR ?? '../shared/models/vgg19-imagenet-tfjs');
+
+/** Why a browser test on the real VGG-19 cannot run here (no browser, no weights), or null. */
+export function vggBrowserSkipReason(): string | null {
+  const b = browserSkipReason();
+  if (b) return b;
+  if (!existsSync(`${VGG19_DIR}/model.json`)) return `VGG-19 weights not found at ${VGG19_DIR} (set ADVBN_VGG19_DIR)`;
+  return null;
 }
 
 export interface AppHandle { url: string; browser: Browser; page: Page; close(): Promise<void>; errors: string[]; }

@@ -7,23 +7,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, renameSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { lstatSync, mkdtempSync, renameSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { browserSkipReason, openApp, stopServer } from './harness';
+import { openApp, stopServer, VGG19_DIR, vggBrowserSkipReason } from './harness';
 import { writeDomainsFixture } from '../src/testing/domains-fixture';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
-const VGG_DIR = resolve(ROOT, process.env.ADVBN_VGG19_DIR ?? '../shared/models/vgg19-imagenet-tfjs');
+const VGG_DIR = VGG19_DIR;
 const LINK = resolve(ROOT, 'models/vgg19-imagenet-tfjs');
 
-function skipReason(): string | null {
-  const b = browserSkipReason();
-  if (b) return b;
-  if (!existsSync(`${VGG_DIR}/model.json`)) return `VGG-19 weights not found at ${VGG_DIR} (set ADVBN_VGG19_DIR)`;
-  return null;
-}
-const skip = skipReason();
+const skip = vggBrowserSkipReason();
 
 after(stopServer);
 

@@ -129,8 +129,8 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
   }, [state]);
 
   const running = state === 'running' || state === 'paused';
-  const num = (key: 'dSize' | 'dTestSize' | 'dEpochs' | 'dLr' | 'dEps' | 'dTau' | 'dM' | 'seeds' | 'batchSize', label: string, aria: string, stepBy: number) => (
-    <label>{label}<input type="number" aria-label={aria} value={settings[key]} step={stepBy} onChange={(e) => set({ [key]: Number(e.target.value) })} /></label>
+  const num = (key: 'dSize' | 'dTestSize' | 'dEpochs' | 'dLr' | 'dEps' | 'dTau' | 'dM' | 'seeds' | 'batchSize', label: string, aria: string, stepBy: number, disabled = false) => (
+    <label>{label}<input type="number" aria-label={aria} value={settings[key]} step={stepBy} disabled={disabled} onChange={(e) => set({ [key]: Number(e.target.value) })} /></label>
   );
 
   return (
@@ -173,7 +173,8 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
               {(splitLayers.length ? splitLayers.map((l) => l.name) : [settings.dLayer]).map((n) => <option key={n} value={n}>{n}</option>)}
             </select>
           </label>
-          <div className="row">{num('dEps', 'ε', 'Domains epsilon', 0.1)}{num('dTau', 'τ', 'Domains tau', 0.05)}{num('dM', 'm', 'Domains PGD steps', 1)}</div>
+          {/* A strength sweep sets τ 0.2 and ε = m·τ − 0.1 per m: these three do not apply then. */}
+          <div className="row">{num('dEps', 'ε', 'Domains epsilon', 0.1, !!settings.dSweep)}{num('dTau', 'τ', 'Domains tau', 0.05, !!settings.dSweep)}{num('dM', 'm', 'Domains PGD steps', 1, !!settings.dSweep)}</div>
           <div className="row">{num('dEpochs', 'epochs', 'Domains epochs', 0.5)}{num('batchSize', 'batch', 'Domains batch size', 8)}{num('dLr', 'lr (Adam)', 'Domains learning rate', 0.0001)}</div>
           <div className="row">{num('seeds', 'seeds', 'Domains seeds', 1)}</div>
           <label className="inline"><input type="checkbox" aria-label="Random delta arm" checked={settings.dRandom} onChange={(e) => set({ dRandom: e.target.checked })} disabled={!!settings.dSweep} /> random-δ control (δ uniform in [1 − ε, 1 + ε], same loss)</label>

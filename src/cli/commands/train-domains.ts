@@ -152,7 +152,9 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
     const timing = Object.fromEntries(arms.map((a) => {
       const runs = perArm(a.name);
       const epochS = runs.flatMap((r) => r.epochSeconds);
-      return [a.name, { trainSeconds: runs.map((r) => +r.trainSeconds.toFixed(1)), secondsPerEpoch: +(epochS.reduce((x, y) => x + y, 0) / Math.max(1, epochS.length)).toFixed(1) }];
+      // Three significant digits, not one decimal: a short epoch (a small set on a fast machine) is not 0 s.
+      const sig = (v: number) => +v.toPrecision(3);
+      return [a.name, { trainSeconds: runs.map((r) => sig(r.trainSeconds)), secondsPerEpoch: sig(epochS.reduce((x, y) => x + y, 0) / Math.max(1, epochS.length)) }];
     }));
     const verdicts = sweepM ? [] : domainVerdicts(summary);
     const sweepOut = sweepM ? {

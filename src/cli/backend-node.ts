@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
+import { registerWasmWinogradKernels } from '../core/kernels/wasm-winograd-conv';
 import { checkThreads, defaultWasmThreads, registerThreadedWasm } from './wasm-threads-node';
 import { kernelSelfCheck } from '../core/kernel-self-check';
 import { registerNodeWebGpu, WebGpuUnavailable, type DawnModule, type NodeWebGpu, type NodeWebGpuOptions } from './webgpu-node';
@@ -76,6 +77,7 @@ export async function useNodeBackend(name: NodeBackend = 'wasm', opts: NodeBacke
       throw new Error(`WASM already runs on ${wasmThreads} threads in this process; start a new one for ${threads}.`);
     }
     registerWasmTrainingKernels();
+    registerWasmWinogradKernels();
   }
   if (name === 'webgpu' && !webgpu) {
     webgpu = await registerNodeWebGpu(opts.loadDawn, { allowSoftware: softwareGpuAllowed(), ...opts.webgpu });

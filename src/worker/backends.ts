@@ -17,6 +17,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
+import { registerWasmWinogradKernels } from '../core/kernels/wasm-winograd-conv';
 import { kernelSelfCheck } from '../core/kernel-self-check';
 import { autoCandidates, type AdapterInfoLike, type Candidate, type GpuProbe } from '../common/gpu-adapter';
 import type { InitResult } from './protocol';
@@ -35,6 +36,7 @@ function prepareWasm() {
   });
   setThreadsCount(wasmThreadsWanted());
   registerWasmTrainingKernels();
+  registerWasmWinogradKernels();
 }
 
 /** Every logical core the browser reports, at most tfjs's pool size. */

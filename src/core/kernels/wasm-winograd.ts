@@ -28,9 +28,11 @@ interface WinogradExports {
     n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number): void;
 }
 
-function decode(b64: string): Uint8Array {
-  if (typeof atob === 'function') return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  return new Uint8Array(Buffer.from(b64, 'base64'));
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
 }
 
 /** The backend's heap: the threaded build keeps it in Module.wasmMemory, the plain one exports it. */
@@ -41,6 +43,16 @@ export function backendMemory(backend: WasmBackendLike): WebAssembly.Memory {
 }
 
 const instances = new WeakMap<object, WinogradExports>();
+let simdOk: boolean | null = null;
+
+/** Whether this engine runs our module (WASM SIMD) on `backend`'s memory. */
+export function winogradAvailable(backend: WasmBackendLike): boolean {
+  if (instances.has(backend)) return true;
+  if (simdOk === null) simdOk = WebAssembly.validate(decode(WINOGRAD_WASM_PLAIN));
+  if (!simdOk || !(backend.wasm.wasmMemory ?? backend.wasm.asm?.memory)) return false;
+  winogradFor(backend);
+  return true;
+}
 
 /** Our module instantiated on `backend`'s memory (once per backend). */
 export function winogradFor(backend: WasmBackendLike): WinogradExports {

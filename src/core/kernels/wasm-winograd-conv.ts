@@ -1,0 +1,136 @@
+/**
+ * Conv2D and Conv2DBackpropInput for tfjs's 'wasm' backend on our Winograd F(4×4, 3×3) kernel
+ * (wasm-winograd.ts), for 3×3 stride-1 undilated NHWC convolutions whose channel counts are multiples of
+ * 8 (every VGG-19 convolution but block1_conv1's 3 input channels); anything else goes to the kernel
+ * that was registered before (XNNPACK, or the composed ∂L/∂x of wasm-conv2d-backprop-filter.ts).
+ *
+ * ∂L/∂x of a stride-1 convolution is the convolution of dy with the rot180, in/out-swapped filter over
+ * the padding k−1−pad; the kernel reads dy in place (the padding is implicit) and the swap and flip are
+ * done by the filter transform. The transformed filters (36·Ci·Co floats each, forward and ∂L/∂x) are
+ * kept per filter while the filter lives, in the backend's memory, and freed once it is gone.
+ *
+ * `setWasmConvKernels('tfjs')` switches back to tfjs's kernels at run time (advbn bench --kernels).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { offsetOf, transformedFilterSize, winogradAvailable, winogradConv, winogradFor, type WasmBackendLike } from './wasm-winograd';
+
+export type WasmConvKernels = 'tfjs' | 'ours';
+export const WASM_CONV_KERNELS: WasmConvKernels[] = ['tfjs', 'ours'];
+let active: WasmConvKernels = 'ours';
+
+/** Which convolution kernels the 'wasm' backend runs: tfjs's own (XNNPACK) or ours (Winograd). */
+export function setWasmConvKernels(k: WasmConvKernels): void {
+  active = k;
+}
+export function wasmConvKernels(): WasmConvKernels {
+  return active;
+}
+
+type Backend = tf.KernelBackend & WasmBackendLike & {
+  disposeData(id: object): boolean;
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number): TensorInfo;
+  dataIdMap: WasmBackendLike['dataIdMap'] & { has(id: object): boolean };
+};
+type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
+interface Transformed { fwd?: TensorInfo; bwd?: TensorInfo }
+
+/** Per backend: filter data id → its transformed copies. */
+const caches = new WeakMap<object, Map<object, Transformed>>();
+
+function cacheOf(backend: Backend): Map<object, Transformed> {
+  let cache = caches.get(backend);
+  if (!cache) caches.set(backend, (cache = new Map()));
+  for (const [id, t] of cache) {
+    if (!backend.dataIdMap.has(id)) {
+      for (const u of [t.fwd, t.bwd]) if (u) backend.disposeData(u.dataId);
+      cache.delete(id);
+    }
+  }
+  return cache;
+}
+
+/** The transformed filter for the forward pass (flip 0) or ∂L/∂x (flip 1), made once per filter. */
+function transformed(backend: Backend, filter: TensorInfo, flip: 0 | 1): TensorInfo {
+  const cache = cacheOf(backend);
+  let e = cache.get(filter.dataId);
+  if (!e) cache.set(filter.dataId, (e = {}));
+  const key = flip ? 'bwd' : 'fwd';
+  let u = e[key];
+  if (!u) {
+    const [, , ci, co] = filter.shape as [number, number, number, number];
+    u = backend.makeOutput([transformedFilterSize(ci, co)], 'float32');
+    winogradFor(backend).wino4_filter(offsetOf(backend, filter), offsetOf(backend, u), ci, co, flip);
+    e[key] = u;
+  }
+  return u;
+}
+
+/** Frees every transformed filter kept on `backend` (e.g. before disposing a model). */
+export function clearWinogradFilters(backend: tf.KernelBackend): void {
+  const cache = caches.get(backend);
+  if (!cache) return;
+  for (const t of cache.values()) for (const u of [t.fwd, t.bwd]) if (u) (backend as Backend).disposeData(u.dataId);
+  cache.clear();
+}
+
+/** 3×3, stride 1, no dilation, NHWC, channel counts multiples of 8, float32, and our module loads. */
+function ours(backend: Backend, info: backend_util.Conv2DInfo, dataFormat: string | undefined, dtype: string): boolean {
+  return active === 'ours' && dtype === 'float32' && dataFormat !== 'NCHW' &&
+    info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 &&
+    info.dilationHeight === 1 && info.dilationWidth === 1 && info.inChannels % 8 === 0 && info.outChannels % 8 === 0 &&
+    winogradAvailable(backend);
+}
+
+let previousConv2D: KernelFunc | null = null;
+let previousBackpropInput: KernelFunc | null = null;
+
+const conv2d: KernelFunc = (args) => {
+  const backend = args.backend as Backend;
+  const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+  const { strides, pad, dilations, dimRoundingMode, dataFormat } = args.attrs as unknown as {
+    strides: number | [number, number]; pad: Pad; dilations: number | [number, number]; dimRoundingMode?: 'floor' | 'round' | 'ceil'; dataFormat?: string;
+  };
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations ?? 1, pad, dimRoundingMode);
+  if (!ours(backend, info, dataFormat, x.dtype)) return previousConv2D!(args);
+  const u = transformed(backend, filter, 0);
+  const out = backend.makeOutput(info.outShape, 'float32');
+  winogradConv(backend, offsetOf(backend, x), offsetOf(backend, u), offsetOf(backend, out), info.batchSize, info.inHeight, info.inWidth,
+    info.inChannels, info.outChannels, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth);
+  return out;
+};
+
+const conv2dBackpropInput: KernelFunc = (args) => {
+  const backend = args.backend as Backend;
+  const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+  const { strides, pad, dimRoundingMode, inputShape, dataFormat } = args.attrs as unknown as {
+    strides: number | [number, number]; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number]; dataFormat?: string;
+  };
+  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
+  if (!ours(backend, info, dataFormat, dy.dtype)) return previousBackpropInput!(args);
+  const u = transformed(backend, filter, 1);
+  const out = backend.makeOutput(inputShape, 'float32');
+  // dx = conv(dy, flipped filter) with padding 2 − pad at the top and left; its output is x's shape.
+  winogradConv(backend, offsetOf(backend, dy), offsetOf(backend, u), offsetOf(backend, out), info.batchSize, info.outHeight, info.outWidth,
+    info.outChannels, info.inChannels, 2 - info.padInfo.top, 2 - info.padInfo.left, info.inHeight, info.inWidth);
+  return out;
+};
+
+let registered = false;
+
+/**
+ * Wraps the 'wasm' backend's Conv2D and Conv2DBackpropInput (call after registerWasmTrainingKernels, whose
+ * ∂L/∂x becomes the fallback). Idempotent.
+ */
+export function registerWasmWinogradKernels(): void {
+  if (registered) return;
+  for (const [name, mine] of [['Conv2D', conv2d], ['Conv2DBackpropInput', conv2dBackpropInput]] as const) {
+    const existing = tf.getKernel(name, 'wasm');
+    if (!existing) throw new Error(`WASM kernel ${name} is missing`);
+    if (name === 'Conv2D') previousConv2D = existing.kernelFunc;
+    else previousBackpropInput = existing.kernelFunc;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...existing, kernelFunc: mine });
+  }
+  registered = true;
+}

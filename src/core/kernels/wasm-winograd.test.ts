@@ -1,0 +1,148 @@
+/**
+ * Our Winograd F(4×4, 3×3) WASM kernels (wasm-winograd-conv.ts) against tfjs's own WASM kernels (XNNPACK
+ * forward; ∂L/∂x composed from it), the direct convolution: random shapes with ragged tiles and both
+ * paddings, the fallbacks, the filter cache, and real VGG-19 activations (1e-3 relative).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { useNodeBackend } from '../../cli/backend-node';
+import { loadVgg } from '../../cli/vgg';
+import { applyLayer } from '../../models/network';
+import { preprocess } from '../../models/preprocess';
+import { listImages, loadCenterCrop } from '../../data/image-folder';
+import { IMAGENET_DIR, VGG19_DIR, vggSkipReason } from '../../testing/shared-data';
+import { clearWinogradFilters, setWasmConvKernels, wasmConvKernels, type WasmConvKernels } from './wasm-winograd-conv';
+
+/** y = conv(x, w) and dx = ∂Σ(y·r)/∂x with one kernel set; returned as arrays, every tensor freed. */
+function convAndGrad(kernels: WasmConvKernels, x: tf.Tensor4D, w: tf.Tensor4D, r: tf.Tensor, pad: 'same' | 'valid'): [Float32Array, Float32Array] {
+  const before = wasmConvKernels();
+  setWasmConvKernels(kernels);
+  try {
+    const y = tf.conv2d(x, w, 1, pad);
+    const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w, 1, pad), r)))(x);
+    const out: [Float32Array, Float32Array] = [y.dataSync() as Float32Array, dx.dataSync() as Float32Array];
+    tf.dispose([y, dx]);
+    return out;
+  } finally {
+    setWasmConvKernels(before);
+  }
+}
+
+/** max |a − b| / max |b|. */
+function relErr(a: Float32Array, b: Float32Array): number {
+  let err = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) { err = Math.max(err, Math.abs(a[i]! - b[i]!)); scale = Math.max(scale, Math.abs(b[i]!)); }
+  return err / Math.max(scale, 1e-30);
+}
+
+for (const [n, h, w, ci, co, pad] of [
+  [1, 8, 8, 8, 8, 'same'], [2, 7, 9, 16, 8, 'same'], [1, 13, 6, 8, 24, 'valid'], [3, 5, 5, 32, 16, 'same'], [1, 4, 11, 8, 8, 'valid'],
+] as const) {
+  test(`Winograd conv and ∂L/∂x equal tfjs's WASM kernels: ${n}×${h}×${w}×${ci}→${co}, ${pad}`, async () => {
+    await useNodeBackend('wasm');
+    const x = tf.randomNormal([n, h, w, ci], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const k = tf.randomNormal([3, 3, ci, co], 0, 0.2, 'float32', 4) as tf.Tensor4D;
+    const ho = pad === 'same' ? h : h - 2, wo = pad === 'same' ? w : w - 2;
+    const r = tf.randomNormal([n, ho, wo, co], 0, 1, 'float32', 5);
+    const [y0, dx0] = convAndGrad('tfjs', x, k, r, pad);
+    const [y1, dx1] = convAndGrad('ours', x, k, r, pad);
+    assert.ok(relErr(y1, y0) < 1e-5, `y: ${relErr(y1, y0)}`);
+    assert.ok(relErr(dx1, dx0) < 1e-5, `dx: ${relErr(dx1, dx0)}`);
+    tf.dispose([x, k, r]);
+  });
+}
+
+test('shapes ours does not take go to tfjs (3 input channels, 5×5, stride 2) and still agree', async () => {
+  await useNodeBackend('wasm');
+  for (const [ci, kh, stride] of [[3, 3, 1], [8, 5, 1], [8, 3, 2]] as const) {
+    const x = tf.randomNormal([1, 9, 9, ci], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const k = tf.randomNormal([kh, kh, ci, 8], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const f = () => tf.tidy(() => tf.conv2d(x, k, stride, 'same').dataSync() as Float32Array);
+    setWasmConvKernels('tfjs');
+    const a = f();
+    setWasmConvKernels('ours');
+    assert.deepEqual(f(), a);
+    tf.dispose([x, k]);
+  }
+});
+
+test('the transformed filters are kept while their filter lives, then freed; no tensor is left behind', async () => {
+  await useNodeBackend('wasm');
+  const backend = tf.engine().backend as unknown as { numDataIds(): number };
+  clearWinogradFilters(tf.engine().backend);
+  const x = tf.randomNormal([1, 6, 6, 8]) as tf.Tensor4D;
+  const step = (k: tf.Tensor4D) => tf.dispose(tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, k, 1, 'same')))(x));
+  const ids = backend.numDataIds(), tensors = tf.memory().numTensors;
+  const k1 = tf.randomNormal([3, 3, 8, 8]) as tf.Tensor4D;
+  step(k1);
+  assert.equal(backend.numDataIds(), ids + 3, 'k1 and its two transforms (forward, ∂L/∂x)');
+  for (let i = 0; i < 3; i++) step(k1);
+  assert.equal(backend.numDataIds(), ids + 3, 'made once per filter');
+  const k2 = tf.randomNormal([3, 3, 8, 8]) as tf.Tensor4D;
+  k1.dispose();
+  step(k2);
+  assert.equal(backend.numDataIds(), ids + 3, 'k1 and its transforms are gone, k2 and its transforms remain');
+  k2.dispose();
+  clearWinogradFilters(tf.engine().backend);
+  assert.equal(backend.numDataIds(), ids);
+  assert.equal(tf.memory().numTensors, tensors);
+  x.dispose();
+});
+
+test('the committed WASM bytes equal a fresh build of winograd.c (when clang and wasm-ld are here)', (t) => {
+  try {
+    execFileSync('clang', ['--version']);
+    execFileSync('wasm-ld', ['--version']);
+  } catch {
+    t.skip('clang or wasm-ld not installed (apt-get install clang lld)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'advbn-winograd-'));
+  try {
+    const root = new URL('../../..', import.meta.url).pathname;
+    execFileSync(join(root, 'scripts/build-winograd-wasm.sh'), [join(dir, 'out.ts')]);
+    const fresh = readFileSync(join(dir, 'out.ts'), 'utf8');
+    const committed = readFileSync(new URL('./winograd/winograd-wasm.ts', import.meta.url), 'utf8');
+    const body = (s: string) => s.split('\n').filter((l) => l.startsWith('export')).join('\n');
+    assert.equal(body(fresh), body(committed), 'rebuild with scripts/build-winograd-wasm.sh and commit winograd-wasm.ts');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const skip = vggSkipReason();
+test('on real VGG-19 activations (224 px) every 3×3 conv and its ∂L/∂x agree with tfjs within 1e-3 relative', { skip, timeout: 300_000 }, async () => {
+  await useNodeBackend('wasm');
+  const vgg = await loadVgg(VGG19_DIR);
+  const img = loadCenterCrop(listImages(IMAGENET_DIR)[0]!, 224);
+  let a = preprocess('caffe', img);
+  img.dispose();
+  let worst = 0, checked = 0;
+  for (const layer of vgg.layers) {
+    if (layer.kind === 'flatten' || layer.kind === 'dense') break;
+    if (layer.kind === 'conv2d' && layer.kernel.shape[2] % 8 === 0) {
+      // dy: the layer's own (real) output, as a stand-in for the gradient from above.
+      const r = tf.tidy(() => tf.conv2d(a as tf.Tensor4D, layer.kernel, 1, 'same'));
+      const [y0, dx0] = convAndGrad('tfjs', a as tf.Tensor4D, layer.kernel, r, 'same');
+      const [y1, dx1] = convAndGrad('ours', a as tf.Tensor4D, layer.kernel, r, 'same');
+      const e = Math.max(relErr(y1, y0), relErr(dx1, dx0));
+      assert.ok(e < 1e-3, `${layer.name}: ${e}`);
+      worst = Math.max(worst, e);
+      checked++;
+      r.dispose();
+    }
+    const next = applyLayer(layer, a);
+    a.dispose();
+    a = next;
+  }
+  a.dispose();
+  assert.equal(checked, 15, 'every conv but block1_conv1 (3 input channels)');
+  console.log(`largest relative error over VGG-19's 15 convs, forward and ∂L/∂x: ${worst.toExponential(2)}`);
+  clearWinogradFilters(tf.engine().backend);
+  for (const l of vgg.layers) if (l.kind === 'conv2d' || l.kind === 'dense') tf.dispose([l.kernel, l.bias ?? []]);
+});

@@ -5,13 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../src/cli/backend-node';
-import { offsetOf, transformedFilterSize, winogradConv, winogradFor, type WasmBackendLike } from '../src/core/kernels/wasm-winograd';
+import { offsetOf, transformedFilterSize, winogradConv, winogradFor, winogradThreads, type WasmBackendLike } from '../src/core/kernels/wasm-winograd';
+import { setWasmConvKernels } from '../src/core/kernels/wasm-winograd-conv';
 
 const reps = Number(process.argv[2] ?? 7);
 const info = await useNodeBackend('wasm');
 const backend = tf.backend() as unknown as WasmBackendLike & tf.KernelBackend;
 const layers: [number, number, number][] = [[56, 256, 256], [28, 256, 512], [28, 512, 512], [14, 512, 512]];
-console.log(info.detail);
+console.log(`${info.detail}; ours on ${winogradThreads(backend)} thread(s); interleaved, median of ${reps}`);
+setWasmConvKernels('tfjs'); // tf.conv2d below is tfjs's XNNPACK; ours is called directly
 for (const [hw, ci, co] of layers) {
   const x = tf.randomNormal([1, hw, hw, ci], 0, 1, 'float32', 1) as tf.Tensor4D;
   const w = tf.randomNormal([3, 3, ci, co], 0, 0.05, 'float32', 2) as tf.Tensor4D;
@@ -21,14 +23,14 @@ for (const [hw, ci, co] of layers) {
   ex.wino4_filter(offsetOf(backend, w), offsetOf(backend, U), ci, co, 0);
   const filterMs = performance.now() - t0;
   const ours = tf.zeros([1, hw, hw, co]);
-  const time = (f: () => void) => {
-    const ts: number[] = [];
-    for (let i = 0; i <= reps; i++) { const s = performance.now(); f(); ts.push(performance.now() - s); }
-    ts.shift(); ts.sort((a, b) => a - b);
-    return ts[Math.floor(ts.length / 2)];
-  };
-  const tfjsMs = time(() => { const y = tf.conv2d(x, w, 1, 'same'); y.dataSync(); y.dispose(); });
-  const oursMs = time(() => winogradConv(backend, offsetOf(backend, x), offsetOf(backend, U), offsetOf(backend, ours), 1, hw, hw, ci, co, 1, 1, hw, hw));
+  const tfjsTimes: number[] = [], ourTimes: number[] = [];
+  const time = (f: () => void, into: number[]) => { const s = performance.now(); f(); into.push(performance.now() - s); };
+  for (let i = 0; i <= reps; i++) { // interleaved; the first round is a warm-up
+    time(() => { const y = tf.conv2d(x, w, 1, 'same'); y.dataSync(); y.dispose(); }, tfjsTimes);
+    time(() => winogradConv(backend, offsetOf(backend, x), offsetOf(backend, U), offsetOf(backend, ours), 1, hw, hw, ci, co, 1, 1, hw, hw), ourTimes);
+  }
+  const med = (ts: number[]) => ts.slice(1).sort((a, b) => a - b)[Math.floor((ts.length - 1) / 2)]!;
+  const tfjsMs = med(tfjsTimes), oursMs = med(ourTimes);
   const ref = tf.conv2d(x, w, 1, 'same');
   const err = tf.tidy(() => tf.max(tf.abs(tf.sub(ref, ours))).dataSync()[0] / tf.max(tf.abs(ref)).dataSync()[0]);
   const gflop = (2 * hw * hw * 9 * ci * co) / 1e9;

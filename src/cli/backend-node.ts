@@ -8,6 +8,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
 import { registerWasmWinogradKernels } from '../core/kernels/wasm-winograd-conv';
+import { startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from '../core/kernels/wasm-winograd';
+import { Worker } from 'node:worker_threads';
 import { checkThreads, defaultWasmThreads, registerThreadedWasm } from './wasm-threads-node';
 import { kernelSelfCheck } from '../core/kernel-self-check';
 import { registerNodeWebGpu, WebGpuUnavailable, type DawnModule, type NodeWebGpu, type NodeWebGpuOptions } from './webgpu-node';
@@ -66,6 +68,14 @@ export function requestedThreads(): number {
   return env ? checkThreads(Number(env)) : defaultWasmThreads();
 }
 
+/** Our convolution's helper threads (wasm-winograd.ts) as Node workers; they do not keep the process alive. */
+const spawnNodeWorker: SpawnWinogradWorker = (body, data) => {
+  const w = new Worker(`const { workerData } = require('node:worker_threads');\n${body}\nwinogradWorker(workerData);`, { eval: true, workerData: data });
+  w.unref();
+  return w;
+};
+let winogradThreadsStarted = false;
+
 export async function useNodeBackend(name: NodeBackend = 'wasm', opts: NodeBackendOptions = {}): Promise<NodeBackendInfo> {
   if (name === 'wasm') {
     const threads = checkThreads(opts.threads ?? wasmThreads ?? requestedThreads());
@@ -87,6 +97,10 @@ export async function useNodeBackend(name: NodeBackend = 'wasm', opts: NodeBacke
   await tf.ready();
   if (name === 'wasm') {
     const threads = getThreadsCount();
+    if (!winogradThreadsStarted) {
+      winogradThreadsStarted = true;
+      await startWinogradThreads(tf.backend() as unknown as WasmBackendLike, threads, spawnNodeWorker);
+    }
     return { backend: name, threads, detail: `WASM, ${threads} thread${threads === 1 ? '' : 's'}` };
   }
   if (name === 'webgpu') {

@@ -9,6 +9,10 @@
  * 3×3 convolution 28×28×512 → 512 (VGG-19's block4 shape, a large GEMM for XNNPACK / the shaders) on
  * the same backend and threads in the same run, best of 5 after a warm-up. `--profile` adds where one
  * feature-mode step spends its time, per kernel and shape.
+ *
+ * On WASM, `--kernels tfjs,ours` (the default) times both convolution kernel sets in one run, interleaved
+ * step by step so that other load on the machine hits both alike: tfjs's own (XNNPACK) and ours (Winograd
+ * F(4×4, 3×3), wasm-winograd-conv.ts). Each set gets its own peak and rows.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
@@ -19,9 +23,12 @@ import { forwardFlops, layerIndex, split, type Network } from '../../models/netw
 import { makeObjective, type LossMode } from '../../core/attack';
 import { runPgd } from '../../core/pgd';
 import { preprocess } from '../../models/preprocess';
+import { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from '../../core/kernels/wasm-winograd-conv';
 
 export interface BenchRow {
   backend: string;
+  /** The convolution kernels (WASM only): tfjs's (XNNPACK) or ours (Winograd). */
+  kernels?: WasmConvKernels;
   threads: number;
   mode: LossMode;
   layer: string;
@@ -37,7 +44,7 @@ export interface BenchRow {
   cpu_ms: number;
 }
 
-export interface BenchPeak { backend: string; threads: number; detail: string; gflops: number; what: string }
+export interface BenchPeak { backend: string; kernels?: WasmConvKernels; threads: number; detail: string; gflops: number; what: string }
 export interface KernelTime { kernel: string; shape: string; calls: number; ms: number; share: number }
 
 /** The backend's practical peak: best GFLOP/s of one large 3×3 convolution (see the module comment). */
@@ -123,6 +130,8 @@ export async function benchCommand(o: Options): Promise<void> {
   const json = o.flag('json');
   const profile = o.flag('profile');
   const modes = o.string('modes', 'feature,image').split(',');
+  const kernelSets = o.string('kernels', WASM_CONV_KERNELS.join(',')).split(',') as WasmConvKernels[];
+  for (const k of kernelSets) if (!WASM_CONV_KERNELS.includes(k)) throw new UsageError(`--kernels takes ${WASM_CONV_KERNELS.join(' and/or ')}, got "${k}".`);
   for (const m of modes) if (m !== 'feature' && m !== 'image') throw new UsageError(`--modes takes feature and/or image, got "${m}".`);
   o.done();
   for (const b of backends) if (!NODE_BACKENDS.includes(b)) throw new UsageError(`Unknown backend "${b}" (Node has ${NODE_BACKENDS.join(', ')}).`);
@@ -152,7 +161,7 @@ export async function benchCommand(o: Options): Promise<void> {
   const rows: BenchRow[] = [];
   const peaks: BenchPeak[] = [];
   const unavailable: Array<{ backend: string; reason: string }> = [];
-  const profiles: Array<{ backend: string; mode: LossMode; kernels: KernelTime[] }> = [];
+  const profiles: Array<{ backend: string; kernel_set?: WasmConvKernels; mode: LossMode; kernels: KernelTime[] }> = [];
   for (const backend of backends) {
     let info: NodeBackendInfo;
     try {
@@ -163,12 +172,18 @@ export async function benchCommand(o: Options): Promise<void> {
       if (!json) log(`\n${backend}: ${e.message}`);
       continue;
     }
-    const peak = await measurePeak();
-    peaks.push({ backend, threads: info.threads, detail: info.detail, ...peak });
-    if (!json) {
-      log(`\n${backend} — ${info.detail} — peak ${peak.gflops} GFLOP/s (${peak.what})`);
-      log(`  mode      threads  ms/step  GFLOP/step  GFLOP/s  of peak  CPU ms/step`);
+    // WASM: one entry per kernel set; other backends have one set of their own.
+    const sets: Array<WasmConvKernels | undefined> = backend === 'wasm' ? kernelSets : [undefined];
+    const useSet = (k: WasmConvKernels | undefined) => { if (k) setWasmConvKernels(k); };
+    const label = (k: WasmConvKernels | undefined) => (k ? ` — ${k === 'ours' ? 'our kernels (Winograd)' : "tfjs's kernels (XNNPACK)"}` : '');
+    const setBefore = wasmConvKernels();
+    for (const k of sets) {
+      useSet(k);
+      const peak = await measurePeak();
+      peaks.push({ backend, ...(k ? { kernels: k } : {}), threads: info.threads, detail: info.detail, ...peak });
+      if (!json) log(`\n${backend}${label(k)} — ${info.detail} — peak ${peak.gflops} GFLOP/s (${peak.what})`);
     }
+    if (!json) log(`  mode     kernels threads  ms/step  GFLOP/step  GFLOP/s  of peak  CPU ms/step`);
     const vgg = onCurrentBackend(vgg0, weights);
     const decoder = decoder0 ? onCurrentBackend(decoder0, weights) : null;
     const c = { split: split(vgg, layer), preprocessing: 'caffe' as const };
@@ -177,41 +192,60 @@ export async function benchCommand(o: Options): Promise<void> {
     for (const mode of ['feature', 'image'] as const) {
       if (!modes.includes(mode) || (mode === 'image' && !decoder)) continue;
       const objective = makeObjective(c, mode, decoder);
-      const times: number[] = [];
-      // runs + 1 steps: the first (warm-up: kernel setup, weight packing) is not counted.
-      // CPU time of the whole process (all threads) between step reports: unlike wall time, it does
-      // not grow when other programs share the cores, so it compares code on a loaded machine.
-      const cpuAt: number[] = [];
+      // CPU time of the whole process (all threads) per step: unlike wall time, it does not grow when
+      // other programs share the cores, so it compares code on a loaded machine.
       const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-      const { reports, delta } = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: runs + 1 }, { images: false }, () => cpuAt.push(cpuNow()));
-      tf.dispose([delta.mu, delta.sigma]);
-      for (const r of reports.slice(1, -1)) times.push(r.ms);
-      const cpuTimes = cpuAt.slice(1, -1).map((t, i) => t - cpuAt[i]!);
-      const flop = 2 * (mode === 'feature' ? headFlops : decFlops + vggFlops);
-      const med = median(times);
-      const gflops = flop / 1e9 / (med / 1000);
-      const row: BenchRow = {
-        backend, threads: info.threads, mode, layer, size, runs: times.length, median_ms: Math.round(med), min_ms: Math.round(Math.min(...times)),
-        gflop_per_step: Math.round(flop / 1e8) / 10, gflops: Math.round(gflops * 10) / 10,
-        peak_fraction: Math.round((gflops / peak.gflops) * 100) / 100,
-        cpu_ms: Math.round(median(cpuTimes)),
+      /** One PGD step (forward + backward + update) from δ = 1: wall and CPU ms. */
+      const step = async () => {
+        const cpu0 = cpuNow();
+        let cpu = 0;
+        const { reports, delta } = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: 1 }, { images: false }, () => { if (!cpu) cpu = cpuNow() - cpu0; });
+        tf.dispose([delta.mu, delta.sigma]);
+        return { ms: reports[0]!.ms, cpu };
       };
-      rows.push(row);
-      if (!json) {
-        log(`  ${mode.padEnd(8)} ${String(row.threads).padStart(7)} ${String(row.median_ms).padStart(8)} ${String(row.gflop_per_step).padStart(11)} ${String(row.gflops).padStart(8)} ${(Math.round(row.peak_fraction * 100) + ' %').padStart(8)} ${String(row.cpu_ms).padStart(12)}   (median of ${row.runs})`);
+      const times = new Map<WasmConvKernels | undefined, { ms: number[]; cpu: number[] }>(sets.map((k) => [k, { ms: [], cpu: [] }]));
+      for (const k of sets) { useSet(k); await step(); } // warm-up: kernel setup, weight packing / transforms
+      for (let r = 0; r < runs; r++) {
+        for (const k of sets) { // interleaved: step by step, set by set
+          useSet(k);
+          const t = await step();
+          times.get(k)!.ms.push(t.ms);
+          times.get(k)!.cpu.push(t.cpu);
+        }
+      }
+      for (const k of sets) {
+        const { ms, cpu } = times.get(k)!;
+        const peak = peaks.find((p) => p.backend === backend && p.kernels === k)!;
+        const flop = 2 * (mode === 'feature' ? headFlops : decFlops + vggFlops);
+        const med = median(ms);
+        const gflops = flop / 1e9 / (med / 1000);
+        const row: BenchRow = {
+          backend, ...(k ? { kernels: k } : {}), threads: info.threads, mode, layer, size, runs: ms.length, median_ms: Math.round(med), min_ms: Math.round(Math.min(...ms)),
+          gflop_per_step: Math.round(flop / 1e8) / 10, gflops: Math.round(gflops * 10) / 10,
+          peak_fraction: Math.round((gflops / peak.gflops) * 100) / 100,
+          cpu_ms: Math.round(median(cpu)),
+        };
+        rows.push(row);
+        if (!json) {
+          log(`  ${mode.padEnd(8)} ${(k ?? '-').padStart(7)} ${String(row.threads).padStart(7)} ${String(row.median_ms).padStart(8)} ${String(row.gflop_per_step).padStart(11)} ${String(row.gflops).padStart(8)} ${(Math.round(row.peak_fraction * 100) + ' %').padStart(8)} ${String(row.cpu_ms).padStart(12)}   (median of ${row.runs})`);
+        }
       }
       if (profile) {
-        const kernels = await profileKernels(async () => {
-          const r = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: 1 }, { images: false });
-          tf.dispose([r.delta.mu, r.delta.sigma]);
-        });
-        profiles.push({ backend, mode, kernels });
-        if (!json) {
-          log(`  where one ${mode}-mode step goes (tfjs profiler, top ${kernels.length}):`);
-          for (const k of kernels) log(`    ${k.kernel.padEnd(22)} ${k.shape.padEnd(18)} ×${String(k.calls).padEnd(3)} ${String(k.ms).padStart(7)} ms ${String(k.share).padStart(5)} %`);
+        for (const k of sets) {
+          useSet(k);
+          const kernels = await profileKernels(async () => {
+            const r = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: 1 }, { images: false });
+            tf.dispose([r.delta.mu, r.delta.sigma]);
+          });
+          profiles.push({ backend, ...(k ? { kernel_set: k } : {}), mode, kernels });
+          if (!json) {
+            log(`  where one ${mode}-mode step goes${k ? ` with ${k}` : ''} (tfjs profiler, top ${kernels.length}):`);
+            for (const e of kernels) log(`    ${e.kernel.padEnd(22)} ${e.shape.padEnd(18)} ×${String(e.calls).padEnd(3)} ${String(e.ms).padStart(7)} ms ${String(e.share).padStart(5)} %`);
+          }
         }
       }
     }
+    if (backend === 'wasm') setWasmConvKernels(setBefore);
     tf.dispose([x, f]);
     for (const net of decoder ? [vgg, decoder] : [vgg]) for (const l of net.layers) {
       if (l.kind === 'conv2d' || l.kind === 'dense') tf.dispose([l.kernel, l.bias ?? []]);

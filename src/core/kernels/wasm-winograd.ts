@@ -25,7 +25,7 @@ export interface WasmBackendLike {
 interface WinogradExports {
   wino4_filter(w: number, U: number, ci: number, co: number, flip: number): void;
   wino4_conv(x: number, U: number, y: number, v: number, m: number, tmp: number, h: number, w: number, k: number,
-    n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number): void;
+    n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number, n0: number, n1: number): void;
 }
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
@@ -82,6 +82,88 @@ export function tileBlock(k: number, totalTiles: number): number {
   return Math.max(8, Math.min(totalTiles, Math.floor(32768 / k / 4) * 4));
 }
 
+/*
+ * Threads. With tfjs's threaded build the heap is a shared WebAssembly.Memory: helper threads (Node
+ * worker_threads, or Web Workers) instantiate the same module on it and split the output channels, so
+ * each reads only its part of the transformed filter; each transforms the input itself (a few % of the
+ * work) into its own scratch, so one call needs one barrier. The calling thread does the first part and
+ * waits with Atomics.wait (allowed in Node's main thread and in workers, where tfjs runs in the app).
+ * Control block (Int32Array on a SharedArrayBuffer): [0] job sequence, [1] parts done, [2] stop,
+ * [3 … 15] the call's arguments, then per thread (8 slots from 16 + 8·i): n0, n1, V, M, tmp, ready.
+ */
+const P = 3, T0 = 16, PER = 8;
+
+/** The helper thread's body (plain JS, run by Node's Worker with eval or a Web Worker from a blob). */
+export const WINOGRAD_WORKER_BODY = `
+function winogradWorker(d) {
+  const ex = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
+  const c = new Int32Array(d.ctrl), b = ${T0} + ${PER} * d.index;
+  let seen = Atomics.load(c, 0);
+  Atomics.store(c, b + 5, 1);
+  Atomics.notify(c, b + 5);
+  for (;;) {
+    Atomics.wait(c, 0, seen);
+    const s = Atomics.load(c, 0);
+    if (s === seen) continue;
+    seen = s;
+    if (Atomics.load(c, 2)) return;
+    const [x, U, y, H, W, K, N, pt, pl, Ho, Wo, total, tb] = c.subarray(${P}, ${P} + 13);
+    if (c[b] < c[b + 1]) {
+      for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_conv(x, U, y, c[b + 2], c[b + 3], c[b + 4], H, W, K, N, pt, pl, Ho, Wo, t0, Math.min(total, t0 + tb), c[b], c[b + 1]);
+    }
+    Atomics.add(c, 1, 1);
+    Atomics.notify(c, 1);
+  }
+}`;
+
+export interface WinogradWorkerData { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: SharedArrayBuffer; index: number }
+/** Starts one helper thread that runs WINOGRAD_WORKER_BODY's winogradWorker(data); returns a way to stop it. */
+export type SpawnWinogradWorker = (body: string, data: WinogradWorkerData) => { terminate(): unknown };
+
+interface Pool { ctrl: Int32Array; threads: number; workers: Array<{ terminate(): unknown }> }
+const pools = new WeakMap<object, Pool>();
+
+/**
+ * Runs our convolution on `threads` threads of `backend` (the caller and threads − 1 helpers started with
+ * `spawn`); resolves once every helper has started. Needs tfjs's threaded build (a shared heap); with
+ * one thread or a private heap nothing is started and the convolution runs on the calling thread.
+ */
+export async function startWinogradThreads(backend: WasmBackendLike, threads: number, spawn: SpawnWinogradWorker): Promise<number> {
+  stopWinogradThreads(backend);
+  const memory = backendMemory(backend);
+  if (threads < 2 || typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer) || !winogradAvailable(backend)) return 1;
+  const module = new WebAssembly.Module(decode(WINOGRAD_WASM_SHARED));
+  const sab = new SharedArrayBuffer(4 * (T0 + PER * threads));
+  const ctrl = new Int32Array(sab);
+  const workers = [];
+  for (let i = 1; i < threads; i++) workers.push(spawn(WINOGRAD_WORKER_BODY, { module, memory, ctrl: sab, index: i }));
+  const deadline = Date.now() + 30_000;
+  for (let i = 1; i < threads; i++) {
+    while (Atomics.load(ctrl, T0 + PER * i + 5) !== 1) {
+      if (Date.now() > deadline) { for (const w of workers) w.terminate(); throw new Error('Winograd helper threads did not start'); }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+  pools.set(backend, { ctrl, threads, workers });
+  return threads;
+}
+
+/** Stops `backend`'s helper threads (if any). */
+export function stopWinogradThreads(backend: WasmBackendLike): void {
+  const pool = pools.get(backend);
+  if (!pool) return;
+  Atomics.store(pool.ctrl, 2, 1);
+  Atomics.add(pool.ctrl, 0, 1);
+  Atomics.notify(pool.ctrl, 0);
+  for (const w of pool.workers) w.terminate();
+  pools.delete(backend);
+}
+
+/** Threads our convolution runs on for `backend`. */
+export function winogradThreads(backend: WasmBackendLike): number {
+  return pools.get(backend)?.threads ?? 1;
+}
+
 /**
  * Runs the convolution: y (pointer, [batch, ho, wo, n]) = conv(x [batch, h, w, k], U) with zero padding
  * padT/padL (the rest follows from ho, wo). Scratch from the backend's malloc, freed before returning.
@@ -91,16 +173,36 @@ export function winogradConv(backend: WasmBackendLike, x: number, U: number, y: 
   const ex = winogradFor(backend);
   const total = batch * tileCount(ho, wo);
   const tb = tileBlock(k, total);
+  const pool = pools.get(backend);
+  const threads = pool ? Math.min(pool.threads, n / 8) : 1;
+  // Output channels per thread, in whole panels of 8.
+  const cut = (i: number) => Math.floor((i * n) / 8 / threads) * 8;
   const m = backend.wasm;
-  const v = m._malloc(36 * tb * k * 4);
-  const mm = m._malloc(36 * tb * n * 4);
-  const tmp = m._malloc(36 * 4 * 4);
+  const sizes = Array.from({ length: threads }, (_, i) => 36 * tb * (k + cut(i + 1) - cut(i)) + 144);
+  const base = m._malloc(4 * sizes.reduce((a, b) => a + b, 0));
+  if (!base) throw new Error('out of WASM memory for the Winograd scratch');
+  const parts: Array<[number, number, number, number, number]> = []; // n0, n1, V, M, tmp
+  for (let i = 0, at = base; i < threads; at += 4 * sizes[i]!, i++) {
+    parts.push([cut(i), cut(i + 1), at, at + 4 * 36 * tb * k, at + 4 * 36 * tb * (k + cut(i + 1) - cut(i))]);
+  }
   try {
-    for (let t0 = 0; t0 < total; t0 += tb) {
-      ex.wino4_conv(x, U, y, v, mm, tmp, h, w, k, n, padT, padL, ho, wo, t0, Math.min(total, t0 + tb));
+    if (pool && threads > 1) {
+      const c = pool.ctrl;
+      c.set([x, U, y, h, w, k, n, padT, padL, ho, wo, total, tb], P);
+      for (let i = 1; i < threads; i++) c.set(parts[i]!, T0 + PER * i);
+      for (let i = threads; i < pool.threads; i++) c.set([0, 0], T0 + PER * i); // idle helpers: no channels
+      Atomics.store(c, 1, 0);
+      Atomics.add(c, 0, 1);
+      Atomics.notify(c, 0);
+    }
+    const [n0, n1, v, mm, tmp] = parts[0]!;
+    for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_conv(x, U, y, v, mm, tmp, h, w, k, n, padT, padL, ho, wo, t0, Math.min(total, t0 + tb), n0, n1);
+    if (pool && threads > 1) {
+      const c = pool.ctrl;
+      for (let done = Atomics.load(c, 1); done < pool.threads - 1; done = Atomics.load(c, 1)) Atomics.wait(c, 1, done);
     }
   } finally {
-    m._free(v); m._free(mm); m._free(tmp);
+    m._free(base);
   }
 }
 

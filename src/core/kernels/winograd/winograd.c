@@ -128,16 +128,16 @@ static void input_transform(const float *x, float *Vb, float *tmp, int H, int W,
 }
 
 /* Output transform of M[36][T][N] into y for tiles [t0, t1). */
-static void output_transform(const float *Mb, float *y, float *tmp, int Ho, int Wo, int N, int tilesW,
-                             int tilesPerImage, int t0, int t1) {
-  const int T = t1 - t0;
-  const long ms = (long)T * N;
+static void output_transform(const float *Mb, float *y, float *tmp, int Ho, int Wo, int N, int n0, int n1,
+                             int tilesW, int tilesPerImage, int t0, int t1) {
+  const int T = t1 - t0, nw = n1 - n0;
+  const long ms = (long)T * nw;
   for (int t = t0; t < t1; t++) {
     const int img = t / tilesPerImage, r = t % tilesPerImage;
     const int y0 = (r / tilesW) * 4, x0 = (r % tilesW) * 4;
     float *yi = y + (long)img * Ho * Wo * N;
-    const float *mt = Mb + (long)(t - t0) * N;
-    for (int c = 0; c < N; c += 4) {
+    const float *mt = Mb + (long)(t - t0) * nw - n0;
+    for (int c = n0; c < n1; c += 4) {
       for (int j = 0; j < 6; j++) {
         const float *m = mt + c + (long)j * ms;
         V o0, o1, o2, o3;
@@ -160,9 +160,10 @@ static void output_transform(const float *Mb, float *y, float *tmp, int Ho, int 
   }
 }
 
-/* C[T][N] (row stride ldc) = A[T][K] · B, B packed [N/8][K][8]; rows in blocks of 4. */
-static void gemm(const float *A, const float *B, float *C, int T, int K, int N, int ldc) {
-  for (int p = 0; p < N / 8; p++) {
+/* C[T][p0·8 … p1·8) (row stride ldc, C at column p0·8) = A[T][K] · B, B packed [N/8][K][8]; rows in blocks of 4. */
+static void gemm(const float *A, const float *B, float *C, int T, int K, int p0, int p1, int ldc) {
+  C -= p0 * 8;
+  for (int p = p0; p < p1; p++) {
     const float *Bp = B + (long)p * K * 8;
     int t = 0;
     for (; t + 4 <= T; t += 4) {
@@ -201,16 +202,17 @@ static void gemm(const float *A, const float *B, float *C, int T, int K, int N, 
 }
 
 /*
- * y[Nimg][Ho][Wo][N] = conv(x[Nimg][H][W][K], filter) for tiles [t0, t1) of the 4×4 output tiles
- * (numbered image by image, row by row). Vb: 36·(t1-t0)·K floats, Mb: 36·(t1-t0)·N floats, tmp: 144
- * floats. x is read at rows 4·ty − padT … +5 and columns likewise; anything outside is zero padding.
+ * y[Nimg][Ho][Wo][n0 … n1) = conv(x[Nimg][H][W][K], filter) for tiles [t0, t1) of the 4×4 output tiles
+ * (numbered image by image, row by row) and output channels [n0, n1) (multiples of 8: threads split the
+ * channels, each reading only its part of U). Vb: 36·(t1-t0)·K floats, Mb: 36·(t1-t0)·(n1-n0) floats,
+ * tmp: 144 floats. x is read at rows 4·ty − padT … +5 and columns likewise; outside is zero padding.
  */
 EXPORT(wino4_conv)
 void wino4_conv(const float *x, const float *U, float *y, float *Vb, float *Mb, float *tmp, int H, int W, int K,
-                int N, int padT, int padL, int Ho, int Wo, int t0, int t1) {
-  const int tilesW = (Wo + 3) / 4, tilesPerImage = ((Ho + 3) / 4) * tilesW, T = t1 - t0;
+                int N, int padT, int padL, int Ho, int Wo, int t0, int t1, int n0, int n1) {
+  const int tilesW = (Wo + 3) / 4, tilesPerImage = ((Ho + 3) / 4) * tilesW, T = t1 - t0, nw = n1 - n0;
   input_transform(x, Vb, tmp, H, W, K, padT, padL, tilesW, tilesPerImage, t0, t1);
   for (int xi = 0; xi < 36; xi++)
-    gemm(Vb + (long)xi * T * K, U + (long)xi * K * N, Mb + (long)xi * T * N, T, K, N, N);
-  output_transform(Mb, y, tmp, Ho, Wo, N, tilesW, tilesPerImage, t0, t1);
+    gemm(Vb + (long)xi * T * K, U + (long)xi * K * N, Mb + (long)xi * T * nw, T, K, n0 / 8, n1 / 8, nw);
+  output_transform(Mb, y, tmp, Ho, Wo, N, n0, n1, tilesW, tilesPerImage, t0, t1);
 }

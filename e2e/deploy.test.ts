@@ -65,7 +65,8 @@ test('the built folder runs from a static host under a sub-path, with models/', 
     assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'the page is cross-origin isolated');
     const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
     const why = (await page.getByTestId('backend-why').textContent()) ?? '';
-    assert.match(why, new RegExp(`WASM( \\(chosen\\))?, ${cores} threads?$`), why);
+    // … and our Winograd convolutions on as many threads (helper Web Workers on the shared heap).
+    assert.match(why, new RegExp(`WASM( \\(chosen\\))?, ${cores} threads?, Winograd convolutions on ${cores} threads?$`), why);
     assert.ok(served.some((p) => p.startsWith(`${BASE}models/style-world/`)), 'weights came from the sub-path');
     assert.deepEqual(errors, []);
   } finally {

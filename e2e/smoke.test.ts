@@ -49,7 +49,7 @@ test('auto leaves a software GPU out and runs WASM on every core (cross-origin i
     }
     assert.equal(backend, 'wasm', `auto ran ${backend}: ${text}`);
     const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
-    assert.match(text, new RegExp(`no hardware GPU: WASM, ${cores} threads?$`), text);
+    assert.match(text, new RegExp(`no hardware GPU: WASM, ${cores} threads?, Winograd convolutions on ${cores} threads?$`), text);
   } finally {
     await app.close();
   }

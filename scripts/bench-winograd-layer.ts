@@ -24,7 +24,14 @@ for (const [hw, ci, co] of layers) {
   const filterMs = performance.now() - t0;
   const ours = tf.zeros([1, hw, hw, co]);
   const tfjsTimes: number[] = [], ourTimes: number[] = [];
-  const time = (f: () => void, into: number[]) => { const s = performance.now(); f(); into.push(performance.now() - s); };
+  const tfjsCpu: number[] = [], ourCpu: number[] = [];
+  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const time = (f: () => void, into: number[]) => {
+    const s = performance.now(), c = cpu();
+    f();
+    into.push(performance.now() - s);
+    (into === tfjsTimes ? tfjsCpu : ourCpu).push(cpu() - c);
+  };
   for (let i = 0; i <= reps; i++) { // interleaved; the first round is a warm-up
     time(() => { const y = tf.conv2d(x, w, 1, 'same'); y.dataSync(); y.dispose(); }, tfjsTimes);
     time(() => winogradConv(backend, offsetOf(backend, x), offsetOf(backend, U), offsetOf(backend, ours), 1, hw, hw, ci, co, 1, 1, hw, hw), ourTimes);
@@ -34,6 +41,6 @@ for (const [hw, ci, co] of layers) {
   const ref = tf.conv2d(x, w, 1, 'same');
   const err = tf.tidy(() => tf.max(tf.abs(tf.sub(ref, ours))).dataSync()[0] / tf.max(tf.abs(ref)).dataSync()[0]);
   const gflop = (2 * hw * hw * 9 * ci * co) / 1e9;
-  console.log(`${hw}×${hw}×${ci}→${co}: tfjs ${tfjsMs.toFixed(1)} ms (${(gflop / tfjsMs * 1e3).toFixed(1)} GFLOP/s)  ours ${oursMs.toFixed(1)} ms (${(gflop / oursMs * 1e3).toFixed(1)} eff. GFLOP/s)  ×${(tfjsMs / oursMs).toFixed(2)}  filter transform ${filterMs.toFixed(0)} ms  max err/max ${err.toExponential(2)}`);
+  console.log(`${hw}×${hw}×${ci}→${co}: tfjs ${tfjsMs.toFixed(1)} ms (${(gflop / tfjsMs * 1e3).toFixed(1)} GFLOP/s, CPU ${med(tfjsCpu).toFixed(1)} ms)  ours ${oursMs.toFixed(1)} ms (${(gflop / oursMs * 1e3).toFixed(1)} eff. GFLOP/s, CPU ${med(ourCpu).toFixed(1)} ms)  ×${(tfjsMs / oursMs).toFixed(2)}  filter transform ${filterMs.toFixed(0)} ms  max err/max ${err.toExponential(2)}`);
   tf.dispose([x, w, U, ours, ref]);
 }

@@ -18,6 +18,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
 import { registerWasmWinogradKernels } from '../core/kernels/wasm-winograd-conv';
+import { startWinogradThreads, winogradAvailable, winogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from '../core/kernels/wasm-winograd';
 import { kernelSelfCheck } from '../core/kernel-self-check';
 import { autoCandidates, type AdapterInfoLike, type Candidate, type GpuProbe } from '../common/gpu-adapter';
 import type { InitResult } from './protocol';
@@ -60,6 +61,31 @@ async function withAllCores<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Our convolution's helper threads (wasm-winograd.ts) as Web Workers made from a blob (same origin). */
+const spawnWebWorker: SpawnWinogradWorker = (body, data) => {
+  const url = URL.createObjectURL(new Blob([`${body}\nself.onmessage = (e) => winogradWorker(e.data);`], { type: 'text/javascript' }));
+  const w = new Worker(url);
+  URL.revokeObjectURL(url);
+  w.postMessage(data);
+  return w;
+};
+let convThreadsStarted = false;
+
+/**
+ * Once WASM runs: our Winograd convolution on as many threads as tfjs's pool (only with its threaded
+ * build, i.e. a cross-origin isolated page; otherwise it runs on this worker's thread). Failing to start
+ * the helpers is not fatal: the convolution then runs single-threaded.
+ */
+async function startOurConvThreads(): Promise<void> {
+  if (convThreadsStarted) return;
+  convThreadsStarted = true;
+  try {
+    await startWinogradThreads(tf.backend() as unknown as WasmBackendLike, getThreadsCount(), spawnWebWorker);
+  } catch (e) {
+    console.warn('our WASM convolution stays on one thread:', e);
+  }
+}
+
 /** Why a GPU backend that started was not kept (its known-answer self-check failed), by backend. */
 const selfCheckFailures = new Map<BackendName, string>();
 
@@ -80,6 +106,7 @@ export async function tryBackend(name: BackendName): Promise<boolean> {
     const v = (await t.data())[0];
     t.dispose();
     if (v !== 8) return false;
+    if (name === 'wasm') await startOurConvThreads();
     if (name === 'webgpu' || name === 'webgl') {
       const bad = await kernelSelfCheck();
       if (bad) {
@@ -123,7 +150,11 @@ function describe(c: Candidate): Pick<InitResult, 'why' | 'threads' | 'isolated'
   if (c.backend !== 'wasm') return { why: c.why, threads: null, isolated };
   const threads = getThreadsCount();
   const note = threads === 1 && !isolated ? ' (page not cross-origin isolated)' : '';
-  return { why: `${c.why}, ${threads} thread${threads === 1 ? '' : 's'}${note}`, threads, isolated };
+  // Our 3×3 convolutions (wasm-winograd-conv.ts), where this engine runs them, and on how many threads.
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const conv = winogradAvailable(backend) ? winogradThreads(backend) : 0;
+  const ours = conv ? `, Winograd convolutions on ${conv} thread${conv === 1 ? '' : 's'}` : '';
+  return { why: `${c.why}, ${threads} thread${threads === 1 ? '' : 's'}${note}${ours}`, threads, isolated };
 }
 
 /**

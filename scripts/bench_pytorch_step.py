@@ -4,7 +4,8 @@ VGG-19 weights as `advbn bench`, for comparing the two on the same machine and t
 
     python3 scripts/bench_pytorch_step.py --vgg DIR [--layer block4_conv1] [--threads 2] [--runs 4]
 
-Prints JSON: threads, the wall ms of each step after one warm-up step, and their median.
+Prints JSON: threads, the wall ms of each step after one warm-up step, their median, and the median CPU ms
+(all threads of the process) per step.
 """
 import argparse
 import json
@@ -18,6 +19,11 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tfjs_weights import read_tfjs_layers_folder  # noqa: E402
 from reference_perturb import make_ops  # noqa: E402
+
+
+def median(xs):
+    s = sorted(xs)
+    return s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
 
 
 def main():
@@ -41,9 +47,9 @@ def main():
     c = f.shape[1]
     y = torch.tensor([0])
     d_mu, d_sigma = torch.ones(c), torch.ones(c)
-    times = []
+    times, cpu = [], []
     for step in range(a.runs + 1):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with torch.enable_grad():
             dm = d_mu.clone().requires_grad_(True)
             ds = d_sigma.clone().requires_grad_(True)
@@ -56,9 +62,9 @@ def main():
         d_sigma = torch.clamp(d_sigma + 0.2 * torch.sign(gs), -0.1, 2.1)
         if step > 0:
             times.append((time.perf_counter() - t0) * 1000)
-    s = sorted(times)
-    med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
-    json.dump({'threads': torch.get_num_threads(), 'layer': a.layer, 'ms': [round(t, 1) for t in times], 'median_ms': round(med, 1)}, sys.stdout)
+            cpu.append((time.process_time() - c0) * 1000)
+    json.dump({'threads': torch.get_num_threads(), 'layer': a.layer, 'ms': [round(t, 1) for t in times], 'median_ms': round(median(times), 1),
+               'cpu_ms': round(median(cpu), 1)}, sys.stdout)
     print()
 
 

@@ -13,19 +13,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
-import { offsetOf, transformedFilterSize, winogradAvailable, winogradConv, winogradFor, type WasmBackendLike } from './wasm-winograd';
+import { registerWasmMatVecKernel } from './wasm-matvec';
+import { offsetOf, transformedFilterSize, wasmConvKernels, winogradAvailable, winogradConv, winogradFor, type WasmBackendLike } from './wasm-winograd';
 
-export type WasmConvKernels = 'tfjs' | 'ours';
-export const WASM_CONV_KERNELS: WasmConvKernels[] = ['tfjs', 'ours'];
-let active: WasmConvKernels = 'ours';
-
-/** Which convolution kernels the 'wasm' backend runs: tfjs's own (XNNPACK) or ours (Winograd). */
-export function setWasmConvKernels(k: WasmConvKernels): void {
-  active = k;
-}
-export function wasmConvKernels(): WasmConvKernels {
-  return active;
-}
+export { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from './wasm-winograd';
 
 type Backend = tf.KernelBackend & WasmBackendLike & {
   disposeData(id: object): boolean;
@@ -76,7 +67,7 @@ export function clearWinogradFilters(backend: tf.KernelBackend): void {
 
 /** 3×3, stride 1, no dilation, NHWC, channel counts multiples of 8, float32, and our module loads. */
 function ours(backend: Backend, info: backend_util.Conv2DInfo, dataFormat: string | undefined, dtype: string): boolean {
-  return active === 'ours' && dtype === 'float32' && dataFormat !== 'NCHW' &&
+  return wasmConvKernels() === 'ours' && dtype === 'float32' && dataFormat !== 'NCHW' &&
     info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 &&
     info.dilationHeight === 1 && info.dilationWidth === 1 && info.inChannels % 8 === 0 && info.outChannels % 8 === 0 &&
     winogradAvailable(backend);
@@ -120,10 +111,11 @@ let registered = false;
 
 /**
  * Wraps the 'wasm' backend's Conv2D and Conv2DBackpropInput (call after registerWasmTrainingKernels, whose
- * ∂L/∂x becomes the fallback). Idempotent.
+ * ∂L/∂x becomes the fallback), and its BatchMatMul (wasm-matvec.ts). Idempotent.
  */
 export function registerWasmWinogradKernels(): void {
   if (registered) return;
+  registerWasmMatVecKernel();
   for (const [name, mine] of [['Conv2D', conv2d], ['Conv2DBackpropInput', conv2dBackpropInput]] as const) {
     const existing = tf.getKernel(name, 'wasm');
     if (!existing) throw new Error(`WASM kernel ${name} is missing`);

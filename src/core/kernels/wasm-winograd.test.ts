@@ -71,6 +71,29 @@ test('shapes ours does not take go to tfjs (3 input channels, 5×5, stride 2) an
   }
 });
 
+test("one-row matrix products (fc layers at batch 1) and their ∂L/∂x equal tfjs's WASM BatchMatMul; other shapes go to tfjs", async () => {
+  await useNodeBackend('wasm');
+  for (const [m, k, n] of [[1, 40, 16], [1, 1024, 40], [1, 24, 4], [2, 16, 8], [1, 13, 7]] as const) {
+    const x = tf.randomNormal([m, k], 0, 1, 'float32', 8) as tf.Tensor2D;
+    const w = tf.randomNormal([k, n], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const r = tf.randomNormal([m, n], 0, 1, 'float32', 10);
+    const run = (set: WasmConvKernels) => {
+      setWasmConvKernels(set);
+      return tf.tidy(() => {
+        const y = tf.matMul(x, w);
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, w), r)))(x);
+        return [y.dataSync() as Float32Array, dx.dataSync() as Float32Array];
+      });
+    };
+    const [y0, dx0] = run('tfjs');
+    const [y1, dx1] = run('ours');
+    setWasmConvKernels('ours');
+    assert.ok(relErr(y1!, y0!) < 1e-5, `${m}×${k}·${k}×${n} y: ${relErr(y1!, y0!)}`);
+    assert.ok(relErr(dx1!, dx0!) < 1e-5, `${m}×${k}·${k}×${n} dx: ${relErr(dx1!, dx0!)}`);
+    tf.dispose([x, w, r]);
+  }
+});
+
 test('the transformed filters are kept while their filter lives, then freed; no tensor is left behind', async () => {
   await useNodeBackend('wasm');
   const backend = tf.engine().backend as unknown as { numDataIds(): number };

@@ -10,6 +10,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { WINOGRAD_WASM_PLAIN, WINOGRAD_WASM_SHARED } from './winograd/winograd-wasm';
 
+export type WasmConvKernels = 'tfjs' | 'ours';
+export const WASM_CONV_KERNELS: WasmConvKernels[] = ['tfjs', 'ours'];
+let active: WasmConvKernels = 'ours';
+
+/**
+ * Which kernels the 'wasm' backend runs for 3×3 convolutions and one-row matrix products: tfjs's own
+ * (XNNPACK) or ours (this module's; wasm-winograd-conv.ts, wasm-matvec.ts). Switchable at run time.
+ */
+export function setWasmConvKernels(k: WasmConvKernels): void {
+  active = k;
+}
+export function wasmConvKernels(): WasmConvKernels {
+  return active;
+}
+
 interface EmscriptenModule {
   _malloc(n: number): number;
   _free(p: number): void;
@@ -26,6 +41,8 @@ interface WinogradExports {
   wino4_filter(w: number, U: number, ci: number, co: number, flip: number): void;
   wino4_conv(x: number, U: number, y: number, v: number, m: number, tmp: number, h: number, w: number, k: number,
     n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number, n0: number, n1: number): void;
+  gemv_rows(x: number, b: number, y: number, k: number, n: number, n0: number, n1: number): void;
+  gemv_dots(x: number, b: number, y: number, k: number, r0: number, r1: number): void;
 }
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
@@ -88,10 +105,13 @@ export function tileBlock(k: number, totalTiles: number): number {
  * each reads only its part of the transformed filter; each transforms the input itself (a few % of the
  * work) into its own scratch, so one call needs one barrier. The calling thread does the first part and
  * waits with Atomics.wait (allowed in Node's main thread and in workers, where tfjs runs in the app).
+ * The matrix–vector products (wasm-matvec.ts) split their outputs the same way.
  * Control block (Int32Array on a SharedArrayBuffer): [0] job sequence, [1] parts done, [2] stop,
- * [3 … 15] the call's arguments, then per thread (8 slots from 16 + 8·i): n0, n1, V, M, tmp, ready.
+ * [3 … 15] the call's arguments, [16] the job (JOB_*), then per thread (8 slots from 20 + 8·i): its
+ * output range n0, n1, scratch (conv: V, M, tmp), and [5] ready.
  */
-const P = 3, T0 = 16, PER = 8;
+const P = 3, KIND = 16, T0 = 20, PER = 8;
+const JOB_CONV = 0, JOB_ROWS = 1, JOB_DOTS = 2;
 
 /** The helper thread's body (plain JS, run by Node's Worker with eval or a Web Worker from a blob). */
 export const WINOGRAD_WORKER_BODY = `
@@ -107,9 +127,14 @@ function winogradWorker(d) {
     if (s === seen) continue;
     seen = s;
     if (Atomics.load(c, 2)) return;
-    const [x, U, y, H, W, K, N, pt, pl, Ho, Wo, total, tb] = c.subarray(${P}, ${P} + 13);
-    if (c[b] < c[b + 1]) {
+    const kind = c[${KIND}];
+    if (c[b] < c[b + 1] && kind === ${JOB_CONV}) {
+      const [x, U, y, H, W, K, N, pt, pl, Ho, Wo, total, tb] = c.subarray(${P}, ${P} + 13);
       for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_conv(x, U, y, c[b + 2], c[b + 3], c[b + 4], H, W, K, N, pt, pl, Ho, Wo, t0, Math.min(total, t0 + tb), c[b], c[b + 1]);
+    } else if (c[b] < c[b + 1] && kind === ${JOB_ROWS}) {
+      ex.gemv_rows(c[${P}], c[${P} + 1], c[${P} + 2], c[${P} + 3], c[${P} + 4], c[b], c[b + 1]);
+    } else if (c[b] < c[b + 1]) {
+      ex.gemv_dots(c[${P}], c[${P} + 1], c[${P} + 2], c[${P} + 3], c[b], c[b + 1]);
     }
     Atomics.add(c, 1, 1);
     Atomics.notify(c, 1);
@@ -165,6 +190,29 @@ export function winogradThreads(backend: WasmBackendLike): number {
 }
 
 /**
+ * Runs one job on the pool: the helpers get `args` and their part (parts[i], i ≥ 1: n0, n1, scratch…), the
+ * calling thread runs `own` (part 0) meanwhile, then waits for them. Without a pool: just `own`.
+ */
+function parallel(pool: Pool | undefined, kind: number, args: number[], parts: number[][], own: () => void): void {
+  if (!pool || parts.length < 2) { own(); return; }
+  const c = pool.ctrl;
+  c.set(args, P);
+  c[KIND] = kind;
+  for (let i = 1; i < pool.threads; i++) c.set(i < parts.length ? parts[i]! : [0, 0], T0 + PER * i); // [0, 0]: idle
+  Atomics.store(c, 1, 0);
+  Atomics.add(c, 0, 1);
+  Atomics.notify(c, 0);
+  own();
+  for (let done = Atomics.load(c, 1); done < pool.threads - 1; done = Atomics.load(c, 1)) Atomics.wait(c, 1, done);
+}
+
+/** [0, n) in `threads` parts, each a multiple of `unit`. */
+function cuts(n: number, threads: number, unit: number): Array<[number, number]> {
+  const at = (i: number) => Math.floor((i * n) / unit / threads) * unit;
+  return Array.from({ length: threads }, (_, i) => [at(i), i === threads - 1 ? n : at(i + 1)]);
+}
+
+/**
  * Runs the convolution: y (pointer, [batch, ho, wo, n]) = conv(x [batch, h, w, k], U) with zero padding
  * padT/padL (the rest follows from ho, wo). Scratch from the backend's malloc, freed before returning.
  */
@@ -174,36 +222,40 @@ export function winogradConv(backend: WasmBackendLike, x: number, U: number, y: 
   const total = batch * tileCount(ho, wo);
   const tb = tileBlock(k, total);
   const pool = pools.get(backend);
-  const threads = pool ? Math.min(pool.threads, n / 8) : 1;
-  // Output channels per thread, in whole panels of 8.
-  const cut = (i: number) => Math.floor((i * n) / 8 / threads) * 8;
+  const ranges = cuts(n, pool ? Math.min(pool.threads, n / 8) : 1, 8); // output channels, whole panels of 8
+  const sizes = ranges.map(([n0, n1]) => 36 * tb * (k + n1 - n0) + 144);
   const m = backend.wasm;
-  const sizes = Array.from({ length: threads }, (_, i) => 36 * tb * (k + cut(i + 1) - cut(i)) + 144);
   const base = m._malloc(4 * sizes.reduce((a, b) => a + b, 0));
   if (!base) throw new Error('out of WASM memory for the Winograd scratch');
-  const parts: Array<[number, number, number, number, number]> = []; // n0, n1, V, M, tmp
-  for (let i = 0, at = base; i < threads; at += 4 * sizes[i]!, i++) {
-    parts.push([cut(i), cut(i + 1), at, at + 4 * 36 * tb * k, at + 4 * 36 * tb * (k + cut(i + 1) - cut(i))]);
+  const parts: number[][] = []; // n0, n1, V, M, tmp
+  for (let i = 0, at = base; i < ranges.length; at += 4 * sizes[i]!, i++) {
+    const [n0, n1] = ranges[i]!;
+    parts.push([n0, n1, at, at + 4 * 36 * tb * k, at + 4 * 36 * tb * (k + n1 - n0)]);
   }
   try {
-    if (pool && threads > 1) {
-      const c = pool.ctrl;
-      c.set([x, U, y, h, w, k, n, padT, padL, ho, wo, total, tb], P);
-      for (let i = 1; i < threads; i++) c.set(parts[i]!, T0 + PER * i);
-      for (let i = threads; i < pool.threads; i++) c.set([0, 0], T0 + PER * i); // idle helpers: no channels
-      Atomics.store(c, 1, 0);
-      Atomics.add(c, 0, 1);
-      Atomics.notify(c, 0);
-    }
-    const [n0, n1, v, mm, tmp] = parts[0]!;
-    for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_conv(x, U, y, v, mm, tmp, h, w, k, n, padT, padL, ho, wo, t0, Math.min(total, t0 + tb), n0, n1);
-    if (pool && threads > 1) {
-      const c = pool.ctrl;
-      for (let done = Atomics.load(c, 1); done < pool.threads - 1; done = Atomics.load(c, 1)) Atomics.wait(c, 1, done);
-    }
+    parallel(pool, JOB_CONV, [x, U, y, h, w, k, n, padT, padL, ho, wo, total, tb], parts, () => {
+      const [n0, n1, v, mm, tmp] = parts[0]!;
+      for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_conv(x, U, y, v!, mm!, tmp!, h, w, k, n, padT, padL, ho, wo, t0, Math.min(total, t0 + tb), n0!, n1!);
+    });
   } finally {
     m._free(base);
   }
+}
+
+/**
+ * y[n] = x[k] · B: B row-major k×n (`transposed` false) or n×k (true; y = x · Bᵀ). Pointers into the
+ * backend's heap; n a multiple of 4 (rows) or k of 8 (transposed). Threads split the outputs.
+ */
+export function matVec(backend: WasmBackendLike, x: number, B: number, y: number, k: number, n: number, transposed: boolean): void {
+  const ex = winogradFor(backend);
+  const pool = pools.get(backend);
+  const unit = transposed ? 64 : 256; // outputs per unit of work: rows of B, or columns (aligned to 4)
+  const parts = cuts(n, pool ? Math.max(1, Math.min(pool.threads, Math.floor(n / unit))) : 1, transposed ? 1 : 4);
+  parallel(pool, transposed ? JOB_DOTS : JOB_ROWS, [x, B, y, k, n], parts, () => {
+    const [n0, n1] = parts[0]!;
+    if (transposed) ex.gemv_dots(x, B, y, k, n0, n1);
+    else ex.gemv_rows(x, B, y, k, n, n0, n1);
+  });
 }
 
 export function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo): number {

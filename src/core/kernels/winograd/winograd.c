@@ -216,3 +216,63 @@ void wino4_conv(const float *x, const float *U, float *y, float *Vb, float *Mb, 
     gemm(Vb + (long)xi * T * K, U + (long)xi * K * N, Mb + (long)xi * T * nw, T, K, n0 / 8, n1 / 8, nw);
   output_transform(Mb, y, tmp, Ho, Wo, N, n0, n1, tilesW, tilesPerImage, t0, t1);
 }
+
+/*
+ * Matrix–vector products for the fully connected layers at batch 1 (VGG-19's fc1 is 25088×4096: 411 MB
+ * streamed once per product, so what counts is reading the weights at memory speed).
+ * gemv_rows: y[N] = x[K] · B, B row-major K×N (the forward pass): four rows of B per pass over y.
+ * gemv_dots: y[N] with y[n] = B[n][·] · x[K], B row-major N×K (∂L/∂x = dy · Bᵀ): row dot products.
+ * Threads split the outputs: columns [n0, n1) of gemv_rows, rows [r0, r1) of gemv_dots. N and K (the
+ * inner dimension of gemv_dots) must be multiples of 4 and 8 respectively (checked by the caller).
+ */
+EXPORT(gemv_rows)
+void gemv_rows(const float *x, const float *B, float *y, int K, int N, int n0, int n1) {
+  const V zero = wasm_f32x4_splat(0.f);
+  for (int n = n0; n < n1; n += 4) st(y + n, zero);
+  int k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const V x0 = wasm_f32x4_splat(x[k]), x1 = wasm_f32x4_splat(x[k + 1]), x2 = wasm_f32x4_splat(x[k + 2]), x3 = wasm_f32x4_splat(x[k + 3]);
+    const float *b0 = B + (long)k * N, *b1 = b0 + N, *b2 = b1 + N, *b3 = b2 + N;
+    for (int n = n0; n < n1; n += 4) {
+      V acc = ld(y + n);
+      acc = madd(x0, ld(b0 + n), acc);
+      acc = madd(x1, ld(b1 + n), acc);
+      acc = madd(x2, ld(b2 + n), acc);
+      acc = madd(x3, ld(b3 + n), acc);
+      st(y + n, acc);
+    }
+  }
+  for (; k < K; k++) {
+    const V xk = wasm_f32x4_splat(x[k]);
+    const float *b = B + (long)k * N;
+    for (int n = n0; n < n1; n += 4) st(y + n, madd(xk, ld(b + n), ld(y + n)));
+  }
+}
+
+static inline float hsum(V v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+EXPORT(gemv_dots)
+void gemv_dots(const float *x, const float *B, float *y, int K, int r0, int r1) {
+  int n = r0;
+  for (; n + 2 <= r1; n += 2) {
+    const float *b0 = B + (long)n * K, *b1 = b0 + K;
+    V a0 = wasm_f32x4_splat(0.f), a1 = a0, c0 = a0, c1 = a0;
+    for (int k = 0; k < K; k += 8) {
+      const V xa = ld(x + k), xb = ld(x + k + 4);
+      a0 = madd(xa, ld(b0 + k), a0); c0 = madd(xb, ld(b0 + k + 4), c0);
+      a1 = madd(xa, ld(b1 + k), a1); c1 = madd(xb, ld(b1 + k + 4), c1);
+    }
+    y[n] = hsum(add(a0, c0));
+    y[n + 1] = hsum(add(a1, c1));
+  }
+  for (; n < r1; n++) {
+    const float *b0 = B + (long)n * K;
+    V a0 = wasm_f32x4_splat(0.f), c0 = a0;
+    for (int k = 0; k < K; k += 8) {
+      a0 = madd(ld(x + k), ld(b0 + k), a0); c0 = madd(ld(x + k + 4), ld(b0 + k + 4), c0);
+    }
+    y[n] = hsum(add(a0, c0));
+  }
+}

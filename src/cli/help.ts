@@ -46,8 +46,8 @@ export const HELP: Record<string, string> = {
   bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 3] [--backends wasm,webgpu,cpu] [--modes feature,image] [--kernels tfjs,ours] [--threads N] [--profile] [--json]
   Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode, one table
   per backend: threads, ms/step, GFLOP/s and the fraction of the backend's peak (best GFLOP/s of a 3×3 conv
-  28×28×512→512 on the same backend and threads, measured in the same run). --kernels (WASM): the convolution
-  kernels to time, interleaved step by step: tfjs's (XNNPACK) and/or ours (Winograd). --profile: time per kernel of one
+  28×28×512→512 on the same backend and threads, measured in the same run). --kernels (WASM): the kernel sets
+  to time, interleaved step by step: tfjs's (XNNPACK) and/or ours (Winograd 3×3 convolutions, fc matrix–vector). --profile: time per kernel of one
   step. A backend that cannot start here (webgpu without a hardware adapter) is reported with the reason;
   --allow-software-gpu runs webgpu on SwiftShader/lavapipe (its times then say only how the backends compare).`,
   'train-decoder': `advbn train-decoder --layer L --images DIR --out DIR [--model DIR] [--size 128] [--batch 8]

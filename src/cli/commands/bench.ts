@@ -10,9 +10,10 @@
  * the same backend and threads in the same run, best of 5 after a warm-up. `--profile` adds where one
  * feature-mode step spends its time, per kernel and shape.
  *
- * On WASM, `--kernels tfjs,ours` (the default) times both convolution kernel sets in one run, interleaved
- * step by step so that other load on the machine hits both alike: tfjs's own (XNNPACK) and ours (Winograd
- * F(4×4, 3×3), wasm-winograd-conv.ts). Each set gets its own peak and rows.
+ * On WASM, `--kernels tfjs,ours` (the default) times both kernel sets in one run, interleaved step by
+ * step so that other load on the machine hits both alike: tfjs's own (XNNPACK) and ours (Winograd
+ * F(4×4, 3×3) for the 3×3 convolutions, wasm-winograd-conv.ts, and matrix–vector products for the fc
+ * layers, wasm-matvec.ts). Each set gets its own peak and rows.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';

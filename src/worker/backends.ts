@@ -61,11 +61,11 @@ async function withAllCores<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Our convolution's helper threads (wasm-winograd.ts) as Web Workers made from a blob (same origin). */
+/** Our convolution's helper threads (wasm-winograd.ts) as Web Workers made from one blob (kept: it is tiny). */
+let helperUrl: string | null = null;
 const spawnWebWorker: SpawnWinogradWorker = (body, data) => {
-  const url = URL.createObjectURL(new Blob([`${body}\nself.onmessage = (e) => winogradWorker(e.data);`], { type: 'text/javascript' }));
-  const w = new Worker(url);
-  URL.revokeObjectURL(url);
+  helperUrl ??= URL.createObjectURL(new Blob([`${body}\nself.onmessage = (e) => winogradWorker(e.data);`], { type: 'text/javascript' }));
+  const w = new Worker(helperUrl);
   w.postMessage(data);
   return w;
 };

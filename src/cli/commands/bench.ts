@@ -13,7 +13,8 @@
  * On WASM, `--kernels tfjs,ours` (the default) times both kernel sets in one run, interleaved step by
  * step so that other load on the machine hits both alike: tfjs's own (XNNPACK) and ours (Winograd
  * F(4×4, 3×3) for the 3×3 convolutions, wasm-winograd-conv.ts, and matrix–vector products for the fc
- * layers, wasm-matvec.ts). Each set gets its own peak and rows.
+ * layers, wasm-matvec.ts). Each set gets its own peak and rows; FLOPs are always those of the direct
+ * convolution, so Winograd's GFLOP/s (and peak) are effective rates, not multiply-adds done.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';

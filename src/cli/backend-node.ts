@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
 import { registerWasmWinogradKernels } from '../core/kernels/wasm-winograd-conv';
-import { startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from '../core/kernels/wasm-winograd';
+import { setWasmConvKernels, startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from '../core/kernels/wasm-winograd';
 import { Worker } from 'node:worker_threads';
 import { checkThreads, defaultWasmThreads, registerThreadedWasm } from './wasm-threads-node';
 import { kernelSelfCheck } from '../core/kernel-self-check';
@@ -88,6 +88,10 @@ export async function useNodeBackend(name: NodeBackend = 'wasm', opts: NodeBacke
     }
     registerWasmTrainingKernels();
     registerWasmWinogradKernels();
+    // ADVBN_WASM_KERNELS=tfjs: tfjs's own kernels instead of ours (wasm-winograd.ts), e.g. to compare.
+    const kernels = process.env.ADVBN_WASM_KERNELS;
+    if (kernels === 'tfjs' || kernels === 'ours') setWasmConvKernels(kernels);
+    else if (kernels) throw new Error(`ADVBN_WASM_KERNELS must be tfjs or ours, got "${kernels}".`);
   }
   if (name === 'webgpu' && !webgpu) {
     webgpu = await registerNodeWebGpu(opts.loadDawn, { allowSoftware: softwareGpuAllowed(), ...opts.webgpu });

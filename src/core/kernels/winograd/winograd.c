@@ -36,45 +36,31 @@ static inline V madd(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b)
 EXPORT(wino4_filter)
 void wino4_filter(const float *w, float *U, int Ci, int Co, int flip) {
   const int K = flip ? Co : Ci, N = flip ? Ci : Co;
-  const long su = (long)(N / 8) * K * 8; /* from one ξ to the next */
   const long sa = flip ? -3L * Ci * Co : 3L * Ci * Co, sb = flip ? -(long)Ci * Co : (long)Ci * Co;
-  const V q4 = wasm_f32x4_splat(1.f / 4), q6 = wasm_f32x4_splat(1.f / 6), q12 = wasm_f32x4_splat(1.f / 12),
-          q24 = wasm_f32x4_splat(1.f / 24);
-  /* Four output channels n … n+3 at a time (half a panel). k outer: the loads run along rows of w
-     (measured: n outer took 2–4× longer, with 9 strided load streams). */
   for (int k = 0; k < K; k++) {
-    for (int n = 0; n < N; n += 4) {
-      /* g[a][b] at p + a·sa + b·sb: w[a][b][k][n + i], or w[2-a][2-b][n + i][k] when flipped (a gather). */
+    for (int n = 0; n < N; n++) {
+      /* g[a][b] = p[a·sa + b·sb]: w[a][b][k][n], or w[2-a][2-b][n][k] when flipped. */
       const float *p = flip ? w + 8L * Ci * Co + (long)n * Co + k : w + (long)k * Co + n;
-#define G(a, b) (flip ? wasm_f32x4_make(p[(a) * sa + (b) * sb], p[(a) * sa + (b) * sb + Co], \
-                                        p[(a) * sa + (b) * sb + 2 * Co], p[(a) * sa + (b) * sb + 3 * Co]) \
-                      : ld(p + (a) * sa + (b) * sb))
-      /* t = G g (6×3), column by column. */
-#define GT(g0, g1, g2, o0, o1, o2, o3, o4, o5)                                       \
-  do {                                                                               \
-    const V s02 = add(g0, g2), e = wasm_f32x4_mul(add(s02, g1), q6), f = wasm_f32x4_mul(sub(s02, g1), q6); \
-    const V h = add(wasm_f32x4_mul(g0, q24), wasm_f32x4_mul(g2, q6)), m = wasm_f32x4_mul(g1, q12); \
-    o0 = wasm_f32x4_mul(g0, q4); o1 = wasm_f32x4_neg(e); o2 = wasm_f32x4_neg(f);      \
-    o3 = add(h, m); o4 = sub(h, m); o5 = g2;                                         \
-  } while (0)
-      V t00, t10, t20, t30, t40, t50, t01, t11, t21, t31, t41, t51, t02, t12, t22, t32, t42, t52;
-      GT(G(0, 0), G(1, 0), G(2, 0), t00, t10, t20, t30, t40, t50);
-      GT(G(0, 1), G(1, 1), G(2, 1), t01, t11, t21, t31, t41, t51);
-      GT(G(0, 2), G(1, 2), G(2, 2), t02, t12, t22, t32, t42, t52);
-#undef G
-      /* Each row i of t times Gᵀ gives U[6i … 6i+5]. */
       float *u = U + (long)(n / 8) * K * 8 + k * 8 + n % 8;
-#define ROW(i, a, b, c)                                                              \
-  do {                                                                               \
-    V o0, o1, o2, o3, o4, o5;                                                        \
-    GT(a, b, c, o0, o1, o2, o3, o4, o5);                                             \
-    float *ui = u + (long)(i) * 6 * su;                                              \
-    st(ui, o0); st(ui + su, o1); st(ui + 2 * su, o2); st(ui + 3 * su, o3); st(ui + 4 * su, o4); st(ui + 5 * su, o5); \
+      const long su = (long)(N / 8) * K * 8; /* from one ξ to the next */
+      /* t = G g (6×3), one column b at a time, then each row of t times Gᵀ. */
+      float t0[3], t1[3], t2[3], t3[3], t4[3], t5[3];
+#define GCOL(b)                                                                              \
+  do {                                                                                       \
+    const float g0 = p[(b) * sb], g1 = p[sa + (b) * sb], g2 = p[2 * sa + (b) * sb];          \
+    t0[b] = g0 / 4; t1[b] = -(g0 + g1 + g2) / 6; t2[b] = -(g0 - g1 + g2) / 6;              \
+    t3[b] = g0 / 24 + g1 / 12 + g2 / 6; t4[b] = g0 / 24 - g1 / 12 + g2 / 6; t5[b] = g2;      \
   } while (0)
-      ROW(0, t00, t01, t02); ROW(1, t10, t11, t12); ROW(2, t20, t21, t22);
-      ROW(3, t30, t31, t32); ROW(4, t40, t41, t42); ROW(5, t50, t51, t52);
-#undef ROW
-#undef GT
+      GCOL(0); GCOL(1); GCOL(2);
+#define GROW(i, t)                                                                           \
+  do {                                                                                       \
+    const float g0 = t[0], g1 = t[1], g2 = t[2];                                             \
+    float *ui = u + (i) * 6 * su;                                                            \
+    ui[0] = g0 / 4; ui[su] = -(g0 + g1 + g2) / 6; ui[2 * su] = -(g0 - g1 + g2) / 6;         \
+    ui[3 * su] = g0 / 24 + g1 / 12 + g2 / 6; ui[4 * su] = g0 / 24 - g1 / 12 + g2 / 6;       \
+    ui[5 * su] = g2;                                                                         \
+  } while (0)
+      GROW(0, t0); GROW(1, t1); GROW(2, t2); GROW(3, t3); GROW(4, t4); GROW(5, t5);
     }
   }
 }

@@ -80,7 +80,7 @@ advbn train --data DIR [--source photo] [--extra-test DIR]… [--compare] [--see
               [--model VGG19_DIR] [--layer block5_conv1] [--size 80] [--epochs 1] [--batch 32] [--lr 1e-4]
               [--optimizer adam|sgd] [--eps 0.5] [--tau 0.2] [--pgd-steps 3] [--test-size 500]
               [--arms plain,advbn,random] [--sweep-m 0,1,2,3,6] [--cache-dir DIR] [--no-cache] [--no-divergence]
-              [--preset gpu] [--pictures DIR]
+              [--preset gpu] [--pictures DIR] [--decoder DIR]
   A domains folder (DIR/<domain>/<class>/<image>, e.g. PACS): VGG-19 split at --layer, features computed once
   per image and cached (default ~/.cache/advbn/features); VGG-19's own layers after the split through block5
   fine-tuned, a BatchNorm inserted after each convolution (identity on the source statistics, with an
@@ -91,5 +91,7 @@ advbn train --data DIR [--source photo] [--extra-test DIR]… [--compare] [--see
   Δ against plain paired by seed, verdicts; advbn/random follow the paper's rule (clean BNs on source-val,
   auxiliary BNs elsewhere), *-clean-bn / *-aux-bn give each branch. --sweep-m: the strength ablation
   (τ 0.2, ε = m·τ − 0.1; m 0 = plain). --preset gpu: 224 px, block4_conv1, 10 epochs, every test image.
-  --pictures DIR: per target a grid of test images, bars above/below green or red for plain/AdvBN (seed 1).`,
+  --pictures DIR: per target a grid of test images, bars above/below green or red for plain/AdvBN (seed 1);
+  with a decoder for --layer (--decoder DIR, else models/decoder-<layer> beside the model) also
+  advbn-batch.png: AdvBN on a source training batch by the trained AdvBN network, decoded (m = 0 and AdvBN).`,
 };

@@ -4,7 +4,7 @@
 //   node --import tsx scripts/screenshot-explore.ts --photo PATH [--style PATH] [--out DIR] [--layer block4_conv1]
 // Needs VGG-19 served from models/vgg19-imagenet-tfjs (a git-ignored link to ../shared) and the layer's decoder.
 import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { openApp, stopServer } from '../e2e/harness';
 
 const arg = (name: string, def = '') => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? process.argv[i + 1]! : def; };
@@ -25,8 +25,11 @@ try {
   await page.locator('[data-testid="model-status"][data-loaded="1"]').waitFor();
   log('model loaded');
   await page.getByLabel('Image file').setInputFiles(photo);
-  if (style) await page.getByLabel('Style image').setInputFiles(style);
+  await page.getByText(basename(photo).slice(-20)).first().waitFor();
+  if (style) await page.locator('input[aria-label="Style image"]').setInputFiles(style);
   const state = (id: string, s: string) => `document.querySelector('[data-testid="${id}"]')?.getAttribute('data-state') === '${s}'`;
+  await page.waitForFunction(state('run-status', 'done'), undefined, { timeout: 1_800_000 });
+  log('run done');
   await page.waitForFunction(state('sweep', 'done'), undefined, { timeout: 1_800_000 });
   log('sweep done');
   await page.waitForFunction(state('shifts', 'done'), undefined, { timeout: 1_800_000 });

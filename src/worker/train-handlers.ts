@@ -29,7 +29,7 @@ import { renderBatch, TRAIN_FAMILIES, trainSet } from '../data/style-world';
 import { loadDecoder } from '../models/decoder';
 import { split } from '../models/network';
 import { preprocess, rgbToRgba } from '../models/preprocess';
-import { previewAdvbnBatch } from '../core/batch-preview';
+import { previewAdvbnBatch, type BatchPreview } from '../core/batch-preview';
 import { fitOrDispose } from '../core/binding-limits';
 import { compareFineTuning } from '../core/compare-training';
 
@@ -105,6 +105,24 @@ function prepareData(p: Pick<TrainRunRequest, 'data' | 'testSize' | 'model'>, ba
     ...CORRUPTIONS.map((c) => ({ ...corruptSet(sets.test, c.name, c.apply, TRAIN_TEST_SEED), kind: 'corruption' as const })),
   ] : [];
   return { train: sets.train, tests, classes: p.data.classes };
+}
+
+/** The model's decoder for `layer` (its registry entry's `decoders`), or null when it has none or it cannot be read. */
+export async function layerDecoder(model: ModelRef, layer: string): Promise<Network | null> {
+  const dir = model.entry.decoders[layer];
+  if (dir === undefined) return null;
+  try {
+    const d = await loadDecoder(readerFor(model.source, dir), dir);
+    if (d.manifest.layer === layer) return d.net;
+    disposeNetwork(d.net);
+  } catch { /* no decoder present: pictures of the clean batch only */ }
+  return null;
+}
+
+/** A batch preview as the page shows it: RGBA images of `size` px (the decoded ones at the decoder's size). */
+export function previewResult(pv: BatchPreview, clean: Uint8ClampedArray[], size: number, labels: number[], decoderLayer: string | null): PreviewResult {
+  const rgba = (imgs: Float32Array[] | null) => imgs?.map((px) => rgbToRgba(px, pv.decodedSize, pv.decodedSize)) ?? null;
+  return { size, labels, clean, recon: rgba(pv.recon), adv: rgba(pv.adv), cleanPred: pv.cleanPred, advPred: pv.advPred, loss: pv.loss, decoderLayer };
 }
 
 export const trainHandlers: HandlerMap = {
@@ -243,23 +261,12 @@ export const trainHandlers: HandlerMap = {
       const s = split(net, p.layer);
       const f = tf.tidy(() => s.encode(preprocess(p.model.entry.preprocessing, x)));
       tensors.push(f);
-      const dir = p.model.entry.decoders[p.layer];
-      if (dir !== undefined) {
-        try {
-          const d = await loadDecoder(readerFor(p.model.source, dir), dir);
-          if (d.manifest.layer === p.layer) decoderNet = d.net;
-          else disposeNetwork(d.net);
-        } catch { /* no decoder present: pictures of the clean batch only */ }
-      }
+      decoderNet = await layerDecoder(p.model, p.layer);
       const pv = await previewAdvbnBatch(f as tf.Tensor4D, s.relu, (fa) => s.head(fa), b.labels, { eps: p.eps, tau: p.tau, steps: p.steps }, decoderNet);
-      const rgba = (imgs: Float32Array[] | null) => imgs?.map((px) => rgbToRgba(px, size, size)) ?? null;
       const px = (await x.data()) as Float32Array;
       const per = size * size * 3;
-      return {
-        size, labels: b.labels, clean: Array.from({ length: n }, (_, i) => rgbToRgba(px.subarray(i * per, (i + 1) * per), size, size)),
-        recon: rgba(pv.recon), adv: rgba(pv.adv), cleanPred: pv.cleanPred, advPred: pv.advPred, loss: pv.loss,
-        decoderLayer: decoderNet ? p.layer : null,
-      };
+      const clean = Array.from({ length: n }, (_, i) => rgbToRgba(px.subarray(i * per, (i + 1) * per), size, size));
+      return previewResult(pv, clean, size, b.labels, decoderNet ? p.layer : null);
     } finally {
       tf.dispose(tensors);
       if (decoderNet) disposeNetwork(decoderNet);

@@ -20,6 +20,7 @@ import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backpro
 import { kernelSelfCheck } from '../core/kernel-self-check';
 import { autoCandidates, type AdapterInfoLike, type Candidate, type GpuProbe } from '../common/gpu-adapter';
 import type { InitResult } from './protocol';
+import { readBackHeld } from './held-tensors';
 
 import { BACKEND_ORDER, MAX_WASM_THREADS, type BackendName } from '../common/backend-names';
 export { BACKEND_ORDER, type BackendName };
@@ -139,6 +140,7 @@ export async function initBackend(preferred?: BackendName): Promise<InitResult> 
   } else {
     ({ candidates: order, skipped } = autoCandidates(await probeGpus()));
   }
+  await readBackHeld();
   const failed: BackendName[] = [];
   for (const c of order) {
     if (await tryBackend(c.backend)) return { backend: c.backend, failed, skipped, ...describe(c) };

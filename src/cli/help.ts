@@ -43,12 +43,18 @@ export const HELP: Record<string, string> = {
   --out DIR --shard K/N (manifest-K-of-N.jsonl in DIR; name the folder) — and prints the whole run's table,
   the one a single run prints. Refuses manifests of other settings, a shard given twice, an image in two
   shards, and (without --allow-missing) a missing shard. --out writes the joined manifest.`,
-  bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 3] [--backends wasm,webgpu,cpu] [--modes feature,image] [--threads N] [--profile] [--json]
+  bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 3] [--backends wasm,webgpu,cpu] [--modes feature,image]
+              [--conv-transpose naive|matmul|naive,matmul] [--threads N] [--profile] [--json]
   Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode, one table
   per backend: threads, ms/step, GFLOP/s and the fraction of the backend's peak (best GFLOP/s of a 3×3 conv
-  28×28×512→512 on the same backend and threads, measured in the same run). --profile: time per kernel of one
-  step. A backend that cannot start here (webgpu without a hardware adapter) is reported with the reason;
-  --allow-software-gpu runs webgpu on SwiftShader/lavapipe (its times then say only how the backends compare).`,
+  28×28×512→512 on the same backend and threads, measured in the same run), and what a step moves: reads
+  (device → CPU; PGD reads once a step; WASM's count adds heap reads by kernels written in JS)
+  and, on WebGPU, uploads per step and the warm-up step's upload (the weights, once). --conv-transpose:
+  the WebGPU kernel(s) of the convolution's input gradient to time (default naive). --profile: time per
+  kernel of one step. A backend that cannot start here (webgpu without a hardware adapter) is reported with
+  the reason; --allow-software-gpu runs webgpu on SwiftShader/lavapipe, and then, unless --layer, --modes or
+  --runs say otherwise, every backend runs at block5_conv3, feature mode, one timed step, and the output says
+  "software adapter: ratios only".`,
   'train-decoder': `advbn train-decoder --layer L --images DIR --out DIR [--model DIR] [--size 128] [--batch 8]
               [--steps 1000] [--lr 1e-3] [--tv 1e-4] [--feature-loss W] [--via LAYER --via-decoder DIR] [--resume DIR]
               [--checkpoint-every 100] [--eval-images 6] [--seed 1]

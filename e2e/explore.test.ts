@@ -245,8 +245,19 @@ test('a wrong folder gives a clear error', { skip: skip ?? false, timeout: 120_0
   }
 });
 
-test('WebGPU: the tiny model runs PGD on the webgpu backend', { skip: skip ?? false, timeout: 300_000 }, async (t) => {
-  const app = await openApp('#/explore?model=tiny&backend=webgpu&steps=1');
+/** What the page shows of a finished run, read from the charts' data attributes (full precision). */
+async function shownNumbers(page: Page) {
+  const nums = async (id: string, attr: string) => ((await page.getByTestId(id).getAttribute(attr)) ?? '').split(' ').filter(Boolean).map(Number);
+  const preds = async (id: string) => page.getByTestId(id).locator('li[data-class]').evaluateAll((els) => els.map((e) => ({ cls: Number(e.getAttribute('data-class')), p: Number(e.getAttribute('data-prob')) })));
+  return { clean: await preds('clean-preds'), adv: await preds('adv-preds'), losses: await nums('loss-chart', 'data-losses'), mu: await nums('delta-mu', 'data-values'), sigma: await nums('delta-sigma', 'data-values') };
+}
+
+// The WASM half runs after switching the backend in the same page: the model, image and features the
+// worker holds were made on WebGPU and move to WASM on first use. That move used to read them with
+// the WebGPU backend's synchronous read (an OffscreenCanvas copy), which gave zeros in Chromium's
+// worker: WASM then showed a uniform 0.100 and an unchanged δ (see worker/backends.ts, readBackHeld).
+test('WebGPU: the tiny model runs PGD on the webgpu backend and shows the numbers WASM shows', { skip: skip ?? false, timeout: 300_000 }, async (t) => {
+  const app = await openApp('#/explore?model=tiny&backend=webgpu&steps=2');
   const { page } = app;
   try {
     const badge = page.getByTestId('backend');
@@ -257,11 +268,25 @@ test('WebGPU: the tiny model runs PGD on the webgpu backend', { skip: skip ?? fa
       assert.fail(`WebGPU is not available in this browser (the engine started ${backend}).`);
     }
     await pickTiny(page);
-    await waitRunDone(page, 0);
-    assert.equal(await page.getByTestId('frame').count(), 2);
+    let runs = await waitRunDone(page, 0);
+    assert.equal(await page.getByTestId('frame').count(), 3);
     assert.match(await page.getByTestId('timing').textContent() ?? '', /ms\/step \(webgpu, tiny @ c2/);
-    assert.equal(await page.getByTestId('backend').getAttribute('data-backend'), 'webgpu');
     t.diagnostic(`tiny 32×32 @ c2, feature loss, webgpu (SwiftShader): ${await page.getByTestId('step-ms').textContent()}`);
+    const gpu = await shownNumbers(page);
+    // The same run on WASM (switching re-runs with the same image and settings).
+    await page.getByLabel('Backend').selectOption('wasm');
+    await page.getByTestId('timing').filter({ hasText: /ms\/step \(wasm, tiny @ c2/ }).waitFor();
+    runs = await waitRunDone(page, runs);
+    const wasm = await shownNumbers(page);
+    assert.equal(gpu.losses.length, 3);
+    assert.deepEqual(gpu.clean.map((p) => p.cls), wasm.clean.map((p) => p.cls), 'clean top-5');
+    assert.deepEqual(gpu.adv.map((p) => p.cls), wasm.adv.map((p) => p.cls), 'adversarial top-5');
+    [...gpu.clean, ...gpu.adv].forEach((p, i) => assert.ok(Math.abs(p.p - [...wasm.clean, ...wasm.adv][i]!.p) < 1e-4, `probability ${i}: ${p.p} on WebGPU, ${[...wasm.clean, ...wasm.adv][i]!.p} on WASM`));
+    gpu.losses.forEach((l, i) => assert.ok(Math.abs(l - wasm.losses[i]!) <= 1e-4 * Math.max(1, Math.abs(wasm.losses[i]!)), `loss at step ${i}: ${l} on WebGPU, ${wasm.losses[i]} on WASM`));
+    assert.equal(gpu.mu.length, 16);
+    assert.deepEqual(gpu.mu, wasm.mu, 'δμ');
+    assert.deepEqual(gpu.sigma, wasm.sigma, 'δσ');
+    assert.deepEqual(app.errors, []);
   } finally {
     await app.close();
   }

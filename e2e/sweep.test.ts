@@ -66,6 +66,14 @@ test('strength sweep: from a link, progressive cells with p under each, a curve,
     assert.ok(sentence.includes(`noise at severity 3 gives ${Math.round(100 * corr)} %`), sentence);
     await page.getByLabel('Severity').fill('5');
     await page.waitForFunction(`(document.querySelector('[data-testid="shifts-summary"]')?.textContent ?? '').includes('severity 5')`);
+    // The shifts' settings are in the link, and a link restores them.
+    assert.match(page.url(), /shifts=1/);
+    assert.match(page.url(), /severity=5/);
+    const link = page.url().replace(/&severity=5/, '&corruption=blur&severity=2&alpha=0.5');
+    await page.goto(link);
+    await page.waitForFunction(`(document.querySelector('[data-testid="shifts-summary"]')?.textContent ?? '').includes('blur at severity 2')`);
+    assert.equal(await page.getByLabel('Corruption').inputValue(), 'blur');
+    assert.equal(await page.getByLabel('Style strength α').inputValue(), '0.5');
     assert.deepEqual(app.errors, []);
   } finally {
     await app.close();

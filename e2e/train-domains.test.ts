@@ -56,6 +56,8 @@ test('Train page: a domains folder — plain vs AdvBN vs random δ on VGG-19 ove
     assert.equal(await page.getByTestId('domains-branches').locator('tr[data-set="neon"] td').count(), 9);
     assert.match(await page.getByTestId('domains-timing').innerText(), /features computed for 90 images/);
     await page.getByTestId('domains-divergence').waitFor();
+    // No VGG-19 decoder at block5_conv1: the page says where the decoded training batch can be seen.
+    assert.match(await page.getByTestId('domains-batch-none').innerText(), /split at a layer with one \(.*block4_conv1.*\) to see it/);
     if (process.env.ADVBN_SCREENSHOT_DOMAINS) await page.screenshot({ path: process.env.ADVBN_SCREENSHOT_DOMAINS, fullPage: true });
 
     // The strength sweep (Figure 4) on the same folder: features now come from this browser's cache.

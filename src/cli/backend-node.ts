@@ -12,6 +12,7 @@ import { setWasmConvKernels, startWinogradThreads, type SpawnWinogradWorker, typ
 import { Worker } from 'node:worker_threads';
 import { checkThreads, defaultWasmThreads, registerThreadedWasm } from './wasm-threads-node';
 import { kernelSelfCheck } from '../core/kernel-self-check';
+import { configureWebGpu } from '../core/webgpu-flags';
 import { registerNodeWebGpu, WebGpuUnavailable, type DawnModule, type NodeWebGpu, type NodeWebGpuOptions } from './webgpu-node';
 
 export type NodeBackend = 'wasm' | 'webgpu' | 'cpu';
@@ -95,6 +96,7 @@ export async function useNodeBackend(name: NodeBackend = 'wasm', opts: NodeBacke
   }
   if (name === 'webgpu' && !webgpu) {
     webgpu = await registerNodeWebGpu(opts.loadDawn, { allowSoftware: softwareGpuAllowed(), ...opts.webgpu });
+    configureWebGpu(); // the project's tfjs WebGPU flags (core/webgpu-flags.ts)
   }
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tfjs backend "${name}" could not be initialised.`);

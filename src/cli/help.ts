@@ -43,13 +43,19 @@ export const HELP: Record<string, string> = {
   --out DIR --shard K/N (manifest-K-of-N.jsonl in DIR; name the folder) — and prints the whole run's table,
   the one a single run prints. Refuses manifests of other settings, a shard given twice, an image in two
   shards, and (without --allow-missing) a missing shard. --out writes the joined manifest.`,
-  bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 3] [--backends wasm,webgpu,cpu] [--modes feature,image] [--kernels tfjs,ours] [--threads N] [--profile] [--json]
+  bench: `advbn bench [--model DIR] [--layer block4_conv1] [--decoder DIR] [--runs 3] [--backends wasm,webgpu,cpu] [--modes feature,image]
+              [--kernels tfjs,ours] [--conv-transpose naive|matmul|naive,matmul] [--threads N] [--profile] [--json]
   Median time of one PGD step (forward + backward + update) at 224 px, feature and image mode, one table
   per backend: threads, ms/step, GFLOP/s and the fraction of the backend's peak (best GFLOP/s of a 3×3 conv
-  28×28×512→512 on the same backend and threads, measured in the same run). --kernels (WASM): the kernel sets
-  to time, interleaved step by step: tfjs's (XNNPACK) and/or ours (Winograd 3×3 convolutions, fc matrix–vector). --profile: time per kernel of one
-  step. A backend that cannot start here (webgpu without a hardware adapter) is reported with the reason;
-  --allow-software-gpu runs webgpu on SwiftShader/lavapipe (its times then say only how the backends compare).`,
+  28×28×512→512 on the same backend and threads, measured in the same run), and what a step moves: reads
+  (device → CPU; PGD reads once a step; WASM's count adds heap reads by kernels written in JS)
+  and, on WebGPU, uploads per step and the warm-up step's upload (the weights, once). --kernels (WASM): the
+  kernel sets to time, interleaved step by step: tfjs's (XNNPACK) and/or ours (Winograd 3×3 convolutions, fc
+  matrix–vector). --conv-transpose: the WebGPU kernel(s) of the convolution's input gradient to time
+  (default naive). --profile: time per kernel of one step. A backend that cannot start here (webgpu without
+  a hardware adapter) is reported with the reason; --allow-software-gpu runs webgpu on SwiftShader/lavapipe,
+  and then, unless --layer, --modes or --runs say otherwise, every backend runs at block5_conv3, feature mode,
+  one timed step, and the output says "software adapter: ratios only".`,
   'train-decoder': `advbn train-decoder --layer L --images DIR --out DIR [--model DIR] [--size 128] [--batch 8]
               [--steps 1000] [--lr 1e-3] [--tv 1e-4] [--feature-loss W] [--via LAYER --via-decoder DIR] [--resume DIR]
               [--checkpoint-every 100] [--eval-images 6] [--seed 1]
@@ -81,7 +87,7 @@ advbn train --data DIR [--source photo] [--extra-test DIR]… [--compare] [--see
               [--model VGG19_DIR] [--layer block5_conv1] [--size 80] [--epochs 1] [--batch 32] [--lr 1e-4]
               [--optimizer adam|sgd] [--eps 0.5] [--tau 0.2] [--pgd-steps 3] [--test-size 500]
               [--arms plain,advbn,random] [--sweep-m 0,1,2,3,6] [--cache-dir DIR] [--no-cache] [--no-divergence]
-              [--preset gpu] [--pictures DIR]
+              [--preset gpu] [--pictures DIR] [--decoder DIR]
   A domains folder (DIR/<domain>/<class>/<image>, e.g. PACS): VGG-19 split at --layer, features computed once
   per image and cached (default ~/.cache/advbn/features); VGG-19's own layers after the split through block5
   fine-tuned, a BatchNorm inserted after each convolution (identity on the source statistics, with an
@@ -92,5 +98,7 @@ advbn train --data DIR [--source photo] [--extra-test DIR]… [--compare] [--see
   Δ against plain paired by seed, verdicts; advbn/random follow the paper's rule (clean BNs on source-val,
   auxiliary BNs elsewhere), *-clean-bn / *-aux-bn give each branch. --sweep-m: the strength ablation
   (τ 0.2, ε = m·τ − 0.1; m 0 = plain). --preset gpu: 224 px, block4_conv1, 10 epochs, every test image.
-  --pictures DIR: per target a grid of test images, bars above/below green or red for plain/AdvBN (seed 1).`,
+  --pictures DIR: per target a grid of test images, bars above/below green or red for plain/AdvBN (seed 1);
+  with a decoder for --layer (--decoder DIR, else models/decoder-<layer> beside the model) also
+  advbn-batch.png: AdvBN on a source training batch by the trained AdvBN network, decoded (m = 0 and AdvBN).`,
 };

@@ -15,6 +15,10 @@ export interface ShiftNumbers {
   corruption?: { p: number; name: string; severity: number };
 }
 
+/** The corruptions with five severities (ImageNet-C style), by name: the page's menu and the data layer's table. */
+export const SEVERITY_CORRUPTIONS = ['noise', 'blur', 'contrast', 'brightness', 'jpeg', 'pixelate'] as const;
+export type SeverityCorruption = (typeof SEVERITY_CORRUPTIONS)[number];
+
 const pct = (p: number) => `${Math.round(100 * p)} %`;
 
 export function meanSpread(v: readonly number[]): { mean: number; sd: number; min: number; max: number } {

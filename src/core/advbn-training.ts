@@ -216,6 +216,15 @@ export async function trainStep(t: Trainer, x: tf.Tensor4D, labels: number[], st
  * The same step from features f = g^{1,l}(x) computed beforehand (a feature cache: the encoder is
  * frozen, so its output never changes). `f` is not disposed.
  */
+/**
+ * The head PGD attacks in Algorithm 1: the layers after the split in inference mode, through the auxiliary
+ * BNs (the clean ones when they are frozen).
+ */
+export function pgdHead(t: Trainer): (fa: tf.Tensor) => tf.Tensor {
+  const bn = t.settings.advBn === 'frozen' ? 'clean' : 'adv';
+  return (fa) => forwardRange(t.net, fa, t.splitIndex + 1, t.net.layers.length, { bn, training: false });
+}
+
 export async function trainStepOnFeatures(t: Trainer, f: tf.Tensor, labels: number[], step: number, totalSteps: number, signal?: AbortSignal): Promise<StepResult> {
   const t0 = performance.now();
   const n = t.net.layers.length;
@@ -230,9 +239,8 @@ export async function trainStepOnFeatures(t: Trainer, f: tf.Tensor, labels: numb
       fAdv = perturbFeatures(f, delta.mu, delta.sigma, t.relu, mean);
       tf.dispose([mean, delta.mu, delta.sigma]);
     } else if (t.settings.advbn) {
-      const frozen = t.settings.advBn === 'frozen';
-      const head = (fa: tf.Tensor) => ({ logits: forwardRange(t.net, fa, t.splitIndex + 1, n, { bn: frozen ? 'clean' : 'adv', training: false }) });
-      const { reports, delta } = await runPgd(f, t.relu, head, { labels, targeted: false }, t.settings.pgd, { images: false, signal });
+      const head = pgdHead(t);
+      const { reports, delta } = await runPgd(f, t.relu, (fa) => ({ logits: head(fa) }), { labels, targeted: false }, t.settings.pgd, { images: false, signal });
       pgdLoss = [reports[0]!.loss, reports[reports.length - 1]!.loss];
       const mean = channelMean(f);
       fAdv = perturbFeatures(f, delta.mu, delta.sigma, t.relu, mean);

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { applyLayer, type Network } from '../models/network';
-import { createTrainer, disposeTrainer, trainStepOnFeatures, TrainingCancelledError, type AdvbnTrainSettings, type StepResult } from './advbn-training';
+import { createTrainer, disposeTrainer, trainStepOnFeatures, TrainingCancelledError, type AdvbnTrainSettings, type StepResult, type Trainer } from './advbn-training';
 import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domain-model';
 import { featureBatch, featureBatches, type FeatureSet } from './domain-features';
 import { featureDivergence } from './stats';
@@ -54,6 +54,8 @@ export interface DomainCompareOptions {
   onPhase?(phase: 'init' | 'training' | 'evaluating', seed: number | null, arm: string | null): void;
   /** Predictions of each trained arm on each set (clean and auxiliary branch), for pictures. */
   onPredictions?(seed: number, arm: string, set: FeatureSet, clean: Int32Array, aux: Int32Array | null): void;
+  /** Each trained arm of each seed, after its evaluation and before it is freed (pictures of it). */
+  onTrained?(seed: number, arm: string, trainer: Trainer): Promise<void>;
 }
 
 export interface DomainArmRun extends SeedArmResult {
@@ -172,6 +174,7 @@ export async function compareOnDomains(o: DomainCompareOptions): Promise<DomainC
           if (aux) accuracy.aux![set.name] = accuracyOf(aux, set.labels);
           o.onPredictions?.(seed, arm.name, set, clean.pred, aux);
         }
+        await o.onTrained?.(seed, arm.name, trainers[a]!);
         const ms = curves[a]!.reduce((t, r) => t + r.ms, 0);
         runs.push({
           seed, arm: arm.name, accuracy, trainSeconds: ms / 1000, epochSeconds: epochMs[a]!.map((x) => x / 1000), curve: curves[a]!,

@@ -7,6 +7,7 @@ import { ablationEps, pgd, PgdAbortedError, runPgd, validatePgdSettings } from '
 import { attack, makeObjective } from './attack';
 import { split } from '../models/network';
 import { tinyConvNet } from '../testing/tiny-net';
+import { countTransfers } from './transfer-counter';
 
 before(async () => { await tf.setBackend('cpu'); });
 
@@ -78,6 +79,37 @@ test('a batch shares one δ: its length is the channel count, not N × C', async
   assert.equal(r.delta.mu.length, 4);
   assert.equal(r.labels.length, 3);
   assert.equal(r.reports[0]!.probs.length, 3 * 5);
+});
+
+test('one device → CPU read per step: probabilities, loss, δ and the image come back together, each in its own buffer', async () => {
+  const net = tinyConvNet(4);
+  const c = { split: split(net, 'conv1'), preprocessing: 'unit' as const };
+  const f = c.split.encode(x());
+  // An objective that also gives an image (here the perturbed features' first three channels).
+  const objective = (fAdv: tf.Tensor) => ({ logits: c.split.head(fAdv), image: tf.slice(fAdv, [0, 0, 0, 0], [-1, -1, -1, 3]) });
+  const counter = countTransfers();
+  const reads: number[] = [];
+  let last = 0;
+  try {
+    const { reports, delta } = await runPgd(f, true, objective, { labels: [1], targeted: false }, { eps: 1.1, tau: 0.2, steps: 3 }, { images: true }, () => {
+      const n = counter.counts().reads;
+      reads.push(n - last);
+      last = n;
+    });
+    tf.dispose([delta.mu, delta.sigma]);
+    assert.deepEqual(reads, [1, 1, 1, 1]);
+    const r = reports[2]!;
+    assert.equal(r.probs.length, 5);
+    assert.equal(r.deltaMu.length, 4);
+    assert.equal(r.image!.data.length, r.image!.shape.reduce((a, b) => a * b, 1));
+    assert.ok(Math.abs(r.probs.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    assert.ok(r.deltaMu.every((v) => v >= -0.1 - 1e-6 && v <= 2.1 + 1e-6));
+    // Separate buffers: the worker transfers each one to the page.
+    for (const a of [r.probs, r.deltaMu, r.deltaSigma, r.image!.data]) assert.equal(a.buffer.byteLength, a.byteLength);
+  } finally {
+    counter.stop();
+    f.dispose();
+  }
 });
 
 test('bad settings are rejected with a message naming them', () => {

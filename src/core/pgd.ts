@@ -130,21 +130,27 @@ export async function* pgd(
         image = out.image ?? null;
         lossValue = out.loss;
       }
+      // Everything the report carries in one device → CPU read (on WebGPU each read is a round trip
+      // that waits for the queue): probabilities, loss, δ and the image, flattened and concatenated.
       const probsT = tf.softmax(logits! as tf.Tensor2D);
-      const [probs, loss, dMu, dSigma, img] = await Promise.all([
-        probsT.data() as Promise<Float32Array>,
-        lossValue.data(),
-        delta.mu.data() as Promise<Float32Array>,
-        delta.sigma.data() as Promise<Float32Array>,
-        image ? ((image as tf.Tensor).data() as Promise<Float32Array>) : Promise.resolve(null),
-      ]);
+      const parts: tf.Tensor[] = [probsT, lossValue, delta.mu, delta.sigma, ...(image ? [image as tf.Tensor] : [])];
+      const packed = tf.tidy(() => tf.concat(parts.map((t) => t.reshape([-1]))));
+      let all: Float32Array;
+      try {
+        all = (await packed.data()) as Float32Array;
+      } finally {
+        packed.dispose();
+      }
+      // Copies, not views: callers transfer each array's buffer to another thread.
+      let at = 0;
+      const [probs, loss, dMu, dSigma, img] = parts.map((t) => all.slice(at, (at += t.size)));
       const report: PgdReport = {
         step,
-        loss: sign * loss[0]!,
-        probs,
+        loss: sign * loss![0]!,
+        probs: probs!,
         classes: (logits! as tf.Tensor).shape[1]!,
-        deltaMu: dMu,
-        deltaSigma: dSigma,
+        deltaMu: dMu!,
+        deltaSigma: dSigma!,
         ms: performance.now() - t0,
       };
       if (img && image) report.image = { data: img, shape: (image as tf.Tensor).shape };

@@ -3,6 +3,7 @@
  * RGB images in [0, 1] stored HWC. Deterministic: noise comes from a seeded RNG.
  */
 import { mulberry32 } from '../common/random';
+import type { SeverityCorruption } from '../common/shift-summary';
 
 export type Corruption = (img: Float32Array, size: number, seed: number) => Float32Array;
 
@@ -155,7 +156,7 @@ export const CORRUPTIONS: ReadonlyArray<{ name: string; apply: Corruption }> = [
  * where they carry over: noise σ, contrast factor, brightness shift, JPEG quality; blur σ and pixel
  * block size approximated for these implementations).
  */
-export const SEVERITIES: Readonly<Record<string, readonly [Corruption, Corruption, Corruption, Corruption, Corruption]>> = {
+export const SEVERITIES: Readonly<Record<SeverityCorruption, readonly [Corruption, Corruption, Corruption, Corruption, Corruption]>> = {
   noise: [0.08, 0.12, 0.18, 0.26, 0.38].map(gaussianNoise) as never,
   blur: [1, 2, 3, 4, 6].map(gaussianBlur) as never,
   contrast: [0.4, 0.3, 0.2, 0.1, 0.05].map(contrast) as never,
@@ -166,7 +167,7 @@ export const SEVERITIES: Readonly<Record<string, readonly [Corruption, Corruptio
 
 /** The corruption `name` at severity 1–5; a clear error for anything else. */
 export function corruptionAt(name: string, severity: number): Corruption {
-  const levels = SEVERITIES[name];
+  const levels = (SEVERITIES as Readonly<Record<string, (typeof SEVERITIES)[SeverityCorruption] | undefined>>)[name];
   if (!levels) throw new RangeError(`Corruption "${name}" is unknown (${Object.keys(SEVERITIES).join(', ')}).`);
   if (!Number.isInteger(severity) || severity < 1 || severity > 5) throw new RangeError(`Severity ${severity} is not 1–5.`);
   return levels[severity - 1]!;

@@ -10,6 +10,7 @@ import { IMAGE_SIZE, renderItem, SHAPES, TRAIN_FAMILIES } from '../data/style-wo
 import { encodePng } from '../data/image-file';
 import { disposeNetwork, type Network } from '../models/network';
 import { serializeLayersModel, WEIGHTS_FILE } from '../models/layers-writer';
+import { createDecoder, serializeDecoder } from '../models/decoder';
 
 /** Writes `perClass` images of every shape for each domain; returns the domain names. */
 export function writeDomainsFixture(dir: string, perClass = 4, domains: Record<string, readonly string[]> = { photo: TRAIN_FAMILIES, sketch: ['sketch'], neon: ['neon'] }): string[] {
@@ -68,6 +69,21 @@ export async function writeTinyVggFolder(dir: string, seed = 1): Promise<void> {
     writeFileSync(join(dir, 'model.json'), s.modelJson);
     writeFileSync(join(dir, WEIGHTS_FILE), s.weights);
   } finally {
+    disposeNetwork(net);
+  }
+}
+
+/** Writes an (untrained) decoder of tinyVgg at `layer` as a decoder folder (decoder.json + weights.bin). */
+export async function writeTinyDecoderFolder(dir: string, layer = 'block5_conv1', seed = 1): Promise<void> {
+  const net = tinyVgg(seed);
+  const d = createDecoder(net, 'tiny-vgg', layer, 1, seed);
+  try {
+    const s = await serializeDecoder(d, 'float32');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'decoder.json'), s.json);
+    writeFileSync(join(dir, 'weights.bin'), s.weights);
+  } finally {
+    disposeNetwork(d.net);
     disposeNetwork(net);
   }
 }

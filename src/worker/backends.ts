@@ -20,8 +20,10 @@ import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backpro
 import { registerWasmWinogradKernels } from '../core/kernels/wasm-winograd-conv';
 import { startWinogradThreads, winogradAvailable, winogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from '../core/kernels/wasm-winograd';
 import { kernelSelfCheck } from '../core/kernel-self-check';
+import { configureWebGpu } from '../core/webgpu-flags';
 import { autoCandidates, type AdapterInfoLike, type Candidate, type GpuProbe } from '../common/gpu-adapter';
 import type { InitResult } from './protocol';
+import { readBackHeld } from './held-tensors';
 
 import { BACKEND_ORDER, MAX_WASM_THREADS, type BackendName } from '../common/backend-names';
 export { BACKEND_ORDER, type BackendName };
@@ -98,6 +100,7 @@ export async function tryBackend(name: BackendName): Promise<boolean> {
   try {
     if (name === 'webgpu' && !(globalThis.navigator as Navigator & { gpu?: unknown })?.gpu) return false;
     if (name === 'wasm') prepareWasm();
+    if (name === 'webgpu') configureWebGpu(); // the project's tfjs WebGPU flags (core/webgpu-flags.ts)
     const ok = name === 'wasm' ? await withAllCores(() => tf.setBackend(name)) : await tf.setBackend(name);
     if (!ok) return false;
     await tf.ready();
@@ -172,6 +175,7 @@ export async function initBackend(preferred?: BackendName): Promise<InitResult> 
   } else {
     ({ candidates: order, skipped } = autoCandidates(await probeGpus()));
   }
+  await readBackHeld();
   const failed: BackendName[] = [];
   for (const c of order) {
     if (await tryBackend(c.backend)) return { backend: c.backend, failed, skipped, ...describe(c) };

@@ -8,13 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HandlerMap } from './protocol';
-import type { DomainsEvent, TrainDomainsRequest, TrainDomainsResult } from './train-protocol';
-import { endPause, loadModel, pauseState } from './train-handlers';
-import { cachedFeatures, encodeImages, type FeatureSet, type FeatureStore } from '../core/domain-features';
+import type { DomainsEvent, PreviewResult, TrainDomainsRequest, TrainDomainsResult } from './train-protocol';
+import { endPause, layerDecoder, loadModel, pauseState, previewResult } from './train-handlers';
+import { cachedFeatures, encodeImages, featureBatch, type FeatureSet, type FeatureStore } from '../core/domain-features';
+import { previewAdvbnBatch } from '../core/batch-preview';
 import { compareOnDomains, domainArms, sweepArms } from '../core/domain-compare';
-import { DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings } from '../core/advbn-training';
+import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../core/advbn-training';
 import { validatePgdSettings } from '../core/pgd';
-import { disposeNetwork, layerIndex } from '../models/network';
+import { disposeNetwork, layerIndex, type Network } from '../models/network';
 import { domainVerdicts, summarizeDomains, type SetKind } from '../common/domain-summary';
 import { fnv1a, idbGet, idbPut, metaGet, metaPut } from '../common/idb-cache';
 
@@ -46,6 +47,7 @@ export const domainsHandlers: HandlerMap = {
     for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
     ev({ kind: 'phase', phase: 'loading' });
     const vgg = await loadModel(p.model);
+    let decoder: Network | null = null;
     try {
       layerIndex(vgg, p.layer);
       const sets: FeatureSet[] = [];
@@ -69,12 +71,33 @@ export const domainsHandlers: HandlerMap = {
       const featureSeconds = (performance.now() - tf0) / 1000;
       const seeds = Array.from({ length: p.seeds }, (_, i) => 1 + i);
       const train = sets[0]!, evalSets = sets.slice(1);
+      // AdvBN on a source training batch by the trained AdvBN network (seed 1), decoded when the model has a decoder at l.
+      decoder = p.sweepM || !p.arms.includes('advbn') ? null : await layerDecoder(p.model, p.layer);
+      let batch: PreviewResult | null = null;
       const result = await compareOnDomains({
         vgg, layer: p.layer, classes: p.classes.length, train, sets: evalSets, arms, seeds, epochs: p.epochs, batchSize: Math.min(p.batchSize, train.labels.length),
         signal,
         waitWhilePaused: async () => { while (pause.paused && pause.wait && !signal.aborted) await pause.wait; },
         onStep: (seed, arm, r, total) => ev({ kind: 'step', arm, seed, total, ...r }),
         onPhase: (phase, seed, arm) => ev({ kind: 'phase', phase, seed, arm }),
+        onTrained: async (seed, arm, trainer) => {
+          if (!decoder || seed !== seeds[0] || arm !== 'advbn') return;
+          const idx = Array.from({ length: Math.min(8, train.labels.length) }, (_, i) => i);
+          const labels = idx.map((i) => train.labels[i]!);
+          const f = featureBatch(train, idx);
+          try {
+            const pv = await previewAdvbnBatch(f, trainer.relu, pgdHead(trainer), labels, trainer.settings.pgd, decoder);
+            const src = p.sets[0]!.pixels, per = p.size * p.size * 3;
+            const clean = idx.map((i) => {
+              const out = new Uint8ClampedArray(p.size * p.size * 4);
+              for (let k = 0, q = i * per; k < p.size * p.size; k++, q += 3) { out[4 * k] = src[q]!; out[4 * k + 1] = src[q + 1]!; out[4 * k + 2] = src[q + 2]!; out[4 * k + 3] = 255; }
+              return out;
+            });
+            batch = previewResult(pv, clean, p.size, labels, p.layer);
+          } finally {
+            f.dispose();
+          }
+        },
       });
       const summary = summarizeDomains(evalSets.map((s) => ({ name: s.name, kind: s.kind as SetKind })), result.runs, arms.map((a) => a.name));
       const secondsPerEpoch = Object.fromEntries(arms.map((a) => {
@@ -88,10 +111,11 @@ export const domainsHandlers: HandlerMap = {
       return {
         runId: p.runId, summary, verdicts: p.sweepM ? [] : domainVerdicts(summary), arms: arms.map((a) => a.name), sweepM: p.sweepM ?? null, seeds, steps: result.steps,
         timing: { featureSeconds, imagesEncoded: encoded, secondsPerEpoch, totalSeconds: (performance.now() - t0) / 1000 },
-        divergence, divergenceLayer, backend: tf.getBackend(),
+        divergence, divergenceLayer, backend: tf.getBackend(), batch, classes: p.classes,
       };
     } finally {
       disposeNetwork(vgg);
+      if (decoder) disposeNetwork(decoder);
       endPause(p.runId);
     }
   },

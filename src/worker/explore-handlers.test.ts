@@ -4,9 +4,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { filesOf } from '../testing/files-source';
 import { exploreHandlers, type ImageResult, type ModelResult, type RunEvent, type RunRequest, type RunResult, type StepEvent, type SweepCellEvent, type SweepEvent, type SweepRequest, type SweepResult, type ShiftsResult } from './explore-handlers';
 import { parseRegistry } from '../common/registry';
 import { writeTinyModelFolder } from '../../e2e/fixtures';
@@ -17,19 +18,6 @@ before(async () => {
   dir = writeTinyModelFolder();
 });
 after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
-
-function filesOf(root: string): Record<string, Blob> {
-  const out: Record<string, Blob> = {};
-  const walk = (d: string) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(root, p)] = new Blob([readFileSync(p)]);
-    }
-  };
-  walk(root);
-  return out;
-}
 
 type Call = <R>(type: string, payload: unknown, opts?: { signal?: AbortSignal; events?: unknown[] }) => Promise<R>;
 const call: Call = async (type, payload, opts = {}) => {

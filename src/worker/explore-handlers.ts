@@ -14,7 +14,7 @@ import type { HandlerMap } from './protocol';
 import { abortError, exclusive } from './exclusive';
 import { loadLayersModelNetwork, type ReadFile } from '../models/layers-format';
 import { loadDecoder } from '../models/decoder';
-import { disposeNetwork, forward, split, type Network, type Split } from '../models/network';
+import { disposeNetwork, forward, networkTensors, split, type Network, type Split } from '../models/network';
 import { preprocess, resizeCenterCrop, rgbaToTensor, rgbToRgba, type Preprocessing } from '../models/preprocess';
 import { fetchProblem, fileUrl, joinPath, type FileSource, type RegistryEntry } from '../common/registry';
 import { cachingReader, idbReader } from '../common/idb-cache';
@@ -24,6 +24,7 @@ import { sweep, type SweepOutcome } from '../core/sweep';
 import { compareShifts } from '../core/shifts';
 import { corruptionAt } from '../data/corruptions';
 import { fitOrDispose } from '../core/binding-limits';
+import { registerHeldTensors } from './held-tensors';
 import { getBackend } from '@tensorflow/tfjs';
 
 import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent, SweepCellEvent, SweepRequest, SweepResult, SweepStartEvent, ShiftOutcome, ShiftsRequest, ShiftsResult } from './explore-protocol';
@@ -46,6 +47,12 @@ let model: LoadedModel | null = null;
 let autoenc: { key: string; net: Network; entry: RegistryEntry; decoders: Map<string, Network> } | null = null;
 let image: { key: string; crop: tf.Tensor4D; cleanProbs: Float32Array } | null = null;
 let features: { key: string; split: Split; f: tf.Tensor } | null = null;
+// Read back before the engine leaves a GPU backend (held-tensors.ts).
+registerHeldTensors(() => [
+  ...[model, autoenc].flatMap((m) => (m ? [m.net, ...m.decoders.values()].flatMap(networkTensors) : [])),
+  ...(image ? [image.crop] : []),
+  ...(features ? [features.f] : []),
+]);
 
 /** A request meant for a model or image the worker no longer holds: cancelled, not failed. */
 function staleError(why: string): Error {

@@ -27,11 +27,9 @@ import { mulberry32 } from '../common/random';
 import { batchOf, epochSampler, renderSet, type ImageSet } from '../data/style-world-data';
 import { renderBatch, TRAIN_FAMILIES, trainSet } from '../data/style-world';
 import { loadDecoder } from '../models/decoder';
-import { forward, forwardRange, split } from '../models/network';
+import { split } from '../models/network';
 import { preprocess, rgbToRgba } from '../models/preprocess';
-import { runPgd } from '../core/pgd';
-import { perturbFeatures, disposeDelta } from '../core/advbn';
-import { channelMean } from '../core/stats';
+import { previewAdvbnBatch, type BatchPreview } from '../core/batch-preview';
 import { fitOrDispose } from '../core/binding-limits';
 import { compareFineTuning } from '../core/compare-training';
 
@@ -107,6 +105,24 @@ function prepareData(p: Pick<TrainRunRequest, 'data' | 'testSize' | 'model'>, ba
     ...CORRUPTIONS.map((c) => ({ ...corruptSet(sets.test, c.name, c.apply, TRAIN_TEST_SEED), kind: 'corruption' as const })),
   ] : [];
   return { train: sets.train, tests, classes: p.data.classes };
+}
+
+/** The model's decoder for `layer` (its registry entry's `decoders`), or null when it has none or it cannot be read. */
+export async function layerDecoder(model: ModelRef, layer: string): Promise<Network | null> {
+  const dir = model.entry.decoders[layer];
+  if (dir === undefined) return null;
+  try {
+    const d = await loadDecoder(readerFor(model.source, dir), dir);
+    if (d.manifest.layer === layer) return d.net;
+    disposeNetwork(d.net);
+  } catch { /* no decoder present: pictures of the clean batch only */ }
+  return null;
+}
+
+/** A batch preview as the page shows it: RGBA images of `size` px (the decoded ones at the decoder's size). */
+export function previewResult(pv: BatchPreview, clean: Uint8ClampedArray[], size: number, labels: number[], decoderLayer: string | null): PreviewResult {
+  const rgba = (imgs: Float32Array[] | null) => imgs?.map((px) => rgbToRgba(px, pv.decodedSize, pv.decodedSize)) ?? null;
+  return { size, labels, clean, recon: rgba(pv.recon), adv: rgba(pv.adv), cleanPred: pv.cleanPred, advPred: pv.advPred, loss: pv.loss, decoderLayer };
 }
 
 export const trainHandlers: HandlerMap = {
@@ -245,42 +261,12 @@ export const trainHandlers: HandlerMap = {
       const s = split(net, p.layer);
       const f = tf.tidy(() => s.encode(preprocess(p.model.entry.preprocessing, x)));
       tensors.push(f);
-      const dir = p.model.entry.decoders[p.layer];
-      if (dir !== undefined) {
-        try {
-          const d = await loadDecoder(readerFor(p.model.source, dir), dir);
-          if (d.manifest.layer === p.layer) decoderNet = d.net;
-          else disposeNetwork(d.net);
-        } catch { /* no decoder present: pictures of the clean batch only */ }
-      }
-      const head = (fa: tf.Tensor) => ({ logits: s.head(fa) });
-      const { reports, delta } = await runPgd(f, s.relu, head, { labels: b.labels, targeted: false }, { eps: p.eps, tau: p.tau, steps: p.steps }, { images: false });
-      const mean = channelMean(f);
-      const fAdv = perturbFeatures(f, delta.mu, delta.sigma, s.relu, mean);
-      tensors.push(mean, fAdv);
-      disposeDelta(delta);
-      // The logits are made inside the tidy: made as arguments, they would outlive it (a leak per preview).
-      const cp = tf.tidy(() => tf.argMax(forwardRange(net, f, s.index + 1, net.layers.length), -1));
-      const ap = tf.tidy(() => tf.argMax(s.head(fAdv), -1));
-      tensors.push(cp, ap);
-      const images = async (t: tf.Tensor): Promise<Uint8ClampedArray[]> => {
-        const px = (await t.data()) as Float32Array;
-        const per = size * size * 3;
-        return Array.from({ length: n }, (_, i) => rgbToRgba(px.subarray(i * per, (i + 1) * per), size, size));
-      };
-      let recon: Uint8ClampedArray[] | null = null, adv: Uint8ClampedArray[] | null = null;
-      if (decoderNet) {
-        const dn = decoderNet;
-        const r = tf.tidy(() => tf.clipByValue(forward(dn, f), 0, 1));
-        const a = tf.tidy(() => tf.clipByValue(forward(dn, fAdv), 0, 1));
-        tensors.push(r, a);
-        [recon, adv] = await Promise.all([images(r), images(a)]);
-      }
-      return {
-        size, labels: b.labels, clean: await images(x), recon, adv,
-        cleanPred: Array.from(await cp.data()), advPred: Array.from(await ap.data()),
-        loss: [reports[0]?.loss ?? NaN, reports[reports.length - 1]?.loss ?? NaN], decoderLayer: decoderNet ? p.layer : null,
-      };
+      decoderNet = await layerDecoder(p.model, p.layer);
+      const pv = await previewAdvbnBatch(f as tf.Tensor4D, s.relu, (fa) => s.head(fa), b.labels, { eps: p.eps, tau: p.tau, steps: p.steps }, decoderNet);
+      const px = (await x.data()) as Float32Array;
+      const per = size * size * 3;
+      const clean = Array.from({ length: n }, (_, i) => rgbToRgba(px.subarray(i * per, (i + 1) * per), size, size));
+      return previewResult(pv, clean, size, b.labels, decoderNet ? p.layer : null);
     } finally {
       tf.dispose(tensors);
       if (decoderNet) disposeNetwork(decoderNet);

@@ -139,6 +139,10 @@ export interface TrainDomainsResult {
   steps: number;
   /** Seconds: computing features (0 when all came from the cache), and per arm, training per epoch (mean over seeds). */
   timing: { featureSeconds: number; imagesEncoded: number; secondsPerEpoch: Record<string, number>; totalSeconds: number };
+  /** The class names, in label order. */
+  classes: string[];
+  /** AdvBN on the first 8 source training images by the trained AdvBN network (seed 1), decoded; null without a decoder at the split (or without an AdvBN arm). */
+  batch: PreviewResult | null;
   /** §7 divergence (source-val vs each set) after the last inserted BN (before its ReLU), per arm (seed 1 of the run), clean BNs. */
   divergence: Record<string, Record<string, number>>;
   divergenceLayer: string | null;

@@ -14,17 +14,31 @@
  * step so that other load on the machine hits both alike: tfjs's own (XNNPACK) and ours (Winograd
  * F(4×4, 3×3) for the 3×3 convolutions, wasm-winograd-conv.ts, and matrix–vector products for the fc
  * layers, wasm-matvec.ts). Each set gets its own peak and rows; FLOPs are always those of the direct
- * convolution, so Winograd's GFLOP/s (and peak) are effective rates, not multiply-adds done.
+ * convolution, so Winograd's GFLOP/s (and peak) are effective rates, not multiply-adds done. WebGPU's
+ * conv-transpose kernels (below) are interleaved the same way.
+ *
+ * Each row also counts what a step moves between device and CPU (core/transfer-counter.ts): reads
+ * (PGD reads once per step: what the page shows) and, on WebGPU, uploads (the weights go up once, in
+ * the warm-up step; a step uploads only a few scalars). On WebGPU, `--conv-transpose naive,matmul`
+ * times both kernels of the convolution's input gradient (core/webgpu-flags.ts).
+ *
+ * On a software adapter (SwiftShader, lavapipe: --allow-software-gpu) one step at the app's default
+ * split takes minutes (≈ 6 min at block4_conv1 on the 2-core dev machine), so unless --layer, --modes or
+ * --runs are given bench runs every backend at block5_conv3, feature mode, one timed step, and says
+ * "software adapter: ratios only": its times compare the backends and kernels, not what a GPU does.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
-import { useNodeBackend, NODE_BACKENDS, type NodeBackend, type NodeBackendInfo } from '../backend-node';
+import { nodeWebGpu, useNodeBackend, NODE_BACKENDS, type NodeBackend, type NodeBackendInfo } from '../backend-node';
 import { WebGpuUnavailable } from '../webgpu-node';
 import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, log } from '../vgg';
-import { forwardFlops, layerIndex, split, type Network } from '../../models/network';
+import { disposeNetwork, forwardFlops, layerIndex, split, type Network } from '../../models/network';
 import { makeObjective, type LossMode } from '../../core/attack';
 import { runPgd } from '../../core/pgd';
 import { preprocess } from '../../models/preprocess';
+import { fitCurrentBackend } from '../../core/binding-limits';
+import { countTransfers, type TransferCounts } from '../../core/transfer-counter';
+import { CONV_TRANSPOSE_FLAG, DEFAULT_CONV_TRANSPOSE, setConvTranspose, type ConvTranspose } from '../../core/webgpu-flags';
 import { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from '../../core/kernels/wasm-winograd-conv';
 
 export interface BenchRow {
@@ -44,19 +58,28 @@ export interface BenchRow {
   peak_fraction: number;
   /** Median CPU time per step, all threads of the process (load-independent, unlike median_ms). */
   cpu_ms: number;
+  /** WebGPU: the kernel of the convolution's input gradient (WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE). */
+  conv_transpose?: ConvTranspose;
+  /** Device → CPU reads and CPU → device uploads per timed step (the most of any timed step). */
+  reads_per_step: number;
+  uploads_per_step: number;
+  upload_bytes_per_step: number;
+  /** Uploads of the warm-up step (the weights' first use, on WebGPU). */
+  warmup_upload_mb: number;
 }
 
 export interface BenchPeak { backend: string; kernels?: WasmConvKernels; threads: number; detail: string; gflops: number; what: string }
 export interface KernelTime { kernel: string; shape: string; calls: number; ms: number; share: number }
 
 /** The backend's practical peak: best GFLOP/s of one large 3×3 convolution (see the module comment). */
-async function measurePeak(): Promise<{ gflops: number; what: string }> {
-  const [h, c] = [28, 512];
+async function measurePeak(small: boolean): Promise<{ gflops: number; what: string }> {
+  // small (software adapters): block5's shape, 1/4 of the work, best of 2.
+  const [h, c, reps] = small ? [14, 512, 3] : [28, 512, 6];
   const x = tf.randomNormal([1, h, h, c], 0, 1, 'float32', 1) as tf.Tensor4D;
   const w = tf.randomNormal([3, 3, c, c], 0, 0.05, 'float32', 2) as tf.Tensor4D;
   const flop = 2 * h * h * 9 * c * c;
   let best = Infinity;
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
     const y = tf.conv2d(x, w, 1, 'same');
     await y.data();
@@ -64,7 +87,7 @@ async function measurePeak(): Promise<{ gflops: number; what: string }> {
     if (i > 0) best = Math.min(best, performance.now() - t0);
   }
   tf.dispose([x, w]);
-  return { gflops: Math.round((flop / 1e9 / (best / 1000)) * 10) / 10, what: `3×3 conv ${h}×${h}×${c}→${c}, best of 5` };
+  return { gflops: Math.round((flop / 1e9 / (best / 1000)) * 10) / 10, what: `3×3 conv ${h}×${h}×${c}→${c}, best of ${reps - 1}` };
 }
 
 /**
@@ -123,48 +146,101 @@ async function snapshot(nets: Network[]): Promise<Map<tf.Tensor, { values: Float
   return m;
 }
 
+/** The most reads and uploads of any timed step, and the warm-up step's upload (the weights' first use). */
+function moved(timed: TransferCounts[], warmup: TransferCounts): { reads: number; uploads: number; bytes: number; warmupMb: number } {
+  return {
+    reads: Math.max(...timed.map((t) => t.reads)),
+    uploads: Math.max(...timed.map((t) => t.uploads)),
+    bytes: Math.max(...timed.map((t) => t.uploadBytes)),
+    warmupMb: Math.round(warmup.uploadBytes / 1e5) / 10,
+  };
+}
+
+/** The first usable webgpu adapter's software reason (null: hardware), or the reason it cannot start. */
+async function probeWebGpu(): Promise<{ software: string | null } | { unavailable: string }> {
+  try {
+    await useNodeBackend('webgpu');
+    return { software: nodeWebGpu()?.software ?? null };
+  } catch (e) {
+    if (!(e instanceof WebGpuUnavailable)) throw e;
+    return { unavailable: e.message };
+  }
+}
+
+/** What one row times besides the backend: WASM's kernel set or WebGPU's conv-transpose kernel. */
+interface Variant { kernels?: WasmConvKernels; transpose?: ConvTranspose }
+const variantName = (v: Variant) => (v.kernels ? `kernels ${v.kernels}` : v.transpose ? `transpose ${v.transpose}` : '—');
+
 export async function benchCommand(o: Options): Promise<void> {
   const modelDir = o.string('model', DEFAULT_MODEL_DIR);
-  const layer = o.string('layer', 'block4_conv1');
-  const decoderDir = o.optionalString('decoder') ?? `models/decoder-${layer}`;
-  const runs = o.integer('runs', 3);
+  const layerOpt = o.optionalString('layer');
+  const decoderOpt = o.optionalString('decoder');
+  const runsOpt = o.optionalInteger('runs');
   const backends = o.string('backends', NODE_BACKENDS.join(',')).split(',') as NodeBackend[];
   const json = o.flag('json');
   const profile = o.flag('profile');
-  const modes = o.string('modes', 'feature,image').split(',');
+  const modesOpt = o.optionalString('modes');
+  const transposes = o.string('conv-transpose', DEFAULT_CONV_TRANSPOSE).split(',') as ConvTranspose[];
   const kernelSets = o.string('kernels', WASM_CONV_KERNELS.join(',')).split(',') as WasmConvKernels[];
-  for (const k of kernelSets) if (!WASM_CONV_KERNELS.includes(k)) throw new UsageError(`--kernels takes ${WASM_CONV_KERNELS.join(' and/or ')}, got "${k}".`);
-  for (const m of modes) if (m !== 'feature' && m !== 'image') throw new UsageError(`--modes takes feature and/or image, got "${m}".`);
   o.done();
+  for (const k of kernelSets) if (!WASM_CONV_KERNELS.includes(k)) throw new UsageError(`--kernels takes ${WASM_CONV_KERNELS.join(' and/or ')}, got "${k}".`);
   for (const b of backends) if (!NODE_BACKENDS.includes(b)) throw new UsageError(`Unknown backend "${b}" (Node has ${NODE_BACKENDS.join(', ')}).`);
-  if (runs < 1) throw new UsageError('--runs must be at least 1.');
+  for (const t of transposes) if (t !== 'naive' && t !== 'matmul') throw new UsageError(`--conv-transpose takes naive and/or matmul, got "${t}".`);
+  if (runsOpt !== undefined && runsOpt < 1) throw new UsageError('--runs must be at least 1.');
+  const modes = (modesOpt ?? 'feature,image').split(',');
+  for (const m of modes) if (m !== 'feature' && m !== 'image') throw new UsageError(`--modes takes feature and/or image, got "${m}".`);
+
+  const unavailable: Array<{ backend: string; reason: string }> = [];
+  // WebGPU first: whether its adapter is a software one decides the configuration of every row.
+  let software: string | null = null;
+  if (backends.includes('webgpu')) {
+    const p = await probeWebGpu();
+    if ('unavailable' in p) unavailable.push({ backend: 'webgpu', reason: p.unavailable });
+    else software = p.software;
+  }
+  const small = software !== null;
+  const layer = layerOpt ?? (small ? 'block5_conv3' : 'block4_conv1');
+  const runs = runsOpt ?? (small ? 1 : 3);
+  if (small && !modesOpt) modes.splice(modes.indexOf('image'), 1);
+  const decoderDir = decoderOpt ?? `models/decoder-${layer}`;
+  const note = small
+    ? `software adapter: ratios only — ${nodeWebGpu()?.adapter} (${software}) runs the shaders on the CPU, so its times compare backends and kernels, not what a GPU does${layerOpt || modesOpt || runsOpt ? '' : '; defaults here: --layer block5_conv3 --modes feature --runs 1 (one step at block4_conv1 takes ≈ 6 min)'}`
+    : null;
+  if (note && !json) log(note);
 
   await useNodeBackend('wasm');
+  const wasmDefault = wasmConvKernels(); // ours unless ADVBN_WASM_KERNELS says otherwise (backend-node.ts)
   const vgg0 = await loadVgg(modelDir);
   let decoder0: Network | null = null;
-  try {
-    const d = await loadDecoderFolder(decoderDir);
-    if (d.manifest.layer === layer) decoder0 = d.net;
-  } catch {
-    log(`no decoder for ${layer} at ${decoderDir}: image mode is skipped`);
+  if (modes.includes('image')) {
+    try {
+      const d = await loadDecoderFolder(decoderDir);
+      if (d.manifest.layer === layer) decoder0 = d.net;
+    } catch {
+      log(`no decoder for ${layer} at ${decoderDir}: image mode is skipped`);
+    }
   }
   const weights = await snapshot(decoder0 ? [vgg0, decoder0] : [vgg0]);
   const size = vgg0.inputShape[0];
   const li = layerIndex(vgg0, layer);
-  const featShape = (() => {
-    const t = tf.tidy(() => split(vgg0, layer).encode(tf.zeros([1, size, size, 3])));
-    const s = t.shape.slice(1);
-    t.dispose();
-    return s;
-  })();
+  // The features every backend starts from, computed once here (on WASM): the encoder is not timed,
+  // and on a software adapter it would take longer than the steps.
+  const x = tf.randomUniform([1, size, size, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const fWasm = tf.tidy(() => split(vgg0, layer).encode(preprocess('caffe', x)));
+  const features = { values: (await fWasm.data()) as Float32Array, shape: fWasm.shape };
+  tf.dispose([x, fWasm]);
+  const featShape = features.shape.slice(1);
   const headFlops = forwardFlops(vgg0, li + 1, vgg0.layers.length, featShape);
   const vggFlops = forwardFlops(vgg0, 0, vgg0.layers.length);
   const decFlops = decoder0 ? forwardFlops(decoder0, 0, decoder0.layers.length, featShape) : 0;
   const rows: BenchRow[] = [];
   const peaks: BenchPeak[] = [];
-  const unavailable: Array<{ backend: string; reason: string }> = [];
-  const profiles: Array<{ backend: string; kernel_set?: WasmConvKernels; mode: LossMode; kernels: KernelTime[] }> = [];
+  const profiles: Array<{ backend: string; variant?: string; mode: LossMode; kernels: KernelTime[] }> = [];
   for (const backend of backends) {
+    if (unavailable.some((u) => u.backend === backend)) {
+      if (!json) log(`\n${backend}: ${unavailable.find((u) => u.backend === backend)!.reason}`);
+      continue;
+    }
     let info: NodeBackendInfo;
     try {
       info = await useNodeBackend(backend);
@@ -174,88 +250,130 @@ export async function benchCommand(o: Options): Promise<void> {
       if (!json) log(`\n${backend}: ${e.message}`);
       continue;
     }
-    // WASM: one entry per kernel set; other backends have one set of their own.
-    const sets: Array<WasmConvKernels | undefined> = backend === 'wasm' ? kernelSets : [undefined];
-    const useSet = (k: WasmConvKernels | undefined) => { if (k) setWasmConvKernels(k); };
-    const label = (k: WasmConvKernels | undefined) => (k ? ` — ${k === 'ours' ? 'our kernels (Winograd)' : "tfjs's kernels (XNNPACK)"}` : '');
-    const setBefore = wasmConvKernels();
-    for (const k of sets) {
-      useSet(k);
-      const peak = await measurePeak();
-      peaks.push({ backend, ...(k ? { kernels: k } : {}), threads: info.threads, detail: info.detail, ...peak });
-      if (!json) log(`\n${backend}${label(k)} — ${info.detail} — peak ${peak.gflops} GFLOP/s (${peak.what})`);
+    // Variants timed in one run, interleaved step by step: WASM's kernel sets, WebGPU's conv-transpose kernels.
+    const variants: Variant[] = backend === 'wasm' ? kernelSets.map((k) => ({ kernels: k })) : backend === 'webgpu' ? transposes.map((t) => ({ transpose: t })) : [{}];
+    const use = (v: Variant) => {
+      if (v.kernels) setWasmConvKernels(v.kernels);
+      if (v.transpose) setConvTranspose(v.transpose);
+    };
+    const kernelsBefore = wasmConvKernels();
+    const peakOf = new Map<Variant, BenchPeak>();
+    for (const v of variants) {
+      // The conv peak depends on WASM's kernel set, not on WebGPU's transpose kernel: measured once there.
+      const same = !v.kernels && peakOf.size ? [...peakOf.values()][0] : undefined;
+      if (same) { peakOf.set(v, same); continue; }
+      use(v);
+      const peak = await measurePeak(small);
+      const p: BenchPeak = { backend, ...(v.kernels ? { kernels: v.kernels } : {}), threads: info.threads, detail: info.detail, ...peak };
+      peaks.push(p);
+      peakOf.set(v, p);
+      if (!json) log(`\n${backend}${v.kernels ? ` — ${v.kernels === 'ours' ? 'our kernels (Winograd)' : "tfjs's kernels (XNNPACK)"}` : ''} — ${info.detail} — peak ${peak.gflops} GFLOP/s (${peak.what})`);
     }
-    if (!json) log(`  mode     kernels threads  ms/step  GFLOP/step  GFLOP/s  of peak  CPU ms/step`);
+    if (!json) log(`  mode      variant          threads  ms/step  GFLOP/step  GFLOP/s  of peak  CPU ms/step  reads/step  uploads/step  warm-up upload`);
     const vgg = onCurrentBackend(vgg0, weights);
     const decoder = decoder0 ? onCurrentBackend(decoder0, weights) : null;
+    // On WebGPU, dense kernels over the device's storage-binding limit are split (as the CLI's loaders do).
+    for (const net of decoder ? [vgg, decoder] : [vgg]) await fitCurrentBackend(net);
     const c = { split: split(vgg, layer), preprocessing: 'caffe' as const };
-    const x = tf.randomUniform([1, size, size, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
-    const f = tf.tidy(() => c.split.encode(preprocess('caffe', x)));
     for (const mode of ['feature', 'image'] as const) {
       if (!modes.includes(mode) || (mode === 'image' && !decoder)) continue;
+      // A fresh copy of the features: its upload is counted in the warm-up step, not a timed one.
+      const f = tf.tensor(features.values, features.shape);
       const objective = makeObjective(c, mode, decoder);
-      // CPU time of the whole process (all threads) per step: unlike wall time, it does not grow when
-      // other programs share the cores, so it compares code on a loaded machine.
+      // CPU time of the whole process (all threads): unlike wall time, it does not grow when other
+      // programs share the cores, so it compares code on a loaded machine.
       const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-      /** One PGD step (forward + backward + update) from δ = 1: wall and CPU ms. */
+      /** One PGD step from δ = 1 (forward + backward + update, up to its report): wall and CPU ms, and what it moved. */
       const step = async () => {
+        const counter = countTransfers();
         const cpu0 = cpuNow();
         let cpu = 0;
-        const { reports, delta } = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: 1 }, { images: false }, () => { if (!cpu) cpu = cpuNow() - cpu0; });
-        tf.dispose([delta.mu, delta.sigma]);
-        return { ms: reports[0]!.ms, cpu };
+        let io: TransferCounts | null = null;
+        try {
+          const r = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: 1 }, { images: false }, () => {
+            if (!io) { cpu = cpuNow() - cpu0; io = counter.counts(); }
+          });
+          tf.dispose([r.delta.mu, r.delta.sigma]);
+          return { ms: r.reports[0]!.ms, cpu, io: io! };
+        } finally {
+          counter.stop();
+        }
       };
-      const times = new Map<WasmConvKernels | undefined, { ms: number[]; cpu: number[] }>(sets.map((k) => [k, { ms: [], cpu: [] }]));
-      for (const k of sets) { useSet(k); await step(); } // warm-up: kernel setup, weight packing / transforms
+      const times = new Map<Variant, { ms: number[]; cpu: number[]; io: TransferCounts[]; warmup: TransferCounts }>();
+      for (const v of variants) { use(v); times.set(v, { ms: [], cpu: [], io: [], warmup: (await step()).io }); } // warm-up: kernel setup, weight packing, transforms and upload
       for (let r = 0; r < runs; r++) {
-        for (const k of sets) { // interleaved: step by step, set by set
-          useSet(k);
+        for (const v of variants) {
+          use(v);
           const t = await step();
-          times.get(k)!.ms.push(t.ms);
-          times.get(k)!.cpu.push(t.cpu);
+          const m = times.get(v)!;
+          m.ms.push(t.ms); m.cpu.push(t.cpu); m.io.push(t.io);
         }
       }
-      for (const k of sets) {
-        const { ms, cpu } = times.get(k)!;
-        const peak = peaks.find((p) => p.backend === backend && p.kernels === k)!;
+      for (const v of variants) {
+        const m = times.get(v)!;
+        const io = moved(m.io, m.warmup);
         const flop = 2 * (mode === 'feature' ? headFlops : decFlops + vggFlops);
-        const med = median(ms);
+        const med = median(m.ms);
         const gflops = flop / 1e9 / (med / 1000);
         const row: BenchRow = {
-          backend, ...(k ? { kernels: k } : {}), threads: info.threads, mode, layer, size, runs: ms.length, median_ms: Math.round(med), min_ms: Math.round(Math.min(...ms)),
-          gflop_per_step: Math.round(flop / 1e8) / 10, gflops: Math.round(gflops * 10) / 10,
-          peak_fraction: Math.round((gflops / peak.gflops) * 100) / 100,
-          cpu_ms: Math.round(median(cpu)),
+          backend, ...(v.kernels ? { kernels: v.kernels } : {}), threads: info.threads, mode, layer, size, runs: m.ms.length, median_ms: Math.round(med), min_ms: Math.round(Math.min(...m.ms)),
+          gflop_per_step: Math.round(flop / 1e8) / 10, gflops: Number(gflops.toPrecision(2)),
+          peak_fraction: Math.round((gflops / peakOf.get(v)!.gflops) * 100) / 100,
+          cpu_ms: Math.round(median(m.cpu)),
+          ...(v.transpose ? { conv_transpose: v.transpose } : {}),
+          reads_per_step: io.reads, uploads_per_step: io.uploads, upload_bytes_per_step: io.bytes, warmup_upload_mb: io.warmupMb,
         };
         rows.push(row);
         if (!json) {
-          log(`  ${mode.padEnd(8)} ${(k ?? '-').padStart(7)} ${String(row.threads).padStart(7)} ${String(row.median_ms).padStart(8)} ${String(row.gflop_per_step).padStart(11)} ${String(row.gflops).padStart(8)} ${(Math.round(row.peak_fraction * 100) + ' %').padStart(8)} ${String(row.cpu_ms).padStart(12)}   (median of ${row.runs})`);
+          const up = backend === 'webgpu' ? `${io.uploads} (${io.bytes} B)` : '—';
+          const warm = backend === 'webgpu' ? `${io.warmupMb} MB` : '—';
+          log(`  ${mode.padEnd(8)}  ${variantName(v).padEnd(16)} ${String(row.threads).padStart(7)} ${String(row.median_ms).padStart(8)} ${String(row.gflop_per_step).padStart(11)} ${String(row.gflops).padStart(8)} ${(Math.round(row.peak_fraction * 100) + ' %').padStart(8)} ${String(row.cpu_ms).padStart(12)} ${String(io.reads).padStart(11)} ${up.padStart(13)} ${warm.padStart(15)}   (median of ${row.runs})`);
         }
       }
       if (profile) {
-        for (const k of sets) {
-          useSet(k);
+        for (const v of variants) {
+          use(v);
           const kernels = await profileKernels(async () => {
-            const r = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: 1 }, { images: false });
-            tf.dispose([r.delta.mu, r.delta.sigma]);
+            const p = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: 1 }, { images: false });
+            tf.dispose([p.delta.mu, p.delta.sigma]);
           });
-          profiles.push({ backend, ...(k ? { kernel_set: k } : {}), mode, kernels });
+          profiles.push({ backend, ...(v.kernels || v.transpose ? { variant: variantName(v) } : {}), mode, kernels });
           if (!json) {
-            log(`  where one ${mode}-mode step goes${k ? ` with ${k}` : ''} (tfjs profiler, top ${kernels.length}):`);
-            for (const e of kernels) log(`    ${e.kernel.padEnd(22)} ${e.shape.padEnd(18)} ×${String(e.calls).padEnd(3)} ${String(e.ms).padStart(7)} ms ${String(e.share).padStart(5)} %`);
+            log(`  where one ${mode}-mode step goes${v.kernels || v.transpose ? ` (${variantName(v)})` : ''} (tfjs profiler, top ${kernels.length}):`);
+            for (const k of kernels) log(`    ${k.kernel.padEnd(22)} ${k.shape.padEnd(18)} ×${String(k.calls).padEnd(3)} ${String(k.ms).padStart(7)} ms ${String(k.share).padStart(5)} %`);
           }
         }
       }
+      f.dispose();
     }
-    if (backend === 'wasm') setWasmConvKernels(setBefore);
-    tf.dispose([x, f]);
-    for (const net of decoder ? [vgg, decoder] : [vgg]) for (const l of net.layers) {
-      if (l.kind === 'conv2d' || l.kind === 'dense') tf.dispose([l.kernel, l.bias ?? []]);
-    }
+    if (backend === 'wasm') setWasmConvKernels(kernelsBefore);
+    if (backend === 'webgpu') setConvTranspose(DEFAULT_CONV_TRANSPOSE);
+    for (const net of decoder ? [vgg, decoder] : [vgg]) disposeNetwork(net);
   }
+  const ratios = ratioLines(rows, wasmDefault);
+  if (!json) for (const line of ratios) log(line);
   const result = {
-    model: modelDir, layer, size, runs, rows, peaks, unavailable, ...(profile ? { profiles } : {}),
-    note: 'one PGD step = forward + backward to δ + update; FLOPs ≈ 2 × forward; peak = best GFLOP/s of a 3×3 conv 28×28×512→512 on the same backend and threads',
+    model: modelDir, layer, size, runs, rows, peaks, unavailable, ratios, ...(note ? { note_software: note } : {}), ...(profile ? { profiles } : {}),
+    note: `one PGD step = forward + backward to δ + update; FLOPs ≈ 2 × forward; peak = best GFLOP/s of a 3×3 conv on the same backend and threads; webgpu variants: ${CONV_TRANSPOSE_FLAG}`,
   };
   if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+}
+
+/**
+ * "webgpu ÷ wasm" per mode (WebGPU with the default conv transpose, WASM with the default kernel set, when
+ * they ran), ours ÷ tfjs's kernels on WASM, and matmul ÷ naive on WebGPU.
+ */
+function ratioLines(rows: BenchRow[], wasmDefault: WasmConvKernels): string[] {
+  const out: string[] = [];
+  const first = (b: string, m: string, pick: (r: BenchRow) => boolean = () => true) => rows.find((r) => r.backend === b && r.mode === m && pick(r));
+  for (const mode of ['feature', 'image']) {
+    const g = first('webgpu', mode, (r) => r.conv_transpose === DEFAULT_CONV_TRANSPOSE) ?? first('webgpu', mode);
+    const w = first('wasm', mode, (r) => r.kernels === wasmDefault) ?? first('wasm', mode);
+    if (g && w) out.push(`${mode}: webgpu ${g.median_ms} ms ÷ wasm ${w.median_ms} ms = ${(g.median_ms / w.median_ms).toFixed(2)}`);
+    const ours = first('wasm', mode, (r) => r.kernels === 'ours'), theirs = first('wasm', mode, (r) => r.kernels === 'tfjs');
+    if (ours && theirs) out.push(`${mode}: wasm our kernels ${ours.median_ms} ms ÷ tfjs's ${theirs.median_ms} ms = ${(ours.median_ms / theirs.median_ms).toFixed(2)}`);
+    const n = first('webgpu', mode, (r) => r.conv_transpose === 'naive'), mm = first('webgpu', mode, (r) => r.conv_transpose === 'matmul');
+    if (n && mm) out.push(`${mode}: webgpu conv transpose matmul ${mm.median_ms} ms ÷ naive ${n.median_ms} ms = ${(mm.median_ms / n.median_ms).toFixed(2)}`);
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeDomainsFixture, writeTinyVggFolder } from '../../testing/domains-fixture';
+import { writeDomainsFixture, writeTinyDecoderFolder, writeTinyVggFolder } from '../../testing/domains-fixture';
 
 const BIN = new URL('../../../bin/advbn.mjs', import.meta.url).pathname;
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -19,11 +19,13 @@ before(async () => {
   writeDomainsFixture(join(dir, 'data'), 3);
   writeDomainsFixture(join(dir, 'extra'), 2, { clipart: ['dots'] });
   await writeTinyVggFolder(join(dir, 'model'));
+  await writeTinyDecoderFolder(join(dir, 'decoder'));
+  await writeTinyDecoderFolder(join(dir, 'decoder-pool'), 'block1_pool');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('advbn train --data DIR --source photo --compare --seeds 2 --json: the issue\'s JSON, three arms, both branches, cached features', () => {
-  const r = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--compare', '--seeds', '2', '--json', '--extra-test', join(dir, 'extra'), '--pictures', join(dir, 'pics'), ...common());
+  const r = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--compare', '--seeds', '2', '--json', '--extra-test', join(dir, 'extra'), '--pictures', join(dir, 'pics'), '--decoder', join(dir, 'decoder'), ...common());
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1, 'exactly one JSON line on stdout');
@@ -52,10 +54,16 @@ test('advbn train --data DIR --source photo --compare --seeds 2 --json: the issu
   assert.equal(typeof out.meanTarget.advbn.mean, 'number');
   assert.equal(out.verdicts.length, 3);
   assert.ok(readdirSync(join(dir, 'cache')).some((f) => f.endsWith('.bin')), 'features are cached');
-  assert.deepEqual(readdirSync(join(dir, 'pics')).sort(), ['extra_clipart.png', 'neon.png', 'predictions.json', 'sketch.png']);
+  assert.deepEqual(readdirSync(join(dir, 'pics')).sort(), ['advbn-batch.png', 'extra_clipart.png', 'neon.png', 'predictions.json', 'sketch.png']);
   const pics = JSON.parse(readFileSync(join(dir, 'pics', 'predictions.json'), 'utf8'));
   assert.equal(pics.sets.sketch.length, 24);
   assert.match(pics.sets.sketch[0].path, /^sketch\/[a-z]+\/\d\.png$/);
+  // AdvBN on a source training batch, decoded: 8 images in three rows (images, m = 0, AdvBN), with both predictions.
+  assert.equal(pics.advbnBatch.images.length, 8);
+  assert.match(pics.advbnBatch.images[0].path, /^photo\//);
+  assert.ok(pics.advbnBatch.pgdLoss[1] >= pics.advbnBatch.pgdLoss[0], `PGD raises the loss: ${pics.advbnBatch.pgdLoss}`);
+  const png = readFileSync(join(dir, 'pics', 'advbn-batch.png'));
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [2 + 8 * (32 + 2), 2 + 3 * (32 + 10 + 2)]);
 
   // A second run reads every set from the cache and gives the same numbers.
   const again = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--seeds', '2', '--json', '--extra-test', join(dir, 'extra'), ...common());
@@ -94,4 +102,7 @@ test('advbn train --data: bad folders and options fail with what was found and w
   const r4 = run('train', '--data', join(dir, 'data'), '--arms', 'advbn,plain', ...common());
   assert.equal(r4.status, 2);
   assert.match(r4.stderr, /--arms must start with plain/);
+  const r5 = run('train', '--data', join(dir, 'data'), '--pictures', join(dir, 'pics-bad'), '--decoder', join(dir, 'decoder-pool'), ...common());
+  assert.equal(r5.status, 2);
+  assert.match(r5.stderr, /decoder-pool decodes block1_pool, not the split layer block5_conv1/);
 });

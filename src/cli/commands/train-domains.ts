@@ -6,16 +6,18 @@
  *   the same batches, for every seed; accuracy on source-val, every other domain and --extra-test folders.
  * --sweep-m 0,1,2,3,6: the paper's strength ablation instead (τ 0.2, ε = m·τ − 0.1; m 0 = plain).
  */
-import { statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
-import { DEFAULT_MODEL_DIR, loadVgg, progress } from '../vgg';
+import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, progress } from '../vgg';
 import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cache';
-import { writeDomainPictures } from '../domain-pictures';
-import { cachedFeatures, encodeImages, type FeatureSet } from '../../core/domain-features';
+import { writeDomainPictures, type PictureBatch } from '../domain-pictures';
+import { cachedFeatures, encodeImages, featureBatch, type FeatureSet } from '../../core/domain-features';
 import { compareOnDomains, domainArms, sweepArms, type DomainArm, type DomainCompareResult } from '../../core/domain-compare';
-import { DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings } from '../../core/advbn-training';
+import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../../core/advbn-training';
+import { previewAdvbnBatch } from '../../core/batch-preview';
+import type { Decoder } from '../../models/decoder';
 import { ablationEps, validatePgdSettings } from '../../core/pgd';
 import { checkSameClasses, domainSetSpecs, type DomainSetSpec, type DomainsLayout } from '../../common/domains';
 import { listDomainsFolder, loadDomainImage } from '../../data/domains-folder';
@@ -65,6 +67,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
   const quiet = json || o.flag('quiet');
   const divergence = o.flag('divergence', true);
   const pictures = o.optionalString('pictures');
+  const decoderOpt = o.optionalString('decoder');
   o.flag('compare'); // the domains mode always compares its arms; accepted for the issue's command line
   o.done();
   if (seedCount < 1) throw new UsageError(`--seeds must be at least 1, got ${seedCount}.`);
@@ -97,7 +100,18 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
   const roots = [root, ...extraLayouts.map(([r]) => r)];
   const specs: SetSpec[] = domainSetSpecs(layout, source, testSize, extraLayouts.map(([, l]) => l)).map((s) => ({ ...s, root: roots[s.folder]! }));
 
+  // The decoder of the AdvBN batch picture: --decoder, else the one beside the model folder (models/decoder-<layer>).
+  const decoderDir = decoderOpt ?? join(dirname(resolve(modelDir)), `decoder-${layer}`);
+  let decoder: Decoder | null = null;
+  if (pictures && (decoderOpt !== undefined || existsSync(join(decoderDir, 'decoder.json')))) {
+    decoder = await loadDecoderFolder(decoderDir);
+    if (decoder.manifest.layer !== layer) {
+      disposeNetwork(decoder.net);
+      throw new UsageError(`--decoder ${decoderDir} decodes ${decoder.manifest.layer}, not the split layer ${layer}.`);
+    }
+  }
   const vgg = await loadVgg(modelDir);
+  let batchPicture: PictureBatch | undefined;
   try {
     layerIndex(vgg, layer);
     const store = cacheOn ? folderFeatureStore(cacheDir) : null;
@@ -132,12 +146,24 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
         p[arm] = arm === 'advbn' ? (aux ?? clean) : clean;
         preds.set(set.name, p);
       },
+      onTrained: async (sd, arm, trainer) => {
+        if (!decoder || sd !== seeds[0] || arm !== 'advbn') return;
+        const idx = Array.from({ length: Math.min(8, train.labels.length) }, (_, i) => i);
+        const f = featureBatch(train, idx);
+        try {
+          const preview = await previewAdvbnBatch(f, trainer.relu, pgdHead(trainer), idx.map((i) => train.labels[i]!), trainer.settings.pgd, decoder.net);
+          batchPicture = { root: specs[0]!.root, items: idx.map((i) => specs[0]!.items[i]!), preview };
+        } finally {
+          f.dispose();
+        }
+      },
     });
     const trainSeconds = (performance.now() - tTrain) / 1000;
     if (pictures) {
       const pics = specs.filter((sp) => preds.get(sp.name)?.plain && preds.get(sp.name)?.advbn)
         .map((sp) => ({ name: sp.name, root: sp.root, items: sp.items, plain: preds.get(sp.name)!.plain!, advbn: preds.get(sp.name)!.advbn! }));
-      for (const f of writeDomainPictures(pictures, pics, layout.classes, size)) log(quiet, `wrote ${f}`);
+      for (const f of writeDomainPictures(pictures, pics, layout.classes, size, 24, batchPicture)) log(quiet, `wrote ${f}`);
+      if (!decoder) log(quiet, `no decoder at ${decoderDir}: no picture of AdvBN on a training batch (--decoder DIR names one for ${layer})`);
     }
     const setKinds = evalSets.map((s) => ({ name: s.name, kind: s.kind as SetKind }));
     const summary = summarizeDomains(setKinds, result.runs, arms.map((a) => a.name));
@@ -183,5 +209,6 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
     }
   } finally {
     disposeNetwork(vgg);
+    if (decoder) disposeNetwork(decoder.net);
   }
 }

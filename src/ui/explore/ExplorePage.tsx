@@ -443,7 +443,7 @@ export function ExplorePage() {
           <ErrorBoundary name="Shifts side by side">
             <ShiftsPanel
               target={img && loaded && !ae ? { model: loaded.key, image: img.key, layer, decoder: hasDecoder, mode, settings: { eps: settings.eps, tau: settings.tau, steps: settings.steps }, label: settings.label >= 0 ? settings.label : null } : null}
-              labels={labels} draws={settings.draws} crop={img?.pic ?? null}
+              labels={labels} settings={settings} crop={img?.pic ?? null}
             />
           </ErrorBoundary>
 

@@ -3,34 +3,37 @@
  * adversarial δ, random δ of the same ε (several seeded draws: mean and spread of p), AdaIN to a style
  * image the user drops (strength α), and a common corruption at severity 1–5 — each with what the model
  * predicts — and one sentence, computed from those numbers, of what the comparison shows. No tfjs here.
+ * Whether the panel is open, α, the corruption and its severity live in the Explore store, so a link
+ * reproduces them (`shifts=1&alpha=0.5&corruption=blur&severity=4`); the style image is a file and is not.
  */
 import { useEffect, useRef, useState } from 'react';
 import { engine, RequestCancelled } from '../../worker/client';
 import type { ShiftOutcome, ShiftsRequest, ShiftsResult } from '../../worker/explore-protocol';
-import { meanSpread, shiftSummary } from '../../common/shift-summary';
+import { meanSpread, shiftSummary, SEVERITY_CORRUPTIONS } from '../../common/shift-summary';
+import { RANGES, useExplore } from './explore-store';
 import { RgbaView } from './Charts';
 import { decodeImageFile, type SourceImage, type SquareImage } from './images';
 
-const CORRUPTION_NAMES = ['noise', 'blur', 'contrast', 'brightness', 'jpeg', 'pixelate'];
 const pct = (p: number) => `${(100 * p).toFixed(p < 0.1 && p > 0 ? 1 : 0)}%`;
 const short = (labels: string[], i: number) => labels[i]?.split(',')[0] ?? `class ${i}`;
 
 export type ShiftsTarget = Omit<ShiftsRequest, 'style' | 'corruption' | 'randomDraws' | 'seed'>;
 
-export function ShiftsPanel(props: { target: ShiftsTarget | null; labels: string[]; draws: number; crop: SquareImage | null }) {
+export function ShiftsPanel(props: {
+  target: ShiftsTarget | null; labels: string[]; crop: SquareImage | null;
+  settings: { draws: number; shifts: boolean; alpha: number; corruption: string; severity: number };
+}) {
   const { target, labels } = props;
-  const [open, setOpen] = useState(false);
+  const { shifts: open, alpha, corruption, severity } = props.settings;
+  const set = useExplore((s) => s.set);
   const [style, setStyle] = useState<SourceImage | null>(null);
   const [styleError, setStyleError] = useState<string | null>(null);
-  const [alpha, setAlpha] = useState(1);
-  const [corruption, setCorruption] = useState('noise');
-  const [severity, setSeverity] = useState(3);
   const [result, setRes] = useState<(ShiftsResult & { model: string }) | null>(null);
   // Only a result of the model shown now (after a model switch its images have another size).
   const res = result && target && result.model === target.model ? result : null;
   const [state, setState] = useState<'idle' | 'running' | 'done' | 'error'>('idle');
   const [error, setError] = useState<string | null>(null);
-  const draws = Math.max(1, props.draws);
+  const draws = Math.max(1, props.settings.draws);
   const key = open && target ? JSON.stringify([target, style?.key, alpha, corruption, severity, draws]) : '';
   const live = useRef({ target, style });
   live.current = { target, style };
@@ -76,16 +79,16 @@ export function ShiftsPanel(props: { target: ShiftsTarget | null; labels: string
       onDrop={(e) => { if (!open) return; e.preventDefault(); e.stopPropagation(); void onStyleFile(e.dataTransfer.files[0]); }}>
       <h3>Shifts side by side: AdvBN, random δ, style transfer, corruption</h3>
       <div className="row sweep-controls">
-        <button type="button" onClick={() => setOpen(true)} disabled={!target || open}>Compare shifts</button>
+        <button type="button" onClick={() => set({ shifts: true })} disabled={!target || open}>Compare shifts</button>
         {open && <>
           <label>style image <input type="file" accept="image/*" aria-label="Style image" onChange={(e) => void onStyleFile(e.target.files?.[0])} /></label>
-          <label>α {alpha.toFixed(2)} <input type="range" aria-label="Style strength α" min={0} max={1} step={0.05} value={alpha} onChange={(e) => setAlpha(Number(e.target.value))} /></label>
+          <label>α {alpha.toFixed(2)} <input type="range" aria-label="Style strength α" min={RANGES.alpha.min} max={RANGES.alpha.max} step={RANGES.alpha.step} value={alpha} onChange={(e) => set({ alpha: Number(e.target.value) })} /></label>
           <label>corruption{' '}
-            <select aria-label="Corruption" value={corruption} onChange={(e) => setCorruption(e.target.value)}>
-              {CORRUPTION_NAMES.map((n) => <option key={n} value={n}>{n}</option>)}
+            <select aria-label="Corruption" value={corruption} onChange={(e) => set({ corruption: e.target.value })}>
+              {SEVERITY_CORRUPTIONS.map((n) => <option key={n} value={n}>{n}</option>)}
             </select>
           </label>
-          <label>severity {severity} <input type="range" aria-label="Severity" min={1} max={5} step={1} value={severity} onChange={(e) => setSeverity(Number(e.target.value))} /></label>
+          <label>severity {severity} <input type="range" aria-label="Severity" min={RANGES.severity.min} max={RANGES.severity.max} step={RANGES.severity.step} value={severity} onChange={(e) => set({ severity: Number(e.target.value) })} /></label>
         </>}
       </div>
       {open && <div className="muted small">{state === 'running' ? 'computing…' : 'Drop a painting here (or choose a file) to add AdaIN style transfer.'}</div>}

@@ -7,6 +7,7 @@ test('settings survive a round trip through the URL', () => {
   const s: ExploreSettings = {
     model: 'vgg19', layer: 'block3_conv1', ae: 'adain', eps: 0.45, tau: 0.15, steps: 4, coupled: false,
     mode: 'image', label: 281, targeted: true, sweep: 'grid', sweepEps: '0,0.25,1.5', draws: 4,
+    shifts: true, alpha: 0.35, corruption: 'blur', severity: 5,
   };
   const hash = `#/explore?${settingsToParams(s).toString()}`;
   const back = settingsFromParams(readHash(hash).params);
@@ -90,4 +91,23 @@ test('the strength sweep in the link: kind, ε list and draws; bad values are na
   ]);
   assert.equal(parseSweepEps('0,2.5'), null, 'beyond the ε slider');
   assert.equal(parseSweepEps(Array(13).fill('0.1').join(',')), null, 'too many cells');
+});
+
+test('the shifts side by side in the link: open, α, corruption, severity; bad values are named and replaced', () => {
+  const s = settingsFromParams(new URLSearchParams('shifts=1&alpha=0.5&corruption=jpeg&severity=4'));
+  assert.deepEqual([s.shifts, s.alpha, s.corruption, s.severity], [true, 0.5, 'jpeg', 4]);
+  assert.equal(settingsToParams(s).toString(), 'shifts=1&alpha=0.5&corruption=jpeg&severity=4');
+  assert.equal(settingsToParams({ ...s, shifts: false, alpha: 1, corruption: 'noise', severity: 3 }).toString(), '', 'the defaults are left out');
+  assert.deepEqual(linkProblems(new URLSearchParams('shifts=1&alpha=0.5&corruption=jpeg&severity=4')), []);
+  const bad = new URLSearchParams('shifts=yes&alpha=0.33&corruption=fog&severity=9');
+  const b = settingsFromParams(bad);
+  assert.deepEqual([b.shifts, b.alpha, b.corruption, b.severity], [false, 0.35, 'noise', 5]);
+  assert.deepEqual(linkProblems(bad), [
+    'shifts=yes in the link is not 0 or 1; using 0.',
+    'alpha=0.33 in the link is not a step of 0.05 from 0 to 1; using 0.35.',
+    'severity=9 in the link is not a whole number from 1 to 5; using 5.',
+    'corruption=fog in the link is unknown (noise, blur, contrast, brightness, jpeg, pixelate); using noise.',
+  ]);
+  assert.equal(settingsFromParams(new URLSearchParams('alpha=NaN')).alpha, 1);
+  assert.equal(settingsFromParams(new URLSearchParams('alpha=-2')).alpha, 0);
 });

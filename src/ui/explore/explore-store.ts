@@ -6,6 +6,7 @@
 import { create } from 'zustand';
 import { parseFields, serializeFields, type FieldSpec } from '../url-state';
 import { ablationEps, PAPER_DEFAULTS } from '../../common/pgd-settings';
+import { SEVERITY_CORRUPTIONS } from '../../common/shift-summary';
 
 export type LossMode = 'feature' | 'image';
 
@@ -32,8 +33,15 @@ export interface ExploreSettings {
   sweep: SweepKind;
   /** The ε list of a 'grid' sweep, comma-separated. */
   sweepEps: string;
-  /** Random-δ draws per strength in the sweep. */
+  /** Random-δ draws per strength in the sweep (and in the shifts side by side). */
   draws: number;
+  /** The shifts side by side are open. */
+  shifts: boolean;
+  /** AdaIN strength α (0–1) toward the dropped style image. */
+  alpha: number;
+  /** The compared corruption (one of SEVERITY_CORRUPTIONS) and its severity 1–5. */
+  corruption: string;
+  severity: number;
 }
 
 export type SweepKind = '' | 'paper' | 'grid';
@@ -45,6 +53,8 @@ export const RANGES = {
   eps: { min: 0, max: 2, step: 0.05 },
   tau: { min: 0.01, max: 1, step: 0.01 },
   steps: { min: 0, max: 20, step: 1 },
+  alpha: { min: 0, max: 1, step: 0.05 },
+  severity: { min: 1, max: 5, step: 1 },
 } as const;
 
 export const DEFAULT_SETTINGS: Readonly<ExploreSettings> = Object.freeze({
@@ -52,12 +62,14 @@ export const DEFAULT_SETTINGS: Readonly<ExploreSettings> = Object.freeze({
   eps: PAPER_DEFAULTS.eps, tau: PAPER_DEFAULTS.tau, steps: PAPER_DEFAULTS.steps,
   coupled: false, mode: 'feature', label: -1, targeted: false,
   sweep: '', sweepEps: DEFAULT_SWEEP_EPS, draws: 3,
+  shifts: false, alpha: 1, corruption: 'noise', severity: 3,
 });
 
 export const SETTINGS_FIELDS: FieldSpec = {
   model: 'string', layer: 'string', ae: 'string', eps: 'number', tau: 'number', steps: 'number',
   coupled: 'boolean', mode: 'string', label: 'number', targeted: 'boolean',
   sweep: 'string', sweepEps: 'string', draws: 'number',
+  shifts: 'boolean', alpha: 'number', corruption: 'string', severity: 'number',
 };
 
 /** The ε values of a grid list: numbers in the ε slider's range, at most MAX_SWEEP_CELLS; null if it is not one. */
@@ -91,6 +103,11 @@ export function normalizeSettings(s: ExploreSettings): ExploreSettings {
   const eps = typeof s.sweepEps === 'string' ? parseSweepEps(s.sweepEps) : null;
   out.sweepEps = eps ? eps.join(',') : DEFAULT_SWEEP_EPS;
   out.draws = Math.round(clamp(Number.isFinite(s.draws) ? s.draws : DEFAULT_SETTINGS.draws, 0, MAX_DRAWS));
+  out.shifts = s.shifts === true;
+  // α on the slider's 0.05 grid.
+  out.alpha = round(Math.round(clamp(Number.isFinite(s.alpha) ? s.alpha : DEFAULT_SETTINGS.alpha, RANGES.alpha.min, RANGES.alpha.max) / RANGES.alpha.step) * RANGES.alpha.step, 2);
+  if (!(SEVERITY_CORRUPTIONS as readonly string[]).includes(out.corruption)) out.corruption = DEFAULT_SETTINGS.corruption;
+  out.severity = Math.round(clamp(Number.isFinite(s.severity) ? s.severity : DEFAULT_SETTINGS.severity, RANGES.severity.min, RANGES.severity.max));
   return out;
 }
 
@@ -126,7 +143,7 @@ export function linkProblems(params: URLSearchParams): string[] {
   }
   const mode = params.get('mode');
   if (mode !== null && mode !== 'feature' && mode !== 'image') out.push(`mode=${mode} in the link is unknown (feature or image); using feature.`);
-  for (const key of ['coupled', 'targeted'] as const) {
+  for (const key of ['coupled', 'targeted', 'shifts'] as const) {
     const raw = params.get(key);
     if (raw !== null && !['0', '1', 'true', 'false'].includes(raw)) out.push(`${key}=${raw} in the link is not 0 or 1; using ${s[key] ? 1 : 0}.`);
   }
@@ -136,6 +153,12 @@ export function linkProblems(params: URLSearchParams): string[] {
   if (sweepEps !== null && !parseSweepEps(sweepEps)) out.push(`sweepEps=${sweepEps} in the link is not a list of up to ${MAX_SWEEP_CELLS} ε from ${RANGES.eps.min} to ${RANGES.eps.max}; using ${s.sweepEps}.`);
   const draws = params.get('draws');
   if (draws !== null && String(s.draws) !== draws) out.push(`draws=${draws} in the link is not a whole number from 0 to ${MAX_DRAWS}; using ${s.draws}.`);
+  for (const key of ['alpha', 'severity'] as const) {
+    const raw = params.get(key);
+    if (raw !== null && String(s[key]) !== raw) out.push(`${key}=${raw} in the link is not ${key === 'alpha' ? 'a step of 0.05 from 0 to 1' : 'a whole number from 1 to 5'}; using ${s[key]}.`);
+  }
+  const corruption = params.get('corruption');
+  if (corruption !== null && corruption !== s.corruption) out.push(`corruption=${corruption} in the link is unknown (${SEVERITY_CORRUPTIONS.join(', ')}); using ${s.corruption}.`);
   const backend = params.get('backend');
   if (backend !== null && !BACKENDS.includes(backend)) out.push(`backend=${backend} in the link is unknown (webgpu, webgl, wasm or cpu); choosing one automatically.`);
   return out;
@@ -176,5 +199,6 @@ export function pick(s: ExploreSettings): ExploreSettings {
   return {
     model: s.model, layer: s.layer, ae: s.ae, eps: s.eps, tau: s.tau, steps: s.steps, coupled: s.coupled,
     mode: s.mode, label: s.label, targeted: s.targeted, sweep: s.sweep, sweepEps: s.sweepEps, draws: s.draws,
+    shifts: s.shifts, alpha: s.alpha, corruption: s.corruption, severity: s.severity,
   };
 }

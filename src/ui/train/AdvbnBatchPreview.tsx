@@ -47,14 +47,19 @@ export function AdvbnBatchPreview(props: { model: ModelRef | null; layer: string
       <h3>AdvBN on a training batch (ε {eps}, τ {tau}, m {steps}, at {layer})</h3>
       <p className="muted small">One δ for the whole batch, as in training: PGD pushes the base model away from the true shapes by shifting the per-channel mean and spread of the features at {layer}. The decoder turns the features back into pictures{res && !res.decoderLayer ? ` — this model has no decoder for ${layer}, so only the clean batch is shown` : ''}.</p>
       {error && <div className="error" role="alert">{error}</div>}
-      {res && (
-        <div className="rows">
-          <span>clean batch</span><div><Strip images={res.clean} size={res.size} testid="preview-clean" /><br /><Preds pred={res.cleanPred} labels={res.labels} names={names} /></div>
-          {res.recon && <><span>decoded, m = 0</span><div><Strip images={res.recon} size={res.size} testid="preview-recon" /></div></>}
-          {res.adv && <><span>decoded AdvBN</span><div><Strip images={res.adv} size={res.size} testid="preview-adv" /><br /><Preds pred={res.advPred} labels={res.labels} names={names} /> <span className="muted small">· PGD loss {res.loss[0].toFixed(2)} → {res.loss[1].toFixed(2)}</span></div></>}
-          {!res.adv && <><span>AdvBN features</span><div><Preds pred={res.advPred} labels={res.labels} names={names} /></div></>}
-        </div>
-      )}
+      {res && <BatchRows res={res} names={names} />}
+    </div>
+  );
+}
+
+/** The rows of a batch preview: the clean batch, decoded m = 0 and decoded AdvBN, with predictions under them. */
+export function BatchRows({ res, names }: { res: PreviewResult; names: readonly string[] }) {
+  return (
+    <div className="rows">
+      <span>clean batch</span><div><Strip images={res.clean} size={res.size} testid="preview-clean" /><br /><Preds pred={res.cleanPred} labels={res.labels} names={names} /></div>
+      {res.recon && <><span>decoded, m = 0</span><div><Strip images={res.recon} size={res.size} testid="preview-recon" /></div></>}
+      {res.adv && <><span>decoded AdvBN</span><div><Strip images={res.adv} size={res.size} testid="preview-adv" /><br /><Preds pred={res.advPred} labels={res.labels} names={names} /> <span className="muted small">· PGD loss {res.loss[0].toFixed(2)} → {res.loss[1].toFixed(2)}</span></div></>}
+      {!res.adv && <><span>AdvBN features</span><div><Preds pred={res.advPred} labels={res.labels} names={names} /></div></>}
     </div>
   );
 }

@@ -196,7 +196,7 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
           </div>
           {error && <div className="error" role="alert" data-testid="domains-error">{error}</div>}
         </div>
-        {result && <DomainsTable result={result} />}
+        {result && <DomainsTable result={result} decoderLayers={Object.keys(model?.entry.decoders ?? {})} />}
       </div>
     </div>
   );

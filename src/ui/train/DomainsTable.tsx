@@ -6,6 +6,7 @@
 import type { ArmSetStats } from '../../common/domain-summary';
 import type { TrainDomainsResult } from '../../worker/train-protocol';
 import { SweepChart } from './SweepChart';
+import { BatchRows } from './AdvbnBatchPreview';
 
 const cell = (s: ArmSetStats | undefined) => (!s ? '—' : s.seeds.length > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean.toFixed(1));
 const signed = (s: ArmSetStats | undefined) => (!s ? '—' : `${s.mean >= 0 ? '+' : ''}${s.mean.toFixed(1)}${s.seeds.length > 1 ? ` ± ${s.std.toFixed(1)}` : ''}`);
@@ -44,7 +45,7 @@ function Table({ r, arms, caption, testId }: { r: TrainDomainsResult; arms: stri
   );
 }
 
-export function DomainsTable({ result }: { result: TrainDomainsResult }) {
+export function DomainsTable({ result, decoderLayers }: { result: TrainDomainsResult; decoderLayers: string[] }) {
   const main = result.arms;
   const branches = Object.keys(result.summary.arms).filter((a) => a.endsWith('-clean-bn') || a.endsWith('-aux-bn'));
   const seeds = result.seeds;
@@ -73,6 +74,14 @@ export function DomainsTable({ result }: { result: TrainDomainsResult }) {
           <thead><tr><th>set</th>{main.map((a) => <th key={a}>{a}</th>)}</tr></thead>
           <tbody>{sets.map((x) => <tr key={x}><th scope="row">{x}</th>{main.map((a) => <td key={a}>{f(result.divergence[a]?.[x])}</td>)}</tr>)}</tbody>
         </table>
+      )}
+      {result.batch ? (
+        <div className="batch-preview" data-testid="domains-batch">
+          <h4>AdvBN on a source training batch, decoded (the trained AdvBN network, seed {seeds[0]}, auxiliary BNs, at {result.batch.decoderLayer})</h4>
+          <BatchRows res={result.batch} names={result.classes} />
+        </div>
+      ) : !result.sweepM && result.arms.includes('advbn') && (
+        <p className="muted small" data-testid="domains-batch-none">No decoder for this split layer, so AdvBN on a training batch cannot be shown as pictures{decoderLayers.length ? `: split at a layer with one (${decoderLayers.join(', ')}) to see it` : ''}.</p>
       )}
     </div>
   );

@@ -99,6 +99,6 @@ advbn train --data DIR [--source photo] [--extra-test DIR]… [--compare] [--see
   auxiliary BNs elsewhere), *-clean-bn / *-aux-bn give each branch. --sweep-m: the strength ablation
   (τ 0.2, ε = m·τ − 0.1; m 0 = plain). --preset gpu: 224 px, block4_conv1, 10 epochs, every test image.
   --pictures DIR: per target a grid of test images, bars above/below green or red for plain/AdvBN (seed 1);
-  with a decoder for --layer (--decoder DIR, else models/decoder-<layer> beside the model) also
+  with a decoder for --layer (--decoder DIR, else models/decoder-<layer>, else one beside the model) also
   advbn-batch.png: AdvBN on a source training batch by the trained AdvBN network, decoded (m = 0 and AdvBN).`,
 };

@@ -73,6 +73,14 @@ test('advbn train --data DIR --source photo --compare --seeds 2 --json: the issu
   assert.deepEqual(out2.arms, out.arms);
 });
 
+test('advbn train --pictures finds the decoder for the split in ./models/decoder-<layer> (as advbn bench does)', async () => {
+  await writeTinyDecoderFolder(join(dir, 'models', 'decoder-block5_conv1'));
+  const r = spawnSync(process.execPath, [BIN, 'train', '--data', join(dir, 'data'), '--seeds', '1', '--arms', 'plain,advbn', '--no-divergence', '--pictures', join(dir, 'pics-default'), ...common()],
+    { encoding: 'utf8', timeout: 300_000, cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(readdirSync(join(dir, 'pics-default')).includes('advbn-batch.png'), r.stderr);
+});
+
 test('advbn train --sweep-m 0,1,2: one arm per strength (ε = m·τ − 0.1), curves per set', () => {
   const r = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--sweep-m', '0,1,2', '--seeds', '1', '--json', '--no-divergence', ...common());
   assert.equal(r.status, 0, r.stderr);

@@ -100,8 +100,10 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
   const roots = [root, ...extraLayouts.map(([r]) => r)];
   const specs: SetSpec[] = domainSetSpecs(layout, source, testSize, extraLayouts.map(([, l]) => l)).map((s) => ({ ...s, root: roots[s.folder]! }));
 
-  // The decoder of the AdvBN batch picture: --decoder, else the one beside the model folder (models/decoder-<layer>).
-  const decoderDir = decoderOpt ?? join(dirname(resolve(modelDir)), `decoder-${layer}`);
+  // The decoder of the AdvBN batch picture: --decoder, else the project's models/decoder-<layer> (as advbn
+  // bench finds it), else one beside the model folder.
+  const decoderDir = decoderOpt ?? [resolve('models', `decoder-${layer}`), join(dirname(resolve(modelDir)), `decoder-${layer}`)]
+    .find((d) => existsSync(join(d, 'decoder.json'))) ?? resolve('models', `decoder-${layer}`);
   let decoder: Decoder | null = null;
   if (pictures && (decoderOpt !== undefined || existsSync(join(decoderDir, 'decoder.json')))) {
     decoder = await loadDecoderFolder(decoderDir);

@@ -3,7 +3,7 @@
  * of its first test images, each with a bar above (plain fine-tuning) and a bar below (AdvBN, by the
  * paper's rule: auxiliary BNs on targets) — green where the prediction is right, red where it is wrong —
  * and predictions.json naming every tile's class and both predictions (seed 1 of the run). When a decoder
- * for the split layer exists: advbn-batch.png, AdvBN applied to a source training batch by the trained
+ * for the split layer exists: advbn-batch.png, AdvBN applied to 8 source training images (spread over the classes) by the trained
  * AdvBN network (seed 1) as Algorithm 1 does, decoded — rows: the images, decoded m = 0, decoded AdvBN.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

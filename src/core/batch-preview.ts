@@ -23,6 +23,12 @@ export interface BatchPreview {
   loss: [number, number];
 }
 
+/** `k` indices spread evenly over a set of `n` (sorted by class, so the batch shows several classes). */
+export function spreadIndices(n: number, k = 8): number[] {
+  const m = Math.min(k, n);
+  return Array.from({ length: m }, (_, i) => Math.floor((i * n) / m));
+}
+
 /**
  * `f`: a batch of features at the split [n, h, w, c] (not disposed here); `head`: logits of features,
  * in inference mode (as PGD runs in training); `relu`: whether the split is after a ReLU.

@@ -52,10 +52,11 @@ test('train.domains: AdvBN on a source training batch by the trained network, de
   const b = r.batch!;
   assert.ok(b, 'a batch preview');
   assert.equal(b.decoderLayer, 'block5_conv1');
-  assert.deepEqual(b.labels, [0, 1, 2, 3, 4, 0, 1, 2]);
+  // 8 of the 16 training images, spread over the set (indices 0, 2, …, 14), so over its classes.
+  assert.deepEqual(b.labels, [0, 2, 4, 1, 3, 0, 2, 4]);
   assert.equal(b.clean.length, 8);
-  // The clean images are the source training set's first 8, as RGBA.
-  assert.deepEqual([...b.clean[1]!.subarray(0, 4)], [...req.sets[0]!.pixels.subarray(32 * 32 * 3, 32 * 32 * 3 + 3), 255]);
+  // The clean images are those training images, as RGBA.
+  assert.deepEqual([...b.clean[1]!.subarray(0, 4)], [...req.sets[0]!.pixels.subarray(2 * 32 * 32 * 3, 2 * 32 * 32 * 3 + 3), 255]);
   assert.equal(b.recon!.length, 8);
   assert.equal(b.adv!.length, 8);
   assert.equal(b.adv![0]!.length, 32 * 32 * 4);

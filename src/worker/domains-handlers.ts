@@ -11,7 +11,7 @@ import type { HandlerMap } from './protocol';
 import type { DomainsEvent, PreviewResult, TrainDomainsRequest, TrainDomainsResult } from './train-protocol';
 import { endPause, layerDecoder, loadModel, pauseState, previewResult } from './train-handlers';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet, type FeatureStore } from '../core/domain-features';
-import { previewAdvbnBatch } from '../core/batch-preview';
+import { previewAdvbnBatch, spreadIndices } from '../core/batch-preview';
 import { compareOnDomains, domainArms, sweepArms } from '../core/domain-compare';
 import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../core/advbn-training';
 import { validatePgdSettings } from '../core/pgd';
@@ -71,7 +71,7 @@ export const domainsHandlers: HandlerMap = {
       const featureSeconds = (performance.now() - tf0) / 1000;
       const seeds = Array.from({ length: p.seeds }, (_, i) => 1 + i);
       const train = sets[0]!, evalSets = sets.slice(1);
-      // AdvBN on a source training batch by the trained AdvBN network (seed 1), decoded when the model has a decoder at l.
+      // AdvBN on 8 source training images spread over the set (so over its classes) by the trained AdvBN network (seed 1), decoded when the model has a decoder at l.
       decoder = p.sweepM || !p.arms.includes('advbn') ? null : await layerDecoder(p.model, p.layer);
       let batch: PreviewResult | null = null;
       const result = await compareOnDomains({
@@ -82,7 +82,7 @@ export const domainsHandlers: HandlerMap = {
         onPhase: (phase, seed, arm) => ev({ kind: 'phase', phase, seed, arm }),
         onTrained: async (seed, arm, trainer) => {
           if (!decoder || seed !== seeds[0] || arm !== 'advbn') return;
-          const idx = Array.from({ length: Math.min(8, train.labels.length) }, (_, i) => i);
+          const idx = spreadIndices(train.labels.length);
           const labels = idx.map((i) => train.labels[i]!);
           const f = featureBatch(train, idx);
           try {

@@ -141,7 +141,7 @@ export interface TrainDomainsResult {
   timing: { featureSeconds: number; imagesEncoded: number; secondsPerEpoch: Record<string, number>; totalSeconds: number };
   /** The class names, in label order. */
   classes: string[];
-  /** AdvBN on the first 8 source training images by the trained AdvBN network (seed 1), decoded; null without a decoder at the split (or without an AdvBN arm). */
+  /** AdvBN on 8 source training images spread over the set (its classes) by the trained AdvBN network (seed 1), decoded; null without a decoder at the split (or without an AdvBN arm). */
   batch: PreviewResult | null;
   /** §7 divergence (source-val vs each set) after the last inserted BN (before its ReLU), per arm (seed 1 of the run), clean BNs. */
   divergence: Record<string, Record<string, number>>;

@@ -16,7 +16,7 @@ import { writeDomainPictures, type PictureBatch } from '../domain-pictures';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet } from '../../core/domain-features';
 import { compareOnDomains, domainArms, sweepArms, type DomainArm, type DomainCompareResult } from '../../core/domain-compare';
 import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../../core/advbn-training';
-import { previewAdvbnBatch } from '../../core/batch-preview';
+import { previewAdvbnBatch, spreadIndices } from '../../core/batch-preview';
 import type { Decoder } from '../../models/decoder';
 import { ablationEps, validatePgdSettings } from '../../core/pgd';
 import { checkSameClasses, domainSetSpecs, type DomainSetSpec, type DomainsLayout } from '../../common/domains';
@@ -150,7 +150,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
       },
       onTrained: async (sd, arm, trainer) => {
         if (!decoder || sd !== seeds[0] || arm !== 'advbn') return;
-        const idx = Array.from({ length: Math.min(8, train.labels.length) }, (_, i) => i);
+        const idx = spreadIndices(train.labels.length);
         const f = featureBatch(train, idx);
         try {
           const preview = await previewAdvbnBatch(f, trainer.relu, pgdHead(trainer), idx.map((i) => train.labels[i]!), trainer.settings.pgd, decoder.net);

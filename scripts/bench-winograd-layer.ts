@@ -4,9 +4,9 @@
  *   node --import tsx scripts/bench-winograd-layer.ts [reps]     (ADVBN_THREADS=1 for one thread)
  */
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../src/cli/backend-node';
-import { offsetOf, transformedFilterSize, winogradConv, winogradFor, winogradThreads, type WasmBackendLike } from '../src/core/kernels/wasm-winograd';
-import { setWasmConvKernels } from '../src/core/kernels/wasm-winograd-conv';
+import { useNodeBackend } from '../src/backend/node/backend-node';
+import { offsetOf, transformedFilterSize, winogradConv, winogradFor, winogradThreads, type WasmBackendLike } from '../src/backend/kernels/winograd-loader';
+import { setWasmConvKernels } from '../src/backend/kernels/wasm-winograd-conv';
 
 const reps = Number(process.argv[2] ?? 7);
 const info = await useNodeBackend('wasm');

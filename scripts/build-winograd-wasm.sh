@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds src/core/kernels/winograd/winograd.c into the WASM modules that wasm-winograd.ts loads and
-# writes them, base64, into src/core/kernels/winograd/winograd-wasm.ts (committed; a test rebuilds them and
+# Builds src/backend/kernels/winograd/winograd.c into the WASM modules that winograd-loader.ts loads and
+# writes them, base64, into src/backend/kernels/winograd/winograd-module.generated.ts (committed; a test rebuilds them and
 # compares when clang and wasm-ld are present). Needs clang ≥ 14 with the wasm32 target and wasm-ld
 # (Debian: apt-get install clang lld).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=src/core/kernels/winograd/winograd.c
-out=${1:-src/core/kernels/winograd/winograd-wasm.ts}
+src=src/backend/kernels/winograd/winograd.c
+out=${1:-src/backend/kernels/winograd/winograd-module.generated.ts}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 CC=${CC:-clang}

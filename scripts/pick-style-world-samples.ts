@@ -3,7 +3,7 @@
 // m = 0 reconstruction is close (PSNR), and whose prediction AdvBN changes at the paper's settings.
 //   node --import tsx scripts/pick-style-world-samples.ts [--layer block1_relu1] [--decoder DIR] [--per-family 40]
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../src/cli/backend-node';
+import { useNodeBackend } from '../src/backend/node/backend-node';
 import { folderReader } from '../src/models/node-io';
 import { loadLayersModelNetwork } from '../src/models/layers-format';
 import { loadDecoder } from '../src/models/decoder';

@@ -39,7 +39,8 @@ const good: ImportGraph = {
   'src/models/network.ts': { files: [], packages: ['@tensorflow/tfjs'] },
   'src/common/pgd-settings.ts': { files: [], packages: [] },
   'src/common/random.ts': { files: [], packages: [] },
-  'src/cli/main.ts': { files: ['src/core/pgd.ts'], packages: [] },
+  'src/cli/main.ts': { files: ['src/core/pgd.ts', 'src/backend/start.ts'], packages: [] },
+  'src/backend/start.ts': { files: ['src/models/network.ts'], packages: ['@tensorflow/tfjs'] },
 };
 const withEdge = (from: string, to: string): ImportGraph => ({ ...good, [from]: { ...good[from]!, files: [...good[from]!.files, to] } });
 
@@ -52,6 +53,9 @@ test('the check passes the small tree and names the rule for each broken one', (
     ['src/models/network.ts', 'src/data/style-world.ts', 'layers', /models\) imports src\/data/],
     ['src/common/random.ts', 'src/models/network.ts', 'layers', /common\) imports src\/models/],
     ['src/cli/main.ts', 'src/ui/App.tsx', 'layers', /cli\) imports src\/ui\/App\.tsx/],
+    ['src/core/pgd.ts', 'src/backend/start.ts', 'layers', /core\) imports src\/backend\/start\.ts \(backend\): core may import only core, data, models, common/],
+    ['src/backend/start.ts', 'src/core/pgd.ts', 'layers', /backend\) imports src\/core\/pgd\.ts/],
+    ['src/ui/App.tsx', 'src/backend/start.ts', 'layers', /ui\) imports src\/backend/],
   ];
   for (const [from, to, rule, message] of cases) {
     const v = checkLayers(withEdge(from, to));

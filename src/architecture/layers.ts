@@ -3,32 +3,36 @@
  *
  *     ui ──messages──▶ worker ──▶ core ──▶ data ──▶ models ──▶ common
  *     cli ───────────────────────▶ core
+ *     worker, cli ──▶ backend ──▶ models, common
  *
+ * `backend` is how tfjs runs here (start-up, our WASM kernels, WebGPU flags, binding limits): the
+ * front ends start it, and the method in `core` never imports it, so `core` is the method and only that.
  * A module may import its own layer and the layers below it, never one above; `common` holds the
  * tfjs-free settings, constants and types that both sides need. The UI thread reaches the worker only
  * through its message modules (client, protocol, backend names, *-protocol), which are tfjs-free, so
  * the main bundle never carries tfjs. Test files and test helpers may import anything but the UI.
  *
- * Why our own check and not dependency-cruiser: the rules are eight lines of data here, and the test
+ * Why our own check and not dependency-cruiser: the rules are twelve lines of data here, and the test
  * must also prove that it fails on a broken rule, which is simplest with a pure function over a graph.
  * Imports are read with TypeScript's own pre-processor (comments and strings are not mistaken for them).
  */
 import ts from 'typescript';
 
-export type Layer = 'ui' | 'worker-api' | 'worker' | 'cli' | 'core' | 'data' | 'models' | 'common' | 'testing' | 'entry';
+export type Layer = 'ui' | 'worker-api' | 'worker' | 'cli' | 'backend' | 'core' | 'data' | 'models' | 'common' | 'testing' | 'entry';
 
 /** Which layers each layer may import (besides itself). */
 export const ALLOWED: Record<Layer, readonly Layer[]> = {
   entry: ['ui'],
   ui: ['worker-api', 'common'],
   'worker-api': ['common'],
-  worker: ['worker-api', 'core', 'data', 'models', 'common'],
-  cli: ['core', 'data', 'models', 'common'],
+  worker: ['worker-api', 'backend', 'core', 'data', 'models', 'common'],
+  cli: ['backend', 'core', 'data', 'models', 'common'],
+  backend: ['models', 'common'],
   core: ['data', 'models', 'common'],
   data: ['models', 'common'],
   models: ['common'],
   common: [],
-  testing: ['cli', 'worker', 'worker-api', 'core', 'data', 'models', 'common'],
+  testing: ['cli', 'worker', 'worker-api', 'backend', 'core', 'data', 'models', 'common'],
 };
 
 /** Layers whose modules must not import tfjs (directly or through anything they import). */
@@ -40,7 +44,7 @@ const WORKER_API = /^src\/worker\/(client|protocol|[\w-]+-protocol)\.ts$/;
 export function layerOf(path: string): Layer | null {
   if (path === 'src/main.tsx') return 'entry';
   if (WORKER_API.test(path)) return 'worker-api';
-  const m = /^src\/(ui|worker|cli|core|data|models|common|testing)\//.exec(path);
+  const m = /^src\/(ui|worker|cli|backend|core|data|models|common|testing)\//.exec(path);
   return m ? (m[1] as Layer) : null;
 }
 

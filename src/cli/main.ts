@@ -2,10 +2,10 @@
 import { parseArgs, Options, UsageError } from './args';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { NODE_BACKENDS, setAllowSoftwareGpu, setWasmThreads, softwareGpuAllowed, useNodeBackend, type NodeBackend } from './backend-node';
-import { MAX_WASM_THREADS } from './wasm-threads-node';
-import { findSoftwareVulkan, inSoftwareVulkanChild, softwareVulkanEnv } from './software-vulkan';
-import { dawnHasAdapter } from './webgpu-node';
+import { NODE_BACKENDS, setAllowSoftwareGpu, setWasmThreads, softwareGpuAllowed, useNodeBackend, type NodeBackend } from '../backend/node/backend-node';
+import { MAX_WASM_THREADS } from '../backend/node/wasm-threads-node';
+import { findSoftwareVulkan, inSoftwareVulkanChild, softwareVulkanEnv } from '../backend/node/software-vulkan';
+import { dawnHasAdapter } from '../backend/node/webgpu-node';
 
 const USAGE = `advbn — Adversarial Batch Normalization (Shu et al., NeurIPS 2021) on real models
 

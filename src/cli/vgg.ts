@@ -9,7 +9,7 @@ import { UsageError } from './args';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { entryLabels, parseRegistry, type RegistryEntry } from '../common/registry';
-import { fitCurrentBackend } from '../core/binding-limits';
+import { fitCurrentBackend } from '../backend/binding-limits';
 
 /** On WebGPU: splits what exceeds the device's binding limit (see binding-limits.ts) and says so. */
 async function fitted(net: Network): Promise<Network> {

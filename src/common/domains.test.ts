@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkSameClasses, domainsFromPaths, DomainsLayoutError, sampleItems, splitSource } from '../common/domains';
+import { checkSameClasses, domainsFromPaths, DomainsLayoutError, sampleItems, splitSource } from './domains';
 import { listDomainsFolder, loadDomainImage } from '../data/domains-folder';
 import { writeDomainsFixture } from '../testing/domains-fixture';
 import { SHAPES } from '../data/style-world';

@@ -8,7 +8,7 @@ import {
 } from './advbn-training';
 import { channelStats } from './stats';
 import { renderBatch, TRAIN_FAMILIES } from '../data/style-world';
-import { useNodeBackend } from '../cli/backend-node';
+import { useNodeBackend } from '../backend/node/backend-node';
 
 // WASM with the project's conv-gradient kernels: the backend the CLI trains on (and much faster than 'cpu').
 before(async () => { await useNodeBackend('wasm'); });

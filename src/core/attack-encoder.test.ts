@@ -7,7 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../cli/backend-node';
+import { useNodeBackend } from '../backend/node/backend-node';
 import { split, disposeNetwork } from '../models/network';
 import { importFile } from '../models/import/import-file';
 import { bytesSource } from '../models/import/source';

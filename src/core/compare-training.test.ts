@@ -6,7 +6,7 @@ import { disposeNetwork, layerIndex, type ConvLayer } from '../models/network';
 import { createTrainer, disposeTrainer, trainLoop, DEFAULT_TRAIN_SETTINGS, type Trainer } from './advbn-training';
 import { compareFineTuning } from './compare-training';
 import { renderBatch, TRAIN_FAMILIES } from '../data/style-world';
-import { useNodeBackend } from '../cli/backend-node';
+import { useNodeBackend } from '../backend/node/backend-node';
 import type { TestSet } from './robustness';
 
 before(async () => { await useNodeBackend('wasm'); });

@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../cli/backend-node';
+import { useNodeBackend } from '../backend/node/backend-node';
 import { tinyVgg } from '../testing/domains-fixture';
 import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domain-model';
 import { compareOnDomains, type DomainArm } from './domain-compare';

@@ -7,7 +7,7 @@ import { ablationEps, pgd, PgdAbortedError, runPgd, validatePgdSettings } from '
 import { attack, makeObjective } from './attack';
 import { split } from '../models/network';
 import { tinyConvNet } from '../testing/tiny-net';
-import { countTransfers } from './transfer-counter';
+import { countTransfers } from '../backend/transfer-counter';
 
 before(async () => { await tf.setBackend('cpu'); });
 

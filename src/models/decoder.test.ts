@@ -6,7 +6,7 @@ import { forward, split } from './network';
 import { decoderTrainStep, trainableVariables } from '../core/train-decoder';
 import { forwardRange } from './network';
 import { tinyConvNet } from '../testing/tiny-net';
-import { useNodeBackend } from '../cli/backend-node';
+import { useNodeBackend } from '../backend/node/backend-node';
 
 before(async () => { await useNodeBackend('wasm'); });
 

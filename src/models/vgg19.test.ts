@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../cli/backend-node';
+import { useNodeBackend } from '../backend/node/backend-node';
 import { loadVgg } from '../cli/vgg';
 import { split, type Network } from './network';
 import { attack } from '../core/attack';

@@ -6,8 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { ALLOW_SOFTWARE_GPU_ENV } from '../cli/backend-node';
-import { findSoftwareVulkan, softwareVulkanEnv } from '../cli/software-vulkan';
+import { ALLOW_SOFTWARE_GPU_ENV } from '../backend/node/backend-node';
+import { findSoftwareVulkan, softwareVulkanEnv } from '../backend/node/software-vulkan';
 import type { AgreementOutput } from './webgpu-agreement';
 
 /** Why WebGPU cannot run here on SwiftShader, or false when it can. */

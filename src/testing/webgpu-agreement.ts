@@ -24,13 +24,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { useNodeBackend, type NodeBackend } from '../cli/backend-node';
+import { useNodeBackend, type NodeBackend } from '../backend/node/backend-node';
 import { loadDecoderFolder, loadModelFolder, loadVgg } from '../cli/vgg';
 import { makeObjective, attack, type Classifier } from '../core/attack';
 import { runPgd, type PgdReport } from '../core/pgd';
 import { createTrainer, disposeTrainer, trainStep, DEFAULT_TRAIN_SETTINGS } from '../core/advbn-training';
 import { disposeNetwork, forward, split, type Network } from '../models/network';
-import { fitBindings, webGpuBindingLimit } from '../core/binding-limits';
+import { fitBindings, webGpuBindingLimit } from '../backend/binding-limits';
 import { preprocess } from '../models/preprocess';
 import { loadCenterCrop } from '../data/image-folder';
 import { renderBatch, TRAIN_FAMILIES } from '../data/style-world';
@@ -216,7 +216,7 @@ export async function runAgreementCase(name: AgreementCase, layer?: string): Pro
 
 /** `CASE[:LAYER] …`: runs each case in this process (compiled shaders are reused), one JSON line each. */
 async function main(): Promise<void> {
-  const { nodeWebGpu } = await import('../cli/backend-node');
+  const { nodeWebGpu } = await import('../backend/node/backend-node');
   for (const arg of process.argv.slice(2)) {
     const [name, layer] = arg.split(':') as [AgreementCase, string | undefined];
     if (!AGREEMENT_CASES.includes(name)) throw new Error(`case must be one of ${AGREEMENT_CASES.join(', ')}, got "${name}"`);

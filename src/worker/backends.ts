@@ -16,11 +16,8 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
-import { registerWasmWinogradKernels } from '../core/kernels/wasm-winograd-conv';
-import { startWinogradThreads, winogradAvailable, winogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from '../core/kernels/wasm-winograd';
-import { kernelSelfCheck } from '../core/kernel-self-check';
-import { configureWebGpu } from '../core/webgpu-flags';
+import { winogradAvailable, winogradThreads, type WasmBackendLike } from '../backend/kernels/winograd-loader';
+import { startBackend, type Platform } from '../backend/start';
 import { autoCandidates, type AdapterInfoLike, type Candidate, type GpuProbe } from '../common/gpu-adapter';
 import type { InitResult } from './protocol';
 import { readBackHeld } from './held-tensors';
@@ -28,19 +25,23 @@ import { readBackHeld } from './held-tensors';
 import { BACKEND_ORDER, MAX_WASM_THREADS, type BackendName } from '../common/backend-names';
 export { BACKEND_ORDER, type BackendName };
 
-let wasmReady = false;
-function prepareWasm() {
-  if (wasmReady) return;
-  wasmReady = true;
-  setWasmPaths({
-    'tfjs-backend-wasm.wasm': wasmPlain,
-    'tfjs-backend-wasm-simd.wasm': wasmSimd,
-    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-  });
-  setThreadsCount(wasmThreadsWanted());
-  registerWasmTrainingKernels();
-  registerWasmWinogradKernels();
-}
+/** The page's side of the shared start-up (src/backend/start.ts). */
+const browserPlatform: Platform = {
+  prepareWasm() {
+    if (wasmPathsSet) return;
+    wasmPathsSet = true;
+    setWasmPaths({
+      'tfjs-backend-wasm.wasm': wasmPlain,
+      'tfjs-backend-wasm-simd.wasm': wasmSimd,
+      'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+    });
+    setThreadsCount(wasmThreadsWanted());
+  },
+  whileWasmStarts: withAllCores,
+  prepareWebGpu: async () => !!(globalThis.navigator as Navigator & { gpu?: unknown })?.gpu,
+  spawnHelper: spawnWebWorker,
+};
+let wasmPathsSet = false;
 
 /** Every logical core the browser reports, at most tfjs's pool size. */
 function wasmThreadsWanted(): number {
@@ -63,29 +64,13 @@ async function withAllCores<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Our convolution's helper threads (wasm-winograd.ts) as Web Workers made from one blob (kept: it is tiny). */
+/** Our convolution's helper threads (winograd-loader.ts) as Web Workers made from one blob (kept: it is tiny). */
 let helperUrl: string | null = null;
-const spawnWebWorker: SpawnWinogradWorker = (body, data) => {
+function spawnWebWorker(body: string, data: unknown): Worker {
   helperUrl ??= URL.createObjectURL(new Blob([`${body}\nself.onmessage = (e) => winogradWorker(e.data);`], { type: 'text/javascript' }));
   const w = new Worker(helperUrl);
   w.postMessage(data);
   return w;
-};
-let convThreadsStarted = false;
-
-/**
- * Once WASM runs: our Winograd convolution on as many threads as tfjs's pool (only with its threaded
- * build, i.e. a cross-origin isolated page; otherwise it runs on this worker's thread). Failing to start
- * the helpers is not fatal: the convolution then runs single-threaded.
- */
-async function startOurConvThreads(): Promise<void> {
-  if (convThreadsStarted) return;
-  convThreadsStarted = true;
-  try {
-    await startWinogradThreads(tf.backend() as unknown as WasmBackendLike, getThreadsCount(), spawnWebWorker);
-  } catch (e) {
-    console.warn('our WASM convolution stays on one thread:', e);
-  }
 }
 
 /** Why a GPU backend that started was not kept (its known-answer self-check failed), by backend. */
@@ -98,26 +83,9 @@ const selfCheckFailures = new Map<BackendName, string>();
  */
 export async function tryBackend(name: BackendName): Promise<boolean> {
   try {
-    if (name === 'webgpu' && !(globalThis.navigator as Navigator & { gpu?: unknown })?.gpu) return false;
-    if (name === 'wasm') prepareWasm();
-    if (name === 'webgpu') configureWebGpu(); // the project's tfjs WebGPU flags (core/webgpu-flags.ts)
-    const ok = name === 'wasm' ? await withAllCores(() => tf.setBackend(name)) : await tf.setBackend(name);
-    if (!ok) return false;
-    await tf.ready();
-    // A backend can register but fail on first use (e.g. WebGL without a context): run a tiny op.
-    const t = tf.tidy(() => tf.sum(tf.mul(tf.ones([4]), 2)));
-    const v = (await t.data())[0];
-    t.dispose();
-    if (v !== 8) return false;
-    if (name === 'wasm') await startOurConvThreads();
-    if (name === 'webgpu' || name === 'webgl') {
-      const bad = await kernelSelfCheck();
-      if (bad) {
-        selfCheckFailures.set(name, bad);
-        return false;
-      }
-    }
-    return true;
+    const r = await startBackend(name, browserPlatform);
+    if (!r.ok && r.selfCheck) selfCheckFailures.set(name, r.selfCheck);
+    return r.ok;
   } catch {
     return false;
   }

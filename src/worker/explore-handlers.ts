@@ -23,7 +23,7 @@ import { makeObjective } from '../core/attack';
 import { sweep, type SweepOutcome } from '../core/sweep';
 import { compareShifts } from '../core/shifts';
 import { corruptionAt } from '../data/corruptions';
-import { fitOrDispose } from '../core/binding-limits';
+import { fitOrDispose } from '../backend/binding-limits';
 import { registerHeldTensors } from './held-tensors';
 import { getBackend } from '@tensorflow/tfjs';
 

@@ -3,7 +3,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../cli/backend-node';
+import { useNodeBackend } from '../backend/node/backend-node';
 import { importHandlers } from './import-handlers';
 import type { ImportEvent, ImportRequest } from './import-protocol';
 

@@ -30,7 +30,7 @@ import { loadDecoder } from '../models/decoder';
 import { split } from '../models/network';
 import { preprocess, rgbToRgba } from '../models/preprocess';
 import { previewAdvbnBatch, type BatchPreview } from '../core/batch-preview';
-import { fitOrDispose } from '../core/binding-limits';
+import { fitOrDispose } from '../backend/binding-limits';
 import { compareFineTuning } from '../core/compare-training';
 
 export const TRAIN_TEST_SEED = 9001;

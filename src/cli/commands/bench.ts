@@ -29,17 +29,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
-import { nodeWebGpu, useNodeBackend, NODE_BACKENDS, type NodeBackend, type NodeBackendInfo } from '../backend-node';
-import { WebGpuUnavailable } from '../webgpu-node';
+import { nodeWebGpu, useNodeBackend, NODE_BACKENDS, type NodeBackend, type NodeBackendInfo } from '../../backend/node/backend-node';
+import { WebGpuUnavailable } from '../../backend/node/webgpu-node';
 import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, log } from '../vgg';
 import { disposeNetwork, forwardFlops, layerIndex, split, type Network } from '../../models/network';
 import { makeObjective, type LossMode } from '../../core/attack';
 import { runPgd } from '../../core/pgd';
 import { preprocess } from '../../models/preprocess';
-import { fitCurrentBackend } from '../../core/binding-limits';
-import { countTransfers, type TransferCounts } from '../../core/transfer-counter';
-import { CONV_TRANSPOSE_FLAG, DEFAULT_CONV_TRANSPOSE, setConvTranspose, type ConvTranspose } from '../../core/webgpu-flags';
-import { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from '../../core/kernels/wasm-winograd-conv';
+import { fitCurrentBackend } from '../../backend/binding-limits';
+import { countTransfers, type TransferCounts } from '../../backend/transfer-counter';
+import { CONV_TRANSPOSE_FLAG, DEFAULT_CONV_TRANSPOSE, setConvTranspose, type ConvTranspose } from '../../backend/webgpu-flags';
+import { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from '../../backend/kernels/wasm-winograd-conv';
 
 export interface BenchRow {
   backend: string;

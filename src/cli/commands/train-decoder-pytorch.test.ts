@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../backend-node';
+import { useNodeBackend } from '../../backend/node/backend-node';
 import { loadDecoderFolder, loadVgg } from '../vgg';
 import { psnr, reconstruct } from '../../core/train-decoder';
 import { disposeNetwork, type Network } from '../../models/network';

@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../../cli/backend-node';
+import { useNodeBackend } from '../../backend/node/backend-node';
 import { forward, split, disposeNetwork } from '../network';
 import { preprocess } from '../preprocess';
 import { importFile } from './import-file';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../../cli/backend-node';
+import { useNodeBackend } from '../node/backend-node';
 import { clearFlippedFilters } from './wasm-conv2d-backprop-filter';
 
 /** Conv gradients on the CPU backend (reference) and on WASM with the project's kernels. */

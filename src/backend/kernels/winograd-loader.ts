@@ -8,7 +8,7 @@
  * Winograd F(4×4, 3×3) needs 4× fewer multiplications.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WINOGRAD_WASM_PLAIN, WINOGRAD_WASM_SHARED } from './winograd/winograd-wasm';
+import { WINOGRAD_WASM_PLAIN, WINOGRAD_WASM_SHARED } from './winograd/winograd-module.generated';
 
 export type WasmConvKernels = 'tfjs' | 'ours';
 export const WASM_CONV_KERNELS: WasmConvKernels[] = ['tfjs', 'ours'];

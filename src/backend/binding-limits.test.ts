@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { fitBindings } from './binding-limits';
 import { disposeNetwork, forward, type Network } from '../models/network';
-import { useNodeBackend } from '../cli/backend-node';
+import { useNodeBackend } from './node/backend-node';
 
 const net = (): Network => ({
   name: 'tiny', inputShape: [4, 4, 3],

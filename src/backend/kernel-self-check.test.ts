@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { kernelSelfCheck } from './kernel-self-check';
-import { useNodeBackend } from '../cli/backend-node';
+import { useNodeBackend } from './node/backend-node';
 
 type CpuBackend = {
   readSync(id: object): Float32Array; disposeData(id: object): void;

@@ -5,7 +5,7 @@
  * where it is missing. Every way it can fail ends in WebGpuUnavailable with the reason.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describeAdapter, softwareAdapterReason, type AdapterInfoLike } from '../common/gpu-adapter';
+import { describeAdapter, softwareAdapterReason, type AdapterInfoLike } from '../../common/gpu-adapter';
 
 export class WebGpuUnavailable extends Error {
   constructor(reason: string) {

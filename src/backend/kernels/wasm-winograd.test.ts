@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useNodeBackend } from '../../cli/backend-node';
+import { useNodeBackend } from '../node/backend-node';
 import { loadVgg } from '../../cli/vgg';
 import { applyLayer } from '../../models/network';
 import { preprocess } from '../../models/preprocess';
@@ -118,7 +118,7 @@ test('the transformed filters are kept while their filter lives, then freed; no 
 });
 
 test('the committed WASM bytes equal a fresh build of winograd.c (when the same clang and wasm-ld are here)', (t) => {
-  const committed = readFileSync(new URL('./winograd/winograd-wasm.ts', import.meta.url), 'utf8');
+  const committed = readFileSync(new URL('./winograd/winograd-module.generated.ts', import.meta.url), 'utf8');
   let version: string;
   try {
     version = execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
@@ -128,7 +128,7 @@ test('the committed WASM bytes equal a fresh build of winograd.c (when the same 
     return;
   }
   if (!committed.includes(`// ${version}\n`)) {
-    t.skip(`built with another clang than ${version} (see winograd-wasm.ts); rebuild with scripts/build-winograd-wasm.sh to compare`);
+    t.skip(`built with another clang than ${version} (see winograd/winograd-module.generated.ts); rebuild with scripts/build-winograd-wasm.sh to compare`);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'advbn-winograd-'));
@@ -137,7 +137,7 @@ test('the committed WASM bytes equal a fresh build of winograd.c (when the same 
     execFileSync(join(root, 'scripts/build-winograd-wasm.sh'), [join(dir, 'out.ts')]);
     const fresh = readFileSync(join(dir, 'out.ts'), 'utf8');
     const body = (s: string) => s.split('\n').filter((l) => l.startsWith('export')).join('\n');
-    assert.equal(body(fresh), body(committed), 'rebuild with scripts/build-winograd-wasm.sh and commit winograd-wasm.ts');
+    assert.equal(body(fresh), body(committed), 'rebuild with scripts/build-winograd-wasm.sh and commit winograd/winograd-module.generated.ts');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,9 +14,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { registerWasmMatVecKernel } from './wasm-matvec';
-import { offsetOf, transformedFilterSize, wasmConvKernels, winogradAvailable, winogradConv, winogradFor, type WasmBackendLike } from './wasm-winograd';
+import { offsetOf, transformedFilterSize, wasmConvKernels, winogradAvailable, winogradConv, winogradFor, type WasmBackendLike } from './winograd-loader';
 
-export { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from './wasm-winograd';
+export { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from './winograd-loader';
 
 type Backend = tf.KernelBackend & WasmBackendLike & {
   disposeData(id: object): boolean;

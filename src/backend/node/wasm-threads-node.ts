@@ -26,8 +26,8 @@ import { dirname, join } from 'node:path';
 const require = createRequire(import.meta.url);
 
 
-export { MAX_WASM_THREADS } from '../common/backend-names';
-import { MAX_WASM_THREADS } from '../common/backend-names';
+export { MAX_WASM_THREADS } from '../../common/backend-names';
+import { MAX_WASM_THREADS } from '../../common/backend-names';
 
 /** The thread count to use by default: every core the process may use, at most MAX_WASM_THREADS. */
 export function defaultWasmThreads(): number {

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { matVec, offsetOf, wasmConvKernels, winogradAvailable, type WasmBackendLike } from './wasm-winograd';
+import { matVec, offsetOf, wasmConvKernels, winogradAvailable, type WasmBackendLike } from './winograd-loader';
 
 type Backend = tf.KernelBackend & WasmBackendLike & { makeOutput(shape: number[], dtype: 'float32'): TensorInfo };
 

@@ -3,16 +3,11 @@
  * (Dawn's Node bindings, optional, only where a hardware adapter exists — or a software one, on request:
  * --allow-software-gpu / ADVBN_ALLOW_SOFTWARE_GPU=1) and the pure-JS CPU backend.
  */
-import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../core/kernels/wasm-conv2d-backprop-filter';
-import { registerWasmWinogradKernels } from '../core/kernels/wasm-winograd-conv';
-import { setWasmConvKernels, startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from '../core/kernels/wasm-winograd';
+import { setWasmConvKernels, type SpawnWinogradWorker } from '../kernels/winograd-loader';
 import { Worker } from 'node:worker_threads';
 import { checkThreads, defaultWasmThreads, registerThreadedWasm } from './wasm-threads-node';
-import { kernelSelfCheck } from '../core/kernel-self-check';
-import { configureWebGpu } from '../core/webgpu-flags';
+import { startBackend, type Platform } from '../start';
 import { registerNodeWebGpu, WebGpuUnavailable, type DawnModule, type NodeWebGpu, type NodeWebGpuOptions } from './webgpu-node';
 
 export type NodeBackend = 'wasm' | 'webgpu' | 'cpu';
@@ -69,51 +64,42 @@ export function requestedThreads(): number {
   return env ? checkThreads(Number(env)) : defaultWasmThreads();
 }
 
-/** Our convolution's helper threads (wasm-winograd.ts) as Node workers; they do not keep the process alive. */
+/** Our convolution's helper threads (winograd-loader.ts) as Node workers; they do not keep the process alive. */
 const spawnNodeWorker: SpawnWinogradWorker = (body, data) => {
   const w = new Worker(`const { workerData } = require('node:worker_threads');\n${body}\nwinogradWorker(workerData);`, { eval: true, workerData: data });
   w.unref();
   return w;
 };
-let winogradThreadsStarted = false;
 
 export async function useNodeBackend(name: NodeBackend = 'wasm', opts: NodeBackendOptions = {}): Promise<NodeBackendInfo> {
-  if (name === 'wasm') {
-    const threads = checkThreads(opts.threads ?? wasmThreads ?? requestedThreads());
-    if (wasmThreads === null) {
-      // One thread: tfjs's own single-threaded SIMD build, as before; more: the threaded build.
-      if (threads > 1) registerThreadedWasm(threads);
-      wasmThreads = threads;
-    } else if (threads !== wasmThreads) {
-      throw new Error(`WASM already runs on ${wasmThreads} threads in this process; start a new one for ${threads}.`);
-    }
-    registerWasmTrainingKernels();
-    registerWasmWinogradKernels();
-    // ADVBN_WASM_KERNELS=tfjs: tfjs's own kernels instead of ours (wasm-winograd.ts), e.g. to compare.
-    const kernels = process.env.ADVBN_WASM_KERNELS;
-    if (kernels === 'tfjs' || kernels === 'ours') setWasmConvKernels(kernels);
-    else if (kernels) throw new Error(`ADVBN_WASM_KERNELS must be tfjs or ours, got "${kernels}".`);
+  // Node's side of the shared start-up (../start.ts).
+  const platform: Platform = {
+    prepareWasm() {
+      const threads = checkThreads(opts.threads ?? wasmThreads ?? requestedThreads());
+      if (wasmThreads === null) {
+        // One thread: tfjs's own single-threaded SIMD build, as before; more: the threaded build.
+        if (threads > 1) registerThreadedWasm(threads);
+        wasmThreads = threads;
+      } else if (threads !== wasmThreads) {
+        throw new Error(`WASM already runs on ${wasmThreads} threads in this process; start a new one for ${threads}.`);
+      }
+      // ADVBN_WASM_KERNELS=tfjs: tfjs's own kernels instead of ours (winograd-loader.ts), e.g. to compare.
+      const kernels = process.env.ADVBN_WASM_KERNELS;
+      if (kernels === 'tfjs' || kernels === 'ours') setWasmConvKernels(kernels);
+      else if (kernels) throw new Error(`ADVBN_WASM_KERNELS must be tfjs or ours, got "${kernels}".`);
+    },
+    async prepareWebGpu() {
+      webgpu ??= await registerNodeWebGpu(opts.loadDawn, { allowSoftware: softwareGpuAllowed(), ...opts.webgpu });
+      return true;
+    },
+    spawnHelper: spawnNodeWorker,
+  };
+  const r = await startBackend(name, platform);
+  if (!r.ok) {
+    if (name === 'webgpu' && r.selfCheck) throw new WebGpuUnavailable(`the known-answer self-check failed on ${webgpu!.adapter}: ${r.selfCheck}`);
+    throw new Error(`${r.reason}.`);
   }
-  if (name === 'webgpu' && !webgpu) {
-    webgpu = await registerNodeWebGpu(opts.loadDawn, { allowSoftware: softwareGpuAllowed(), ...opts.webgpu });
-    configureWebGpu(); // the project's tfjs WebGPU flags (core/webgpu-flags.ts)
-  }
-  const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`tfjs backend "${name}" could not be initialised.`);
-  await tf.ready();
-  if (name === 'wasm') {
-    const threads = getThreadsCount();
-    if (!winogradThreadsStarted) {
-      winogradThreadsStarted = true;
-      await startWinogradThreads(tf.backend() as unknown as WasmBackendLike, threads, spawnNodeWorker);
-    }
-    return { backend: name, threads, detail: `WASM, ${threads} thread${threads === 1 ? '' : 's'}` };
-  }
-  if (name === 'webgpu') {
-    // A known-answer check before anything runs on it (see kernel-self-check.ts).
-    const bad = await kernelSelfCheck();
-    if (bad) throw new WebGpuUnavailable(`the known-answer self-check failed on ${webgpu!.adapter}: ${bad}`);
-    return { backend: name, threads: 1, detail: `WebGPU · ${webgpu!.adapter}` };
-  }
+  if (name === 'wasm') return { backend: name, threads: r.threads, detail: `WASM, ${r.threads} thread${r.threads === 1 ? '' : 's'}` };
+  if (name === 'webgpu') return { backend: name, threads: 1, detail: `WebGPU · ${webgpu!.adapter}` };
   return { backend: name, threads: 1, detail: 'CPU (plain JavaScript), 1 thread' };
 }

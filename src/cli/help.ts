@@ -1,4 +1,20 @@
+import { describeCheck, VGG19_SOURCES } from '../common/vgg19-sources';
+
 export const HELP: Record<string, string> = {
+  get: `advbn get vgg19 [--from keras|torchvision] [--url URL] [--sha256 HEX] [--out DIR] [--downloads DIR] [--keep] [--json]
+  Downloads VGG-19's ImageNet weights as published, checks them, imports them (as advbn import does) into
+  --out (default models/vgg19-keras or models/vgg19-torchvision) and registers them in the index.json beside
+  it, so npm start lists them:
+    --from keras (default)  ${VGG19_SOURCES.keras.url}
+                            (${VGG19_SOURCES.keras.size}; the project's VGG-19 decoders are linked to it)
+    --from torchvision      ${VGG19_SOURCES.torchvision.url} (${VGG19_SOURCES.torchvision.size})
+  --url: a mirror of the same file. The check: neither publisher states a full SHA-256, so by default the
+  file is checked the way its publisher's own library checks it — Keras: ${describeCheck(VGG19_SOURCES.keras.check)};
+  torchvision: ${describeCheck(VGG19_SOURCES.torchvision.check)}. --sha256 HEX checks the whole SHA-256 instead.
+  The download goes through --downloads/FILE.part (default ./downloads): an interrupted or truncated
+  download keeps its .part and the same command resumes it (HTTP Range; a server that ignores Range sends
+  it again from the start); a file that fails its check is deleted. No network, an HTTP error, a wrong
+  hash: one line, exit 1, nothing written to models/. --keep keeps the checked file after the import.`,
   import: `advbn import FILE… --out models/NAME [--name TEXT] [--no-index] [--json]
   Imports weights people already have into a model folder (TF.js layers format + decoders) and adds the
   entry NAME to the index.json beside it (models/index.json), so the app and --model/--encoder load it:

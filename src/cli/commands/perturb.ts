@@ -18,6 +18,7 @@ import { writePng } from '../../data/image-file';
 import { rgbToRgba } from '../../models/preprocess';
 import { ManifestWriter, fileKey, parseShard, perturbManifestPath, shardFiles, shardName } from '../folder-run';
 import labels from '../../common/imagenet-labels.json';
+import { PAPER_DEFAULTS } from '../../common/pgd-settings';
 
 const LABELS = labels as string[];
 
@@ -57,7 +58,7 @@ export async function perturbCommand(o: Options): Promise<void> {
   const imagePath = o.string('image');
   const encoderDir = o.optionalString('encoder');
   const layerOption = o.optionalString('layer');
-  const settings: PgdSettings = { eps: o.number('eps', 1.1), tau: o.number('tau', 0.2), steps: o.integer('steps', 6) };
+  const settings: PgdSettings = { eps: o.number('eps', PAPER_DEFAULTS.eps), tau: o.number('tau', PAPER_DEFAULTS.tau), steps: o.integer('steps', PAPER_DEFAULTS.steps) };
   const mode = o.string('mode', encoderDir ? 'image' : 'feature') as LossMode;
   const decoderDir = o.optionalString('decoder');
   const label = o.optionalInteger('label');

@@ -14,6 +14,7 @@ import type { LossMode } from '../../core/attack';
 import { readLabels } from '../../data/image-labels';
 import { listImages, loadCenterCrop } from '../../data/image-folder';
 import { writePng } from '../../data/image-file';
+import { PAPER_DEFAULTS } from '../../common/pgd-settings';
 
 export const DEFAULT_EPS = [0, 0.3, 0.5, 0.7, 0.9, 1.1];
 
@@ -39,8 +40,8 @@ export async function sweepCommand(o: Options): Promise<void> {
   const imagesDir = o.string('images');
   const paper = o.flag('paper');
   const epsText = o.optionalString('eps');
-  const tau = o.number('tau', 0.2);
-  const steps = o.integer('steps', 6);
+  const tau = o.number('tau', PAPER_DEFAULTS.tau);
+  const steps = o.integer('steps', PAPER_DEFAULTS.steps);
   const maxSteps = o.integer('max-steps', 8);
   const draws = o.integer('random-draws', 5);
   const seed = o.integer('seed', 1);

@@ -18,6 +18,7 @@ import { disposeNetwork, forward, networkTensors, split, type Network, type Spli
 import { preprocess, resizeCenterCrop, rgbaToTensor, rgbToRgba, type Preprocessing } from '../models/preprocess';
 import { fetchProblem, fileUrl, joinPath, type FileSource, type RegistryEntry } from '../common/registry';
 import { cachingReader, idbReader } from '../common/idb-cache';
+import { argmax } from '../common/predictions';
 import { pgd, validatePgdSettings } from '../core/pgd';
 import { makeObjective } from '../core/attack';
 import { sweep, type SweepOutcome } from '../core/sweep';
@@ -114,12 +115,6 @@ function disposeModel() {
   for (const d of model.decoders.values()) disposeNetwork(d);
   model = null;
   disposeImage();
-}
-
-function argmax(a: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
-  return best;
 }
 
 function classify(net: Network, pre: Preprocessing, rgb: tf.Tensor4D): tf.Tensor2D {

@@ -19,6 +19,7 @@ import { rgbToRgba } from '../../models/preprocess';
 import { ManifestWriter, fileKey, parseShard, perturbManifestPath, shardFiles, shardName } from '../folder-run';
 import labels from '../../common/imagenet-labels.json';
 import { PAPER_DEFAULTS } from '../../common/pgd-settings';
+import { argmax } from '../../common/predictions';
 
 const LABELS = labels as string[];
 
@@ -174,7 +175,6 @@ export async function perturbCommand(o: Options): Promise<void> {
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
-const argmax = (p: Float32Array) => p.reduce((best, v, i) => (v > p[best]! ? i : best), 0);
 
 /** PSNR (dB, 0–255 scale) of row `row` of a report's decoded image against the crop. */
 async function imagePsnr(report: PgdReport, crops: tf.Tensor4D, row: number): Promise<number> {

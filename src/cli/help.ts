@@ -20,7 +20,7 @@ export const HELP: Record<string, string> = {
   entry NAME to the index.json beside it (models/index.json), so the app and --model/--encoder load it:
     vgg19_weights_tf_dim_ordering_tf_kernels.h5   Keras VGG-19 (Caffe preprocessing; the project's VGG-19
                                                   decoders in models/ are linked to it); _notop: an encoder
-    vgg19-dcbc3b2f.pth                            torchvision VGG-19 (torchvision normalisation)
+    vgg19-dcbb9e9d.pth                            torchvision VGG-19 (torchvision normalisation)
     vgg_normalised.pth decoder.pth                the AdvBN authors' AdaIN encoder (cut at relu4_1, RGB in
                                                   [0, 1]) and their decoder, as one autoencoder
   Anything else (optimizer checkpoints, other architectures, truncated files) is refused, nothing written.`,
@@ -40,7 +40,7 @@ export const HELP: Record<string, string> = {
   --encoder DIR: an autoencoder apart from the classifier (image mode): L = CE(C(D(f_adv(E(x)))), y), E the
   encoder folder cut at the decoder's layer, D --decoder, C --model. The authors' ImageNet-AdvBN pipeline:
     advbn import vgg_normalised.pth decoder.pth --out models/adain
-    advbn import vgg19-dcbc3b2f.pth --out models/torchvision-vgg19
+    advbn import vgg19-dcbb9e9d.pth --out models/torchvision-vgg19
     advbn perturb --model models/torchvision-vgg19 --encoder models/adain --decoder models/adain/decoder-relu4_1 …`,
   sweep: `advbn sweep --images DIR [--model DIR] [--layer block4_conv1] [--eps 0,0.3,0.5,0.7,0.9,1.1] [--tau 0.2] [--steps 6]
             [--paper [--max-steps 8]] [--random-draws 5] [--seed 1] [--mode feature|image] [--decoder DIR]

@@ -50,3 +50,11 @@ export const VGG19_SOURCES: Record<VggSourceId, VggSource> = {
 export function describeCheck(c: PublishedCheck): string {
   return c.kind === 'md5' ? `md5 ${c.hex} (what Keras checks)` : `SHA-256 starting with ${c.hex} (what torch.hub checks)`;
 }
+
+/** Null when the file passes `check`, else why not (an md5 check needs `md5`: browsers cannot compute one). */
+export function checkProblem(h: { md5?: string; sha256: string }, check: PublishedCheck | { kind: 'sha256'; hex: string }, file: string): string | null {
+  const hex = check.hex.toLowerCase();
+  if (check.kind === 'md5') return h.md5 === hex ? null : `${file} has md5 ${h.md5}, expected ${hex} (what Keras checks): not the published file`;
+  if (check.kind === 'sha256-prefix') return h.sha256.startsWith(hex) ? null : `${file} has SHA-256 ${h.sha256}, which does not start with ${hex} (what torch.hub checks): not the published file`;
+  return h.sha256 === hex ? null : `${file} has SHA-256 ${h.sha256}, expected ${hex} (--sha256): not the file you meant`;
+}

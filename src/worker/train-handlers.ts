@@ -24,6 +24,7 @@ import {
 import { corruptSet, robustnessReport, styleWorldTestSets, type Report, type TestSet } from '../core/robustness';
 import { CORRUPTIONS } from '../data/corruptions';
 import { mulberry32 } from '../common/random';
+import { plannedSteps } from '../common/train-types';
 import { batchOf, epochSampler, renderSet, type ImageSet } from '../data/style-world-data';
 import { renderBatch, TRAIN_FAMILIES, trainSet } from '../data/style-world';
 import { loadDecoder } from '../models/decoder';
@@ -166,7 +167,7 @@ export const trainHandlers: HandlerMap = {
       trainer = createTrainer(base, p.layer, p.model.entry.preprocessing, settings);
       const n = train.labels.length;
       const batch = Math.min(p.batchSize, n);
-      const steps = Math.max(1, Math.round((p.epochs * n) / batch));
+      const steps = plannedSteps(n, p.batchSize, p.epochs);
       const sample = epochSampler(n, batch, mulberry32(p.data.kind === 'style-world' ? p.data.seed : 1));
       ev({ kind: 'phase', phase: 'training', done: 0, total: steps });
       const t0 = performance.now();
@@ -209,7 +210,7 @@ export const trainHandlers: HandlerMap = {
       const settings: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: true, lr: p.lr, pgd: { eps: p.eps, tau: p.tau, steps: p.pgdSteps } };
       const n = data.train.labels.length;
       const batch = Math.min(p.batchSize, n);
-      const steps = Math.max(1, Math.round((p.epochs * n) / batch));
+      const steps = plannedSteps(n, p.batchSize, p.epochs);
       let sample = epochSampler(n, batch, mulberry32(seed0));
       let kept: { modelJson: string; weights: ArrayBuffer } | null = null;
       const r = await compareFineTuning({

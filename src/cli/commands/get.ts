@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { Options, UsageError } from '../args';
 import { log } from '../vgg';
 import { importToFolder, reportImport } from './import';
-import { describeCheck, VGG19_SOURCES, type PublishedCheck, type VggSourceId } from '../../common/vgg19-sources';
+import { checkProblem, describeCheck, VGG19_SOURCES, type VggSourceId } from '../../common/vgg19-sources';
 
 const MB = 1024 * 1024;
 
@@ -120,14 +120,6 @@ export async function fileHashes(path: string): Promise<{ md5: string; sha256: s
   const md5 = createHash('md5'), sha = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 4 * MB })) { md5.update(chunk as Buffer); sha.update(chunk as Buffer); }
   return { md5: md5.digest('hex'), sha256: sha.digest('hex') };
-}
-
-/** Null when the file passes `check`, else why not. */
-export function checkProblem(h: { md5: string; sha256: string }, check: PublishedCheck | { kind: 'sha256'; hex: string }, file: string): string | null {
-  const hex = check.hex.toLowerCase();
-  if (check.kind === 'md5') return h.md5 === hex ? null : `${file} has md5 ${h.md5}, expected ${hex} (what Keras checks): not the published file`;
-  if (check.kind === 'sha256-prefix') return h.sha256.startsWith(hex) ? null : `${file} has SHA-256 ${h.sha256}, which does not start with ${hex} (what torch.hub checks): not the published file`;
-  return h.sha256 === hex ? null : `${file} has SHA-256 ${h.sha256}, expected ${hex} (--sha256): not the file you meant`;
 }
 
 export async function getCommand(o: Options): Promise<void> {

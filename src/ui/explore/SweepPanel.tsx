@@ -88,7 +88,7 @@ export function SweepPanel(props: { target: SweepTarget | null; labels: string[]
 
   return (
     <div className="panel sweep" data-testid="sweep" data-state={st.state} data-cells={cells.length}>
-      <h3>Strength sweep: the decoded image and p({className}) as the perturbation grows</h3>
+      <h3>Strength sweep: the decoded image and {label !== null ? `p(${className})` : 'the probability of the clean top-1 class'} as the perturbation grows</h3>
       <div className="row sweep-controls">
         <label>strengths{' '}
           <select aria-label="Sweep strengths" value={settings.sweep || 'paper'} onChange={(e) => set({ sweep: e.target.value as ExploreSettings['sweep'] })}>

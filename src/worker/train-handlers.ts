@@ -24,7 +24,8 @@ import {
 import { corruptSet, robustnessReport, styleWorldTestSets, type Report, type TestSet } from '../core/robustness';
 import { CORRUPTIONS } from '../data/corruptions';
 import { mulberry32 } from '../common/random';
-import { batchOf, epochSampler, renderSet, type ImageSet } from '../data/style-world-data';
+import { batchOf, renderSet, type ImageSet } from '../data/style-world-data';
+import { epochSampler } from '../data/batch';
 import { renderBatch, TRAIN_FAMILIES, trainSet } from '../data/style-world';
 import { loadDecoder } from '../models/decoder';
 import { split } from '../models/network';

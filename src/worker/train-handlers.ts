@@ -8,7 +8,7 @@
  *   train.pause  {runId, paused}        → pauses / resumes a run between steps
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HandlerMap } from './protocol';
+import type { TypedHandlers } from './protocol';
 import type {
   ArmReport, CompareEvent, LayerInfo, ModelRef, PreviewRequest, PreviewResult, TrainCompareRequest, TrainCompareResult, TrainData, TrainEvent, TrainRunRequest, TrainRunResult,
 } from './train-protocol';
@@ -126,7 +126,7 @@ export function previewResult(pv: BatchPreview, clean: Uint8ClampedArray[], size
   return { size, labels, clean, recon: rgba(pv.recon), adv: rgba(pv.adv), cleanPred: pv.cleanPred, advPred: pv.advPred, loss: pv.loss, decoderLayer };
 }
 
-export const trainHandlers: HandlerMap = {
+export const trainHandlers = {
   async 'train.layers'(payload: ModelRef): Promise<LayerInfo[]> {
     const net = await loadModel(payload);
     try {
@@ -274,4 +274,4 @@ export const trainHandlers: HandlerMap = {
       disposeNetwork(net);
     }
   },
-};
+} satisfies Partial<TypedHandlers>;

@@ -28,7 +28,7 @@ export function domainArms(names: Array<'plain' | 'advbn' | 'random'>, base: Adv
 }
 
 /** The paper's strength ablation: one AdvBN arm per m (τ 0.2, ε = m·τ − 0.1); m = 0 is plain fine-tuning. */
-export function sweepArms(ms: number[], base: AdvbnTrainSettings): DomainArm[] {
+export function mSweepArms(ms: number[], base: AdvbnTrainSettings): DomainArm[] {
   if (ms[0] !== 0) throw new Error('The m sweep must start with 0 (plain fine-tuning, the reference of every Δ).');
   return ms.map((m) => m === 0
     ? { name: 'plain', settings: { ...base, advbn: false } }

@@ -13,7 +13,7 @@ import type { DomainsEvent, TrainDomainsRequest, TrainDomainsResult } from './do
 import { endPause, layerDecoder, loadModel, pauseState, previewResult } from './train-handlers';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet, type FeatureStore } from '../core/domains-features';
 import { previewAdvbnBatch, spreadIndices } from '../core/batch-preview';
-import { compareOnDomains, domainArms, sweepArms } from '../core/domains-compare';
+import { compareOnDomains, domainArms, mSweepArms } from '../core/domains-compare';
 import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../core/advbn-training';
 import { validatePgdSettings } from '../core/pgd';
 import { disposeNetwork, layerIndex, type Network } from '../models/network';
@@ -44,7 +44,7 @@ export const domainsHandlers = {
     if (!Number.isInteger(p.seeds) || p.seeds < 1 || p.seeds > 10) throw new RangeError(`Seeds must be a whole number from 1 to 10, got ${p.seeds}.`);
     if (p.sets.length < 2 || p.sets[0]!.kind !== 'train') throw new Error('A domains run needs the source training set first and at least one test set.');
     const base: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: false, lr: p.lr, optimizer: 'adam', weightDecay: 0, pgd: { eps: p.eps, tau: p.tau, steps: p.pgdSteps } };
-    const arms = p.sweepM ? sweepArms(p.sweepM, base) : domainArms(p.arms, base);
+    const arms = p.sweepM ? mSweepArms(p.sweepM, base) : domainArms(p.arms, base);
     for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
     ev({ kind: 'phase', phase: 'loading' });
     const vgg = await loadModel(p.model);

@@ -6,7 +6,7 @@
 import type { BackendName } from '../common/backend-names';
 import type {
   ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunEvent, RunRequest, RunResult, ShiftsRequest, ShiftsResult,
-  SweepEvent, SweepRequest, SweepResult,
+  StrengthSweepEvent, StrengthSweepRequest, StrengthSweepResult,
 } from './explore-protocol';
 import type {
   CompareEvent, LayerInfo, ModelRef, PreviewRequest, PreviewResult, TrainCompareRequest, TrainCompareResult, TrainEvent, TrainRunRequest, TrainRunResult,
@@ -58,7 +58,7 @@ export interface Requests {
   'explore.model': { payload: ModelRequest; event: ModelProgress; result: ModelResult };
   'explore.image': { payload: ImageRequest; event: never; result: ImageResult };
   'explore.run': { payload: RunRequest; event: RunEvent; result: RunResult };
-  'explore.sweep': { payload: SweepRequest; event: SweepEvent; result: SweepResult };
+  'explore.sweep': { payload: StrengthSweepRequest; event: StrengthSweepEvent; result: StrengthSweepResult };
   'explore.shifts': { payload: ShiftsRequest; event: never; result: ShiftsResult };
   'explore.unload': { payload: Record<string, never>; event: never; result: { ok: true } };
   'train.layers': { payload: ModelRef; event: never; result: LayerInfo[] };

@@ -14,7 +14,7 @@ import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, progress } from '../vgg'
 import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cache';
 import { writeDomainPictures, type PictureBatch } from '../domains-pictures';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet } from '../../core/domains-features';
-import { compareOnDomains, domainArms, sweepArms, type DomainArm, type DomainCompareResult } from '../../core/domains-compare';
+import { compareOnDomains, domainArms, mSweepArms, type DomainArm, type DomainCompareResult } from '../../core/domains-compare';
 import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../../core/advbn-training';
 import { previewAdvbnBatch, spreadIndices } from '../../core/batch-preview';
 import type { Decoder } from '../../models/decoder';
@@ -81,7 +81,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
     sweepM = parseList(sweep, 'sweep-m');
     if (sweepM[0] !== 0) throw new UsageError('--sweep-m must start with 0 (plain fine-tuning, the reference of every Δ).');
   }
-  const arms: DomainArm[] = sweepM ? sweepArms(sweepM, base) : domainArms(armList as Array<'plain' | 'advbn' | 'random'>, base);
+  const arms: DomainArm[] = sweepM ? mSweepArms(sweepM, base) : domainArms(armList as Array<'plain' | 'advbn' | 'random'>, base);
   for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
 
   const t0 = performance.now();

@@ -117,6 +117,27 @@ test('the transformed filters are kept while their filter lives, then freed; no 
   x.dispose();
 });
 
+// Regression: the caches were keyed by the filter's data id alone, and a reshape keeps the data id, so
+// a [3,3,16,16] filter read as [3,3,32,8] got the first shape's transform (relative error 1.28, silently).
+test('a filter reshaped on the same data gets its own transforms (both kernel sets, forward and ∂L/∂x)', async () => {
+  await useNodeBackend('wasm');
+  const k = tf.randomNormal([3, 3, 16, 16], 0, 0.2, 'float32', 11) as tf.Tensor4D;
+  const x16 = tf.randomNormal([1, 6, 7, 16], 0, 1, 'float32', 12) as tf.Tensor4D;
+  const x32 = tf.randomNormal([1, 6, 7, 32], 0, 1, 'float32', 13) as tf.Tensor4D;
+  const r16 = tf.randomNormal([1, 6, 7, 16], 0, 1, 'float32', 14), r8 = tf.randomNormal([1, 6, 7, 8], 0, 1, 'float32', 15);
+  for (const kernels of ['ours', 'tfjs'] as const) {
+    const reshaped = tf.reshape(k, [3, 3, 32, 8]) as tf.Tensor4D;
+    const copy = tf.tensor4d(k.dataSync(), [3, 3, 32, 8]); // the same values under a data id of its own
+    convAndGrad(kernels, x16, k, r16, 'same'); // fills the caches for k's data id
+    const [y1, dx1] = convAndGrad(kernels, x32, reshaped, r8, 'same');
+    const [y0, dx0] = convAndGrad(kernels, x32, copy, r8, 'same');
+    assert.ok(relErr(y1, y0) < 1e-6, `${kernels}: y: ${relErr(y1, y0)}`);
+    assert.ok(relErr(dx1, dx0) < 1e-6, `${kernels}: dx: ${relErr(dx1, dx0)}`);
+    tf.dispose([reshaped, copy]);
+  }
+  tf.dispose([k, x16, x32, r16, r8]);
+});
+
 test('the committed WASM bytes equal a fresh build of winograd.c (when the same clang and wasm-ld are here)', (t) => {
   const committed = readFileSync(new URL('./winograd/winograd-module.generated.ts', import.meta.url), 'utf8');
   let version: string;

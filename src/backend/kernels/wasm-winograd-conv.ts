@@ -83,6 +83,13 @@ function ours(backend: Backend, info: backend_util.Conv2DInfo, dataFormat: strin
     winogradAvailable(backend);
 }
 
+let calls = 0;
+
+/** How many convolutions (forward or ∂L/∂x) our kernel has computed in this process (tests: proof that it ran). */
+export function winogradCallCount(): number {
+  return calls;
+}
+
 let previousConv2D: KernelFunc | null = null;
 let previousBackpropInput: KernelFunc | null = null;
 
@@ -96,6 +103,7 @@ const conv2d: KernelFunc = (args) => {
   if (!ours(backend, info, dataFormat, x.dtype)) return previousConv2D!(args);
   const u = transformed(backend, filter, 0);
   const out = backend.makeOutput(info.outShape, 'float32');
+  calls++;
   winogradConv(backend, offsetOf(backend, x), offsetOf(backend, u), offsetOf(backend, out), info.batchSize, info.inHeight, info.inWidth,
     info.inChannels, info.outChannels, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth);
   return out;
@@ -111,6 +119,7 @@ const conv2dBackpropInput: KernelFunc = (args) => {
   if (!ours(backend, info, dataFormat, dy.dtype)) return previousBackpropInput!(args);
   const u = transformed(backend, filter, 1);
   const out = backend.makeOutput(inputShape, 'float32');
+  calls++;
   // dx = conv(dy, flipped filter) with padding 2 − pad at the top and left; its output is x's shape.
   winogradConv(backend, offsetOf(backend, dy), offsetOf(backend, u), offsetOf(backend, out), info.batchSize, info.outHeight, info.outWidth,
     info.outChannels, info.inChannels, 2 - info.padInfo.top, 2 - info.padInfo.left, info.inHeight, info.inWidth);

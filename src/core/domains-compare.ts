@@ -12,8 +12,8 @@ import { createTrainer, disposeTrainer, trainStepOnFeatures, TrainingCancelledEr
 import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domains-model';
 import { featureBatch, featureBatches, type FeatureSet } from './domains-features';
 import { featureDivergence } from './stats';
-import { accumulateMoments, momentsToStats, type FeatureMoments } from './advbn-training';
-import { epochSampler } from '../data/style-world-data';
+import { accumulateMoments, momentsToStats, type FeatureMoments } from './stats';
+import { epochSampler } from '../data/batch';
 import { mulberry32 } from '../common/random';
 import { ablationEps } from '../common/pgd-settings';
 import type { ArmAccuracy, SeedArmResult } from '../common/domains-summary';

@@ -7,7 +7,7 @@
  *   train.domains  TrainDomainsRequest  → events DomainsEvent…, result TrainDomainsResult
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HandlerMap } from './protocol';
+import type { TypedHandlers } from './protocol';
 import type { PreviewResult } from './train-protocol';
 import type { DomainsEvent, TrainDomainsRequest, TrainDomainsResult } from './domains-protocol';
 import { endPause, layerDecoder, loadModel, pauseState, previewResult } from './train-handlers';
@@ -35,7 +35,7 @@ const idbFeatureStore: FeatureStore = {
   },
 };
 
-export const domainsHandlers: HandlerMap = {
+export const domainsHandlers = {
   async 'train.domains'(p: TrainDomainsRequest, { signal, emit }): Promise<TrainDomainsResult> {
     const ev = (e: DomainsEvent) => emit(e);
     const t0 = performance.now();
@@ -120,4 +120,4 @@ export const domainsHandlers: HandlerMap = {
       endPause(p.runId);
     }
   },
-};
+} satisfies Partial<TypedHandlers>;

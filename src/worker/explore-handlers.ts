@@ -10,7 +10,7 @@
  * starts, so two PGD runs never compete for the backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HandlerMap } from './protocol';
+import type { TypedHandlers } from './protocol';
 import { abortError, exclusive } from './exclusive';
 import { loadLayersModelNetwork, type ReadFile } from '../models/layers-format';
 import { loadDecoder } from '../models/decoder';
@@ -192,7 +192,7 @@ function checkedLabel(requested: number | null | undefined, cleanProbs: Float32A
 
 // ---- handlers ----
 
-export const exploreHandlers: HandlerMap = {
+export const exploreHandlers = {
   async 'explore.model'(p: ModelRequest, { signal, emit }): Promise<ModelResult> {
     return exclusive(signal, async () => {
       const t0 = performance.now();
@@ -386,4 +386,4 @@ export const exploreHandlers: HandlerMap = {
       return { ok: true };
     });
   },
-};
+} satisfies Partial<TypedHandlers>;

@@ -36,7 +36,7 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
   useEffect(() => {
     if (!model || !ready) return;
     let live = true;
-    engine().request<LayerInfo[]>('train.layers', { source: model.source, entry: model.entry })
+    engine().request('train.layers', { source: model.source, entry: model.entry })
       .then((ls) => { if (live) setLayers(ls); })
       .catch((e: Error) => live && setError(`Cannot read ${model.entry.name}: ${e.message}`));
     return () => { live = false; };

@@ -46,7 +46,7 @@ export function useDomainsRun(model: KnownModel | null, picked: PickedDomains | 
         arms: s.dRandom ? ['plain', 'advbn', 'random'] : ['plain', 'advbn'], seeds: s.seeds, epochs: s.dEpochs, batchSize: s.batchSize,
         lr: s.dLr, eps: s.dEps, tau: s.dTau, pgdSteps: s.dM, ...(sweepM ? { sweepM } : {}),
       };
-      const r = await engine().request<TrainDomainsResult>('train.domains', req, {
+      const r = await engine().request('train.domains', req, {
         signal: ctrl.signal,
         onEvent: (p) => {
           const e = p as DomainsEvent;

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HandlerMap } from './protocol';
 import type { DomainsEvent, PreviewResult, TrainDomainsRequest, TrainDomainsResult } from './train-protocol';
-import { endPause, layerDecoder, loadModel, pauseState, previewResult } from './train-handlers';
+import { endPause, layerDecoder, loadModelAndHash, pauseState, previewResult } from './train-handlers';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet, type FeatureStore } from '../core/domain-features';
 import { previewAdvbnBatch, spreadIndices } from '../core/batch-preview';
 import { compareOnDomains, domainArms, sweepArms } from '../core/domain-compare';
@@ -46,7 +46,7 @@ export const domainsHandlers: HandlerMap = {
     const arms = p.sweepM ? sweepArms(p.sweepM, base) : domainArms(p.arms, base);
     for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
     ev({ kind: 'phase', phase: 'loading' });
-    const vgg = await loadModel(p.model);
+    const { net: vgg, bytesHash } = await loadModelAndHash(p.model);
     let decoder: Network | null = null;
     try {
       layerIndex(vgg, p.layer);
@@ -58,7 +58,8 @@ export const domainsHandlers: HandlerMap = {
         if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
         const n = s.labels.length;
         if (s.pixels.length !== n * per) throw new Error(`Set ${s.name}: ${s.pixels.length} bytes for ${n} images of ${p.size}² px.`);
-        const key = `features:${p.model.entry.id}:${p.layer}:${p.size}:${fnv1a(s.fingerprint)}:${n}`;
+        // The model's bytes, not only its id: another model (or a re-import) under one id has other weights.
+        const key = `features:${p.model.entry.id}:${bytesHash}:${p.layer}:${p.size}:${fnv1a(s.fingerprint)}:${n}`;
         const r = await cachedFeatures(idbFeatureStore, key, () => {
           encoded += n;
           return encodeImages(vgg, p.layer, p.model.entry.preprocessing, n,

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TypedHandlers } from './protocol';
 import type { PreviewResult } from './train-protocol';
 import type { DomainsEvent, TrainDomainsRequest, TrainDomainsResult } from './domains-protocol';
-import { endPause, layerDecoder, loadModel, pauseState, previewResult } from './train-handlers';
+import { endPause, layerDecoder, loadModelAndHash, pauseState, previewResult } from './train-handlers';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet, type FeatureStore } from '../core/domains-features';
 import { previewAdvbnBatch, spreadIndices } from '../core/batch-preview';
 import { compareOnDomains, domainArms, sweepArms } from '../core/domains-compare';
@@ -47,7 +47,7 @@ export const domainsHandlers = {
     const arms = p.sweepM ? sweepArms(p.sweepM, base) : domainArms(p.arms, base);
     for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
     ev({ kind: 'phase', phase: 'loading' });
-    const vgg = await loadModel(p.model);
+    const { net: vgg, bytesHash } = await loadModelAndHash(p.model);
     let decoder: Network | null = null;
     try {
       layerIndex(vgg, p.layer);
@@ -59,7 +59,8 @@ export const domainsHandlers = {
         if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
         const n = s.labels.length;
         if (s.pixels.length !== n * per) throw new Error(`Set ${s.name}: ${s.pixels.length} bytes for ${n} images of ${p.size}² px.`);
-        const key = `features:${p.model.entry.id}:${p.layer}:${p.size}:${fnv1a(s.fingerprint)}:${n}`;
+        // The model's bytes, not only its id: another model (or a re-import) under one id has other weights.
+        const key = `features:${p.model.entry.id}:${bytesHash}:${p.layer}:${p.size}:${fnv1a(s.fingerprint)}:${n}`;
         const r = await cachedFeatures(idbFeatureStore, key, () => {
           encoded += n;
           return encodeImages(vgg, p.layer, p.model.entry.preprocessing, n,

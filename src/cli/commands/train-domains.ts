@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
 import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, progress } from '../vgg';
 import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cache';
+import { contentOverlap } from '../data-overlap';
 import { writeDomainPictures, type PictureBatch } from '../domains-pictures';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet } from '../../core/domains-features';
 import { compareOnDomains, domainArms, sweepArms, type DomainArm, type DomainCompareResult } from '../../core/domains-compare';
@@ -91,9 +92,16 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
   }
   const layout = listDomainsFolder(root);
   if (!layout.domains.includes(source)) throw new UsageError(`--source ${source} is not a domain of ${data}; its domains: ${layout.domains.join(', ')}.`);
+  const sourceFiles = { root, paths: layout.items[source]!.map((i) => i.path) };
   const extraLayouts: Array<[string, DomainsLayout]> = extras.map((d) => {
     const l = listDomainsFolder(resolve(d));
     checkSameClasses(layout, l, d);
+    // A target that holds training images would inflate every number: refuse it.
+    const overlap = contentOverlap(sourceFiles, { root: resolve(d), paths: l.domains.flatMap((dom) => l.items[dom]!.map((i) => i.path)) });
+    if (overlap.length) {
+      const shown = overlap.slice(0, 3).map(([t, s]) => `${t} = ${s}`).join('; ');
+      throw new UsageError(`--extra-test ${d}: ${overlap.length} image${overlap.length === 1 ? ' is' : 's are'} byte for byte a training image of ${data} (${shown}${overlap.length > 3 ? '; …' : ''}); test images must not be training images.`);
+    }
     return [resolve(d), l];
   });
   const targets = layout.domains.filter((d) => d !== source);

@@ -32,6 +32,8 @@ import { split } from '../models/network';
 import { preprocess, rgbToRgba } from '../models/preprocess';
 import { previewAdvbnBatch, type BatchPreview } from '../core/batch-preview';
 import { fitOrDispose } from '../backend/binding-limits';
+import { hashingReader } from '../common/hashing-reader';
+import type { ReadFile } from '../common/read-file';
 import { compareFineTuning } from '../core/compare-training';
 
 export const TRAIN_TEST_SEED = 9001;
@@ -53,7 +55,18 @@ export function endPause(runId: string): void {
 }
 
 export async function loadModel(m: ModelRef): Promise<Network> {
-  const net = await loadLayersModelNetwork(readerFor(m.source, m.entry.path), m.entry.name, m.entry.id);
+  return loadFrom(m, readerFor(m.source, m.entry.path));
+}
+
+/** The model and the SHA-256 of the bytes it was read from (model.json and weights: cache keys depend on both). */
+export async function loadModelAndHash(m: ModelRef): Promise<{ net: Network; bytesHash: string }> {
+  const reader = hashingReader(readerFor(m.source, m.entry.path));
+  const net = await loadFrom(m, reader.read);
+  return { net, bytesHash: await reader.digest() };
+}
+
+async function loadFrom(m: ModelRef, read: ReadFile): Promise<Network> {
+  const net = await loadLayersModelNetwork(read, m.entry.name, m.entry.id);
   await fitOrDispose(net);
   return net;
 }
@@ -263,7 +276,8 @@ export const trainHandlers = {
       const f = tf.tidy(() => s.encode(preprocess(p.model.entry.preprocessing, x)));
       tensors.push(f);
       decoderNet = await layerDecoder(p.model, p.layer);
-      const pv = await previewAdvbnBatch(f as tf.Tensor4D, s.relu, (fa) => s.head(fa), b.labels, { eps: p.eps, tau: p.tau, steps: p.steps }, decoderNet);
+      const head = (fa: tf.Tensor) => s.head(fa); // no auxiliary BNs here: one head for clean and AdvBN
+      const pv = await previewAdvbnBatch(f as tf.Tensor4D, s.relu, head, b.labels, { eps: p.eps, tau: p.tau, steps: p.steps }, decoderNet, head);
       const px = (await x.data()) as Float32Array;
       const per = size * size * 3;
       const clean = Array.from({ length: n }, (_, i) => rgbToRgba(px.subarray(i * per, (i + 1) * per), size, size));

@@ -12,10 +12,11 @@ import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
 import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, progress } from '../vgg';
 import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cache';
+import { contentOverlap } from '../data-overlap';
 import { writeDomainPictures, type PictureBatch } from '../domains-pictures';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet } from '../../core/domains-features';
 import { compareOnDomains, domainArms, mSweepArms, type DomainArm, type DomainCompareResult } from '../../core/domains-compare';
-import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../../core/advbn-training';
+import { cleanHead, DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../../core/advbn-training';
 import { previewAdvbnBatch, spreadIndices } from '../../core/batch-preview';
 import type { Decoder } from '../../models/decoder';
 import { ablationEps, validatePgdSettings } from '../../core/pgd';
@@ -91,9 +92,16 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
   }
   const layout = listDomainsFolder(root);
   if (!layout.domains.includes(source)) throw new UsageError(`--source ${source} is not a domain of ${data}; its domains: ${layout.domains.join(', ')}.`);
+  const sourceFiles = { root, paths: layout.items[source]!.map((i) => i.path) };
   const extraLayouts: Array<[string, DomainsLayout]> = extras.map((d) => {
     const l = listDomainsFolder(resolve(d));
     checkSameClasses(layout, l, d);
+    // A target that holds training images would inflate every number: refuse it.
+    const overlap = contentOverlap(sourceFiles, { root: resolve(d), paths: l.domains.flatMap((dom) => l.items[dom]!.map((i) => i.path)) });
+    if (overlap.length) {
+      const shown = overlap.slice(0, 3).map(([t, s]) => `${t} = ${s}`).join('; ');
+      throw new UsageError(`--extra-test ${d}: ${overlap.length} image${overlap.length === 1 ? ' is' : 's are'} byte for byte a training image of ${data} (${shown}${overlap.length > 3 ? '; …' : ''}); test images must not be training images.`);
+    }
     return [resolve(d), l];
   });
   const targets = layout.domains.filter((d) => d !== source);
@@ -153,7 +161,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
         const idx = spreadIndices(train.labels.length);
         const f = featureBatch(train, idx);
         try {
-          const preview = await previewAdvbnBatch(f, trainer.relu, pgdHead(trainer), idx.map((i) => train.labels[i]!), trainer.settings.pgd, decoder.net);
+          const preview = await previewAdvbnBatch(f, trainer.relu, pgdHead(trainer), idx.map((i) => train.labels[i]!), trainer.settings.pgd, decoder.net, cleanHead(trainer));
           batchPicture = { root: specs[0]!.root, items: idx.map((i) => specs[0]!.items[i]!), preview };
         } finally {
           f.dispose();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { filesOf } from '../testing/files-source';
 import { exploreHandlers, type ImageResult, type ModelResult, type RunEvent, type RunRequest, type RunResult, type StepEvent, type SweepCellEvent, type SweepEvent, type SweepRequest, type SweepResult, type ShiftsResult } from './explore-handlers';
+import type { HandlerMap } from './protocol';
 import { parseRegistry } from '../common/registry';
 import { writeTinyModelFolder } from '../../e2e/fixtures';
 
@@ -21,7 +22,7 @@ after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 type Call = <R>(type: string, payload: unknown, opts?: { signal?: AbortSignal; events?: unknown[] }) => Promise<R>;
 const call: Call = async (type, payload, opts = {}) => {
-  const h = exploreHandlers[type]!;
+  const h = (exploreHandlers as HandlerMap)[type]!; // untyped on purpose: the tests send bad payloads too
   return h(payload as never, { signal: opts.signal ?? new AbortController().signal, emit: (p) => opts.events?.push(p) }) as never;
 };
 

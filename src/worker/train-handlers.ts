@@ -8,7 +8,7 @@
  *   train.pause  {runId, paused}        → pauses / resumes a run between steps
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HandlerMap } from './protocol';
+import type { TypedHandlers } from './protocol';
 import type {
   ArmReport, CompareEvent, LayerInfo, ModelRef, PreviewRequest, PreviewResult, TrainCompareRequest, TrainCompareResult, TrainData, TrainEvent, TrainRunRequest, TrainRunResult,
 } from './train-protocol';
@@ -24,7 +24,8 @@ import {
 import { corruptSet, robustnessReport, styleWorldTestSets, type Report, type TestSet } from '../core/robustness';
 import { CORRUPTIONS } from '../data/corruptions';
 import { mulberry32 } from '../common/random';
-import { batchOf, epochSampler, renderSet, type ImageSet } from '../data/style-world-data';
+import { batchOf, renderSet, type ImageSet } from '../data/style-world-data';
+import { epochSampler } from '../data/batch';
 import { renderBatch, TRAIN_FAMILIES, trainSet } from '../data/style-world';
 import { loadDecoder } from '../models/decoder';
 import { split } from '../models/network';
@@ -138,7 +139,7 @@ export function previewResult(pv: BatchPreview, clean: Uint8ClampedArray[], size
   return { size, labels, clean, recon: rgba(pv.recon), adv: rgba(pv.adv), cleanPred: pv.cleanPred, advPred: pv.advPred, loss: pv.loss, decoderLayer };
 }
 
-export const trainHandlers: HandlerMap = {
+export const trainHandlers = {
   async 'train.layers'(payload: ModelRef): Promise<LayerInfo[]> {
     const net = await loadModel(payload);
     try {
@@ -287,4 +288,4 @@ export const trainHandlers: HandlerMap = {
       disposeNetwork(net);
     }
   },
-};
+} satisfies Partial<TypedHandlers>;

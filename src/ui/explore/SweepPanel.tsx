@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { engine, RequestCancelled } from '../../worker/client';
-import type { SweepCellEvent, SweepEvent, SweepRequest, SweepResult } from '../../worker/explore-protocol';
+import type { SweepCellEvent, SweepEvent, SweepRequest } from '../../worker/explore-protocol';
 import { MAX_DRAWS, parseSweepEps, sweepStrengths, useExplore, type ExploreSettings } from './explore-store';
 import { RgbaView } from './Charts';
 import { downloadCanvas, exportScale, paint, type SquareImage } from './images';
@@ -54,7 +54,7 @@ export function SweepPanel(props: { target: SweepTarget | null; labels: string[]
     // Only the latest sweep writes the state: a replaced one (settings changed) settles silently.
     const update = (f: (s: SweepState) => SweepState) => { if (runId.current === id) setSt(f); };
     setSt({ ...IDLE, state: 'running', count: req.strengths.length, model: req.model ?? '' });
-    engine().request<SweepResult>('explore.sweep', req, {
+    engine().request('explore.sweep', req, {
       signal: ctrl.signal,
       onEvent: (p) => {
         if (ctrl.signal.aborted) return;

@@ -52,12 +52,20 @@ function twinCopy(t: BatchNormTwin, trainable: boolean): BatchNormTwin {
  * `base` is not modified; the copy is owned by the caller (disposeNetwork).
  */
 export function prepareForTraining(base: Network, splitIndex: number, auxiliaryBn: boolean): Network {
+  // Dense parts: row blocks made because the whole kernel exceeds the GPU's storage-binding limit
+  // (backend/binding-limits.ts). A trained kernel, its gradient and the optimiser's state are bound
+  // whole, which that GPU would read back as zeros: refuse before anything is made.
+  const split = base.layers.find((l, i) => i > splitIndex && l.kind === 'dense' && l.parts);
+  if (split?.kind === 'dense') {
+    throw new Error(`${split.name}'s kernel (${(split.kernel.size * 4 / 1e6).toFixed(1)} MB) is larger than this GPU's storage-binding limit (it runs in ${split.parts!.length} blocks); ` +
+      `training binds it whole, so it cannot be trained here. Split after ${split.name} (a later layer) or train on WASM.`);
+  }
   const layers: Layer[] = base.layers.map((l, i) => {
     const train = i > splitIndex;
     switch (l.kind) {
       case 'conv2d': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor4D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null };
-      // parts (row blocks for small GPU bindings) are not copied: the trainable kernel is used whole.
-      case 'dense': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor2D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null, parts: undefined };
+      // A frozen layer keeps its row blocks (clones share the data).
+      case 'dense': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor2D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null, parts: l.parts?.map((p) => tf.clone(p)) };
       case 'batchnorm': {
         const clean = twinCopy(l.clean, train);
         const adv = train && auxiliaryBn ? twinCopy(l.clean, true) : null;

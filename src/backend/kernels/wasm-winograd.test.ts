@@ -153,9 +153,10 @@ function adamRun(kernels: WasmConvKernels, steps: number): { losses: number[]; w
   setWasmConvKernels(kernels);
   try {
     const shapes = [[3, 3, 8, 16], [3, 3, 16, 16], [3, 3, 16, 8], [8, 5]];
-    const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, Math.sqrt(2 / (s.slice(0, -1).reduce((a, b) => a * b, 1))), 'float32', 20 + i)));
+    // Variables outlive the tidy; their initial values do not.
+    const vars = tf.tidy(() => shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, Math.sqrt(2 / (s.slice(0, -1).reduce((a, b) => a * b, 1))), 'float32', 20 + i))));
     const x = tf.randomNormal([4, 10, 10, 8], 0, 1, 'float32', 30) as tf.Tensor4D;
-    const labels = tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), 5);
+    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), 5));
     const opt = tf.train.adam(1e-2);
     const losses: number[] = [];
     for (let step = 0; step < steps; step++) {

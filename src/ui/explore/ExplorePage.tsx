@@ -22,7 +22,7 @@ import { ToyModelNote } from '../vgg19/GetVgg19';
 import { Controls } from './Controls';
 import { ModelPanel, NoModelPanel, useModels } from './ModelPanel';
 import { ErrorBoundary } from '../ErrorBoundary';
-import { SweepPanel } from './SweepPanel';
+import { StrengthSweepPanel } from './StrengthSweepPanel';
 import { ShiftsPanel } from './ShiftsPanel';
 import { useUrlSync } from './useUrlSync';
 import { useCroppedImage, useLayerChoice, useLoadedModel, useModelSample } from './useExploreModel';
@@ -140,7 +140,7 @@ export function ExplorePage() {
           />
 
           <ErrorBoundary name="Strength sweep">
-            <SweepPanel target={target} labels={labels} settings={settings} busy={r.runState === 'running'} />
+            <StrengthSweepPanel target={target} labels={labels} settings={settings} busy={r.runState === 'running'} />
           </ErrorBoundary>
 
           <ErrorBoundary name="Shifts side by side">

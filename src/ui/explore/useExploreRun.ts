@@ -5,8 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { engine, RequestCancelled } from '../../worker/client';
-import type { MemoryResult } from '../../worker/protocol';
-import type { RunEvent, RunRequest, RunResult, StepEvent } from '../../worker/explore-protocol';
+import type { RunEvent, RunRequest, StepEvent } from '../../worker/explore-protocol';
 import type { SquareImage } from './images';
 import type { Loaded, RunControl } from './useExploreModel';
 
@@ -62,7 +61,7 @@ export function useExploreRun(request: RunRequest | null, backend: string | null
         stale: prev.modelKey !== runModel ? [] : prev.steps.length ? prev.steps : prev.stale,
       }));
       engine()
-        .request<RunResult>('explore.run', req, {
+        .request('explore.run', req, {
           signal: ctrl.signal,
           onEvent: (p) => {
             if (ctrl.signal.aborted) return;
@@ -76,7 +75,7 @@ export function useExploreRun(request: RunRequest | null, backend: string | null
           },
         })
         .then(async () => {
-          const mem = await engine().request<MemoryResult>('memory', {});
+          const mem = await engine().request('memory', {});
           if (ctrl.signal.aborted) return;
           setTensors(mem.numTensors);
           setRun((r) => (r.id === id ? { ...r, state: 'done' } : r));

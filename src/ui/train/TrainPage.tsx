@@ -70,7 +70,7 @@ export function TrainPage() {
   useEffect(() => {
     if (!model || !backend) return;
     let live = true;
-    engine().request<LayerInfo[]>('train.layers', { source: model.source, entry: model.entry })
+    engine().request('train.layers', { source: model.source, entry: model.entry })
       .then((ls) => {
         if (!live) return;
         setLayers(ls);

@@ -39,7 +39,7 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
   useEffect(() => {
     if (!model || !ready) return;
     let live = true;
-    engine().request<LayerInfo[]>('train.layers', { source: model.source, entry: model.entry })
+    engine().request('train.layers', { source: model.source, entry: model.entry })
       .then((ls) => { if (live) setLayers(ls); })
       .catch((e: Error) => live && setError(`Cannot read ${model.entry.name}: ${e.message}`));
     return () => { live = false; };
@@ -110,16 +110,16 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
               {(splitLayers.length ? splitLayers.map((l) => l.name) : [settings.dLayer]).map((n) => <option key={n} value={n}>{n}</option>)}
             </select>
           </label>
-          {/* A strength sweep sets τ 0.2 and ε = m·τ − 0.1 per m: these three do not apply then. */}
-          <div className="row">{num('dEps', 'ε', 'Domains epsilon', 0.1, !!settings.dSweep)}{num('dTau', 'τ', 'Domains tau', 0.05, !!settings.dSweep)}{num('dM', 'm', 'Domains PGD steps', 1, !!settings.dSweep)}</div>
+          {/* An m sweep sets τ 0.2 and ε = m·τ − 0.1 per m: these three do not apply then. */}
+          <div className="row">{num('dEps', 'ε', 'Domains epsilon', 0.1, !!settings.dMSweep)}{num('dTau', 'τ', 'Domains tau', 0.05, !!settings.dMSweep)}{num('dM', 'm', 'Domains PGD steps', 1, !!settings.dMSweep)}</div>
           <div className="row">{num('dEpochs', 'epochs', 'Domains epochs', 0.5)}{num('batchSize', 'batch', 'Domains batch size', 8)}{num('dLr', 'lr (Adam)', 'Domains learning rate', 0.0001)}</div>
           <div className="row">{num('seeds', 'seeds', 'Domains seeds', 1)}</div>
-          <label className="inline"><input type="checkbox" aria-label="Random delta arm" checked={settings.dRandom} onChange={(e) => set({ dRandom: e.target.checked })} disabled={!!settings.dSweep} /> random-δ control (δ uniform in [1 − ε, 1 + ε], same loss)</label>
-          <label className="inline"><input type="checkbox" aria-label="Strength sweep" checked={!!settings.dSweep} onChange={(e) => set({ dSweep: e.target.checked ? '0,1,2,3,6' : '' })} /> strength sweep instead (the paper's Figure 4: τ 0.2, ε = m·τ − 0.1)</label>
-          {settings.dSweep && <label>m values (0 = plain)<input aria-label="Sweep m values" value={settings.dSweep} onChange={(e) => set({ dSweep: e.target.value })} /></label>}
+          <label className="inline"><input type="checkbox" aria-label="Random delta arm" checked={settings.dRandom} onChange={(e) => set({ dRandom: e.target.checked })} disabled={!!settings.dMSweep} /> random-δ control (δ uniform in [1 − ε, 1 + ε], same loss)</label>
+          <label className="inline"><input type="checkbox" aria-label="Strength sweep" checked={!!settings.dMSweep} onChange={(e) => set({ dMSweep: e.target.checked ? '0,1,2,3,6' : '' })} /> strength sweep instead (the paper's Figure 4: τ 0.2, ε = m·τ − 0.1)</label>
+          {settings.dMSweep && <label>m values (0 = plain)<input aria-label="Sweep m values" value={settings.dMSweep} onChange={(e) => set({ dMSweep: e.target.value })} /></label>}
         </fieldset>
         <div className="row buttons">
-          {!running && <button className="primary" onClick={() => void start()} disabled={!!startWhy} title={startWhy || undefined} aria-describedby={startWhy ? 'domains-start-why' : undefined} data-testid="domains-start">{settings.dSweep ? `Sweep m = ${settings.dSweep}` : `Compare plain, AdvBN${settings.dRandom ? ', random δ' : ''}`}</button>}
+          {!running && <button className="primary" onClick={() => void start()} disabled={!!startWhy} title={startWhy || undefined} aria-describedby={startWhy ? 'domains-start-why' : undefined} data-testid="domains-start">{settings.dMSweep ? `Sweep m = ${settings.dMSweep}` : `Compare plain, AdvBN${settings.dRandom ? ', random δ' : ''}`}</button>}
           {running && <button onClick={() => void togglePause()} data-testid="domains-pause">{state === 'paused' ? 'Resume' : 'Pause'}</button>}
           {running && <button onClick={cancel} data-testid="domains-cancel">Cancel</button>}
           {!running && startWhy && <span className="muted small" id="domains-start-why" data-testid="domains-start-why">{startWhy}</span>}

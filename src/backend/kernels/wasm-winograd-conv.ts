@@ -41,6 +41,9 @@ function cacheOf(backend: Backend): Map<object, Transformed> {
   return cache;
 }
 
+/** Filter transforms done so far and their wall time (advbn bench --train --profile). */
+export const filterTransformStats = { calls: 0, ms: 0 };
+
 /** The transformed filter for the forward pass (flip 0) or ∂L/∂x (flip 1), made once per filter. */
 function transformed(backend: Backend, filter: TensorInfo, flip: 0 | 1): TensorInfo {
   const cache = cacheOf(backend);
@@ -50,8 +53,11 @@ function transformed(backend: Backend, filter: TensorInfo, flip: 0 | 1): TensorI
   let u = e[key];
   if (!u) {
     const [, , ci, co] = filter.shape as [number, number, number, number];
+    const t0 = performance.now();
     u = backend.makeOutput([transformedFilterSize(ci, co)], 'float32');
     winogradFor(backend).wino4_filter(offsetOf(backend, filter), offsetOf(backend, u), ci, co, flip);
+    filterTransformStats.calls++;
+    filterTransformStats.ms += performance.now() - t0;
     e[key] = u;
   }
   return u;

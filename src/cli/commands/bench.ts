@@ -92,9 +92,10 @@ async function measurePeak(small: boolean): Promise<{ gflops: number; what: stri
 
 /**
  * Where one call of `f` spends its time: tfjs's profiler, summed per kernel and output shape, most
- * expensive first. Kernels that compose others (the project's WASM conv gradients) count as one.
+ * expensive first (`byName`: per kernel only). Kernels that compose others (the project's WASM conv
+ * gradients) count as one.
  */
-export async function profileKernels(f: () => Promise<void>, top = 15): Promise<KernelTime[]> {
+export async function profileKernels(f: () => Promise<void>, top = 15, byName = false): Promise<KernelTime[]> {
   const info = await tf.profile(async () => { await f(); return []; });
   const sums = new Map<string, KernelTime>();
   let total = 0;
@@ -102,8 +103,8 @@ export async function profileKernels(f: () => Promise<void>, top = 15): Promise<
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     total += ms;
     const shape = k.outputShapes.map((s) => (s ? s.join('×') : '?')).join(',');
-    const key = `${k.name} ${shape}`;
-    const e = sums.get(key) ?? { kernel: k.name, shape, calls: 0, ms: 0, share: 0 };
+    const key = byName ? k.name : `${k.name} ${shape}`;
+    const e = sums.get(key) ?? { kernel: k.name, shape: byName ? '*' : shape, calls: 0, ms: 0, share: 0 };
     e.calls++;
     e.ms += ms;
     sums.set(key, e);
@@ -172,6 +173,7 @@ interface Variant { kernels?: WasmConvKernels; transpose?: ConvTranspose }
 const variantName = (v: Variant) => (v.kernels ? `kernels ${v.kernels}` : v.transpose ? `transpose ${v.transpose}` : '—');
 
 export async function benchCommand(o: Options): Promise<void> {
+  if (o.flag('train')) return (await import('./bench-train')).benchTrainCommand(o);
   const modelDir = o.string('model', DEFAULT_MODEL_DIR);
   const layerOpt = o.optionalString('layer');
   const decoderOpt = o.optionalString('decoder');

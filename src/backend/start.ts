@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels/wasm-conv2d-backprop-filter';
 import { registerWasmWinogradKernels } from './kernels/wasm-winograd-conv';
+import { registerWasmTile } from './kernels/wasm-tile';
 import { startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from './kernels/winograd-loader';
 import { kernelSelfCheck } from './kernel-self-check';
 import { configureWebGpu } from './webgpu-flags';
@@ -46,6 +47,7 @@ export async function startBackend(name: StartableBackend, platform: Platform): 
     platform.prepareWasm();
     registerWasmTrainingKernels();
     registerWasmWinogradKernels();
+    registerWasmTile();
   }
   if (name === 'webgpu') {
     if (!(await platform.prepareWebGpu())) return { ok: false, reason: 'no WebGPU here' };

@@ -55,7 +55,7 @@ function transformed(backend: Backend, filter: TensorInfo, flip: 0 | 1): TensorI
     const [, , ci, co] = filter.shape as [number, number, number, number];
     const t0 = performance.now();
     u = backend.makeOutput([transformedFilterSize(ci, co)], 'float32');
-    winogradFor(backend).wino4_filter(offsetOf(backend, filter), offsetOf(backend, u), ci, co, flip);
+    winogradFor(backend).wino4_filter_simd(offsetOf(backend, filter), offsetOf(backend, u), ci, co, flip);
     filterTransformStats.calls++;
     filterTransformStats.ms += performance.now() - t0;
     e[key] = u;

@@ -39,6 +39,8 @@ export interface WasmBackendLike {
 
 interface WinogradExports {
   wino4_filter(w: number, U: number, ci: number, co: number, flip: number): void;
+  /** The same transform in SIMD (winograd-train.c). */
+  wino4_filter_simd(w: number, U: number, ci: number, co: number, flip: number): void;
   wino4_conv(x: number, U: number, y: number, v: number, m: number, tmp: number, h: number, w: number, k: number,
     n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number, n0: number, n1: number): void;
   gemv_rows(x: number, b: number, y: number, k: number, n: number, n0: number, n1: number): void;

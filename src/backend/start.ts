@@ -15,6 +15,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels/wasm-conv2d-backprop-filter';
 import { registerWasmWinogradKernels } from './kernels/wasm-winograd-conv';
 import { registerWasmTile } from './kernels/wasm-tile';
+import { registerWasmWinogradFilterGrad } from './kernels/wasm-winograd-filter-grad';
 import { startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from './kernels/winograd-loader';
 import { kernelSelfCheck } from './kernel-self-check';
 import { configureWebGpu } from './webgpu-flags';
@@ -48,6 +49,7 @@ export async function startBackend(name: StartableBackend, platform: Platform): 
     registerWasmTrainingKernels();
     registerWasmWinogradKernels();
     registerWasmTile();
+    registerWasmWinogradFilterGrad();
   }
   if (name === 'webgpu') {
     if (!(await platform.prepareWebGpu())) return { ok: false, reason: 'no WebGPU here' };

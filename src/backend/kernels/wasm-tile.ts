@@ -7,9 +7,10 @@
  * input is copied once and then doubled with copyWithin (memmove) until the output is full. Any other
  * Tile, and every Tile with `setWasmConvKernels('tfjs')`, goes to tfjs's kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { backendMemory, offsetOf, wasmConvKernels, type WasmBackendLike } from './winograd-loader';
+import { wrapWasmKernel } from './wasm-wrap';
 
 type Backend = tf.KernelBackend & WasmBackendLike & { makeOutput(shape: number[], dtype: 'float32'): TensorInfo };
 
@@ -38,15 +39,7 @@ const tile: KernelFunc = (args) => {
   return out;
 };
 
-let registered = false;
-
 /** Wraps the 'wasm' backend's Tile (idempotent). */
 export function registerWasmTile(): void {
-  if (registered) return;
-  const existing = tf.getKernel('Tile', 'wasm');
-  if (!existing) throw new Error('WASM kernel Tile is missing');
-  previous = existing.kernelFunc;
-  tf.unregisterKernel('Tile', 'wasm');
-  tf.registerKernel({ ...existing, kernelFunc: tile });
-  registered = true;
+  wrapWasmKernel('Tile', (p) => { previous = p; return tile; });
 }

@@ -43,6 +43,9 @@ interface WinogradExports {
   wino4_filter_simd(w: number, U: number, ci: number, co: number, flip: number): void;
   wino4_conv(x: number, U: number, y: number, v: number, m: number, tmp: number, h: number, w: number, k: number,
     n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number, n0: number, n1: number): void;
+  wino4_dw(x: number, dy: number, dU: number, v: number, m: number, tmp: number, h: number, w: number, k: number,
+    n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number, n0: number, n1: number, first: number): void;
+  wino4_dw_finish(dU: number, dW: number, k: number, n: number, n0: number, n1: number): void;
   gemv_rows(x: number, b: number, y: number, k: number, n: number, n0: number, n1: number): void;
   gemv_dots(x: number, b: number, y: number, k: number, r0: number, r1: number): void;
 }
@@ -113,7 +116,7 @@ export function tileBlock(k: number, totalTiles: number): number {
  * output range n0, n1, scratch (conv: V, M, tmp), and [5] ready.
  */
 const P = 3, KIND = 16, T0 = 20, PER = 8;
-const JOB_CONV = 0, JOB_ROWS = 1, JOB_DOTS = 2;
+const JOB_CONV = 0, JOB_ROWS = 1, JOB_DOTS = 2, JOB_DW = 3;
 
 /** The helper thread's body (plain JS, run by Node's Worker with eval or a Web Worker from a blob). */
 export const WINOGRAD_WORKER_BODY = `
@@ -133,6 +136,10 @@ function winogradWorker(d) {
     if (c[b] < c[b + 1] && kind === ${JOB_CONV}) {
       const [x, U, y, H, W, K, N, pt, pl, Ho, Wo, total, tb] = c.subarray(${P}, ${P} + 13);
       for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_conv(x, U, y, c[b + 2], c[b + 3], c[b + 4], H, W, K, N, pt, pl, Ho, Wo, t0, Math.min(total, t0 + tb), c[b], c[b + 1]);
+    } else if (c[b] < c[b + 1] && kind === ${JOB_DW}) {
+      const [x, dy, dW, H, W, K, N, pt, pl, Ho, Wo, total, tb] = c.subarray(${P}, ${P} + 13);
+      for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_dw(x, dy, c[b + 6], c[b + 2], c[b + 3], c[b + 4], H, W, K, N, pt, pl, Ho, Wo, t0, Math.min(total, t0 + tb), c[b], c[b + 1], t0 === 0 ? 1 : 0);
+      ex.wino4_dw_finish(c[b + 6], dW, K, N, c[b], c[b + 1]);
     } else if (c[b] < c[b + 1] && kind === ${JOB_ROWS}) {
       ex.gemv_rows(c[${P}], c[${P} + 1], c[${P} + 2], c[${P} + 3], c[${P} + 4], c[b], c[b + 1]);
     } else if (c[b] < c[b + 1]) {
@@ -238,6 +245,39 @@ export function winogradConv(backend: WasmBackendLike, x: number, U: number, y: 
     parallel(pool, JOB_CONV, [x, U, y, h, w, k, n, padT, padL, ho, wo, total, tb], parts, () => {
       const [n0, n1, v, mm, tmp] = parts[0]!;
       for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_conv(x, U, y, v!, mm!, tmp!, h, w, k, n, padT, padL, ho, wo, t0, Math.min(total, t0 + tb), n0!, n1!);
+    });
+  } finally {
+    m._free(base);
+  }
+}
+
+/**
+ * ∂L/∂W (pointer, [3, 3, k, n]) of the 3×3 stride-1 convolution of x [batch, h, w, k] (padding padT/padL) whose
+ * output gradient is dy [batch, ho, wo, n] (winograd-train.c). Threads split the output channels; tiles go
+ * in blocks of up to ~6M floats of transformed input per thread. Scratch from the backend's malloc.
+ */
+export function winogradFilterGrad(backend: WasmBackendLike, x: number, dy: number, dW: number, batch: number, h: number,
+  w: number, k: number, n: number, padT: number, padL: number, ho: number, wo: number): void {
+  const ex = winogradFor(backend);
+  const total = batch * tileCount(ho, wo);
+  const tb = Math.min(total, Math.max(8, Math.floor(6_000_000 / (36 * k))));
+  const pool = pools.get(backend);
+  const ranges = cuts(n, pool ? Math.min(pool.threads, n / 8) : 1, 8);
+  const sizes = ranges.map(([n0, n1]) => 36 * tb * (k + n1 - n0) + 36 * k * (n1 - n0) + 144);
+  const m = backend.wasm;
+  const base = m._malloc(4 * sizes.reduce((a, b) => a + b, 0));
+  if (!base) throw new Error('out of WASM memory for the Winograd filter-gradient scratch');
+  const parts: number[][] = []; // n0, n1, V, M, tmp, (ready), dU
+  for (let i = 0, at = base; i < ranges.length; at += 4 * sizes[i]!, i++) {
+    const [n0, n1] = ranges[i]!;
+    const mAt = at + 4 * 36 * tb * k, tmpAt = mAt + 4 * 36 * tb * (n1 - n0);
+    parts.push([n0, n1, at, mAt, tmpAt, 1, tmpAt + 4 * 144]); // slot 5 is the helper's ready flag: left at 1
+  }
+  try {
+    parallel(pool, JOB_DW, [x, dy, dW, h, w, k, n, padT, padL, ho, wo, total, tb], parts, () => {
+      const [n0, n1, v, mm, tmp, , dU] = parts[0]!;
+      for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_dw(x, dy, dU!, v!, mm!, tmp!, h, w, k, n, padT, padL, ho, wo, t0, Math.min(total, t0 + tb), n0!, n1!, t0 === 0 ? 1 : 0);
+      ex.wino4_dw_finish(dU!, dW, k, n, n0!, n1!);
     });
   } finally {
     m._free(base);

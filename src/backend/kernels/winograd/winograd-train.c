@@ -89,3 +89,142 @@ void wino4_filter_simd(const float *w, float *U, int Ci, int Co, int flip) {
     }
   }
 }
+
+/*
+ * ∂L/∂W of a 3×3 stride-1 convolution in the Winograd domain: the adjoint of winograd.c's forward pass,
+ *
+ *   Y = Aᵀ [U ⊙ V] A,  U = G g Gᵀ   ⇒   ∂L/∂U[ξ][k][n] = Σ_tiles V[ξ][t][k] · (A ∂Y_t Aᵀ)[ξ][n],
+ *                                      ∂L/∂g = Gᵀ (∂L/∂U) G,
+ *
+ * with V = Bᵀ d B the input tiles (winograd.c's input_transform) and ∂Y_t the 4×4 tile of dy (zero outside
+ * Ho×Wo, as the forward pass crops there). 36 GEMMs Vᵀ·∂M of K × T × N instead of 9 direct ones of
+ * K × 16T × N: 4× fewer multiplications on whole tiles (≈ 2.8× at 10×10, 1.6× at 5×5).
+ */
+void input_transform(const float *x, float *Vb, float *tmp, int H, int W, int K, int padT, int padL,
+                     int tilesW, int tilesPerImage, int t0, int t1);
+
+/* A applied to four vectors (a row or a column of a 4×4 tile of dy): six vectors. */
+#define AA(y0, y1, y2, y3, o0, o1, o2, o3, o4, o5)                        \
+  do {                                                                    \
+    const V e = add(y0, y2), f = add(y1, y3), e4 = add(y0, mulc(y2, 4.f)), \
+            f2 = add(mulc(y1, 2.f), mulc(y3, 8.f));                       \
+    o0 = y0; o1 = add(e, f); o2 = sub(e, f); o3 = add(e4, f2); o4 = sub(e4, f2); o5 = y3; \
+  } while (0)
+
+/* ∂M[36][t1-t0][n1-n0] = A ∂Y Aᵀ for tiles [t0, t1) and channels [n0, n1) of dy [·][Ho][Wo][N]; tmp: 96 floats. */
+static void dy_transform(const float *dy, float *Mb, float *tmp, int Ho, int Wo, int N, int n0, int n1,
+                         int tilesW, int tilesPerImage, int t0, int t1) {
+  const int T = t1 - t0, nw = n1 - n0;
+  const long ms = (long)T * nw;
+  const V zero = wasm_f32x4_splat(0.f);
+  for (int t = t0; t < t1; t++) {
+    const int img = t / tilesPerImage, r = t % tilesPerImage;
+    const int y0 = (r / tilesW) * 4, x0 = (r % tilesW) * 4;
+    const float *di = dy + (long)img * Ho * Wo * N;
+    float *mt = Mb + (long)(t - t0) * nw - n0;
+    for (int c = n0; c < n1; c += 4) {
+      for (int a = 0; a < 4; a++) {
+        const int row = y0 + a < Ho;
+        const float *d = di + ((long)(y0 + a) * Wo + x0) * N + c;
+#define D(b) (row && x0 + (b) < Wo ? wasm_v128_load(d + (b) * N) : zero)
+        const V d0 = D(0), d1 = D(1), d2 = D(2), d3 = D(3);
+#undef D
+        V o0, o1, o2, o3, o4, o5;
+        AA(d0, d1, d2, d3, o0, o1, o2, o3, o4, o5);
+        float *ta = tmp + a * 24;
+        wasm_v128_store(ta, o0); wasm_v128_store(ta + 4, o1); wasm_v128_store(ta + 8, o2);
+        wasm_v128_store(ta + 12, o3); wasm_v128_store(ta + 16, o4); wasm_v128_store(ta + 20, o5);
+      }
+      for (int j = 0; j < 6; j++) {
+        V o0, o1, o2, o3, o4, o5;
+        AA(wasm_v128_load(tmp + j * 4), wasm_v128_load(tmp + 24 + j * 4), wasm_v128_load(tmp + 48 + j * 4),
+           wasm_v128_load(tmp + 72 + j * 4), o0, o1, o2, o3, o4, o5);
+        float *m = mt + c + j * ms;
+        wasm_v128_store(m, o0); wasm_v128_store(m + 6 * ms, o1); wasm_v128_store(m + 12 * ms, o2);
+        wasm_v128_store(m + 18 * ms, o3); wasm_v128_store(m + 24 * ms, o4); wasm_v128_store(m + 30 * ms, o5);
+      }
+    }
+  }
+}
+
+/* C[K][nw] (+)= Aᵀ · B with A = V[T][K], B = ∂M[T][nw]: blocks of 4 k × 8 n held in registers over all T. */
+static void gemm_tn(const float *A, const float *B, float *C, int T, int K, int nw, int first) {
+  for (int k = 0; k < K; k += 4) {
+    for (int n = 0; n < nw; n += 8) {
+      float *c = C + (long)k * nw + n;
+      V c00, c01, c10, c11, c20, c21, c30, c31;
+      if (first) {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.f);
+      } else {
+        c00 = wasm_v128_load(c); c01 = wasm_v128_load(c + 4);
+        c10 = wasm_v128_load(c + nw); c11 = wasm_v128_load(c + nw + 4);
+        c20 = wasm_v128_load(c + 2 * nw); c21 = wasm_v128_load(c + 2 * nw + 4);
+        c30 = wasm_v128_load(c + 3 * nw); c31 = wasm_v128_load(c + 3 * nw + 4);
+      }
+      const float *a = A + k, *b = B + n;
+      for (int t = 0; t < T; t++, a += K, b += nw) {
+        const V b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+        V s = wasm_v128_load32_splat(a);
+        c00 = add(wasm_f32x4_mul(s, b0), c00); c01 = add(wasm_f32x4_mul(s, b1), c01);
+        s = wasm_v128_load32_splat(a + 1);
+        c10 = add(wasm_f32x4_mul(s, b0), c10); c11 = add(wasm_f32x4_mul(s, b1), c11);
+        s = wasm_v128_load32_splat(a + 2);
+        c20 = add(wasm_f32x4_mul(s, b0), c20); c21 = add(wasm_f32x4_mul(s, b1), c21);
+        s = wasm_v128_load32_splat(a + 3);
+        c30 = add(wasm_f32x4_mul(s, b0), c30); c31 = add(wasm_f32x4_mul(s, b1), c31);
+      }
+      wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
+      wasm_v128_store(c + nw, c10); wasm_v128_store(c + nw + 4, c11);
+      wasm_v128_store(c + 2 * nw, c20); wasm_v128_store(c + 2 * nw + 4, c21);
+      wasm_v128_store(c + 3 * nw, c30); wasm_v128_store(c + 3 * nw + 4, c31);
+    }
+  }
+}
+
+/*
+ * Accumulates ∂L/∂U for output tiles [t0, t1) and output channels [n0, n1) into dU[36][K][n1-n0] (first: overwrite).
+ * x [·][H][W][K] with the forward pass's padding padT/padL, dy [·][Ho][Wo][N]. Vb: 36·(t1-t0)·K floats,
+ * Mb: 36·(t1-t0)·(n1-n0), tmp: 144.
+ */
+EXPORT(wino4_dw)
+void wino4_dw(const float *x, const float *dy, float *dU, float *Vb, float *Mb, float *tmp, int H, int W, int K,
+              int N, int padT, int padL, int Ho, int Wo, int t0, int t1, int n0, int n1, int first) {
+  const int tilesW = (Wo + 3) / 4, tilesPerImage = ((Ho + 3) / 4) * tilesW, T = t1 - t0, nw = n1 - n0;
+  input_transform(x, Vb, tmp, H, W, K, padT, padL, tilesW, tilesPerImage, t0, t1);
+  dy_transform(dy, Mb, tmp, Ho, Wo, N, n0, n1, tilesW, tilesPerImage, t0, t1);
+  for (int xi = 0; xi < 36; xi++)
+    gemm_tn(Vb + (long)xi * T * K, Mb + (long)xi * T * nw, dU + (long)xi * K * nw, T, K, nw, first);
+}
+
+/* Gᵀ applied to six vectors: three. */
+#define GTT(u0, u1, u2, u3, u4, u5, o0, o1, o2)                                          \
+  do {                                                                                   \
+    const V p12 = add(u1, u2), m12 = sub(u2, u1), p34 = add(u3, u4), m34 = sub(u3, u4); \
+    o0 = add(add(mulc(u0, 0.25f), mulc(p12, -1.f / 6)), mulc(p34, 1.f / 24));           \
+    o1 = add(mulc(m12, 1.f / 6), mulc(m34, 1.f / 12));                                  \
+    o2 = add(add(mulc(p12, -1.f / 6), mulc(p34, 1.f / 6)), u5);                         \
+  } while (0)
+
+/* dW[3][3][K][N], columns [n0, n1) = Gᵀ dU G, dU[36][K][n1-n0] from wino4_dw. */
+EXPORT(wino4_dw_finish)
+void wino4_dw_finish(const float *dU, float *dW, int K, int N, int n0, int n1) {
+  const int nw = n1 - n0;
+  const long us = (long)K * nw, ws = (long)K * N;
+  for (int k = 0; k < K; k++) {
+    for (int n = 0; n < nw; n += 4) {
+      const float *u = dU + (long)k * nw + n;
+      V r0[3], r1[3], r2[3], r3[3], r4[3], r5[3];
+#define R(i, r) GTT(wasm_v128_load(u + (6 * (i)) * us), wasm_v128_load(u + (6 * (i) + 1) * us), wasm_v128_load(u + (6 * (i) + 2) * us), \
+                    wasm_v128_load(u + (6 * (i) + 3) * us), wasm_v128_load(u + (6 * (i) + 4) * us), wasm_v128_load(u + (6 * (i) + 5) * us), \
+                    r[0], r[1], r[2])
+      R(0, r0); R(1, r1); R(2, r2); R(3, r3); R(4, r4); R(5, r5);
+#undef R
+      float *o = dW + (long)k * N + n0 + n;
+      for (int b = 0; b < 3; b++) {
+        V g0, g1, g2;
+        GTT(r0[b], r1[b], r2[b], r3[b], r4[b], r5[b], g0, g1, g2);
+        wasm_v128_store(o + b * ws, g0); wasm_v128_store(o + (3 + b) * ws, g1); wasm_v128_store(o + (6 + b) * ws, g2);
+      }
+    }
+  }
+}

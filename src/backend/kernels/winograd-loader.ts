@@ -46,6 +46,8 @@ interface WinogradExports {
   wino4_dw(x: number, dy: number, dU: number, v: number, m: number, tmp: number, h: number, w: number, k: number,
     n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number, n0: number, n1: number, first: number): void;
   wino4_dw_finish(dU: number, dW: number, k: number, n: number, n0: number, n1: number): void;
+  mosaic_pack(x: number, m: number, b: number, h: number, w: number, c: number, cols: number, hm: number, wm: number): void;
+  mosaic_unpack(m: number, y: number, b: number, h: number, w: number, c: number, cols: number, wm: number): void;
   gemv_rows(x: number, b: number, y: number, k: number, n: number, n0: number, n1: number): void;
   gemv_dots(x: number, b: number, y: number, k: number, r0: number, r1: number): void;
 }
@@ -221,6 +223,43 @@ function cuts(n: number, threads: number, unit: number): Array<[number, number]>
   return Array.from({ length: threads }, (_, i) => [at(i), i === threads - 1 ? n : at(i + 1)]);
 }
 
+/** A batch of small images laid out as one (winograd-train.c's mosaic_pack): `cols` images a row, hm × wm. */
+export interface Mosaic { cols: number; hm: number; wm: number; tiles: number }
+
+/**
+ * The mosaic with the fewest 4×4 tiles for `batch` images of h × w under a 'same' 3×3 convolution (padding 1,
+ * output h × w), or null when the batch is one image, the convolution is not 'same', or the mosaic saves
+ * less than 10 % of the tiles (maps of 4k − 1 or 4k px, and large maps, fill their tiles already).
+ */
+export function mosaicLayout(batch: number, h: number, w: number, padT: number, padL: number, ho: number, wo: number): Mosaic | null {
+  if (batch < 2 || padT !== 1 || padL !== 1 || ho !== h || wo !== w) return null;
+  let best: Mosaic | null = null;
+  for (let rows = 1; rows <= batch; rows++) {
+    const cols = Math.ceil(batch / rows);
+    if (rows > 1 && (rows - 1) * cols >= batch) continue; // a row of empty cells
+    const hm = rows * (h + 1) - 1, wm = cols * (w + 1) - 1;
+    const tiles = tileCount(hm, wm);
+    if (!best || tiles < best.tiles) best = { cols, hm, wm, tiles };
+  }
+  return best && best.tiles <= 0.9 * batch * tileCount(h, w) ? best : null;
+}
+
+/** Runs `f` with one mosaic buffer per [pointer, channels] (malloc'd, hm·wm·channels floats), freed after. */
+function onMosaic(backend: WasmBackendLike, mo: Mosaic, bufs: Array<[number, number]>, f: (ptrs: number[]) => void): void {
+  const m = backend.wasm;
+  const ptrs: number[] = [];
+  try {
+    for (const [, c] of bufs) {
+      const p = m._malloc(4 * mo.hm * mo.wm * c);
+      if (!p) throw new Error('out of WASM memory for a mosaic of small maps');
+      ptrs.push(p);
+    }
+    f(ptrs);
+  } finally {
+    for (const p of ptrs) m._free(p);
+  }
+}
+
 /**
  * Runs the convolution: y (pointer, [batch, ho, wo, n]) = conv(x [batch, h, w, k], U) with zero padding
  * padT/padL (the rest follows from ho, wo). Scratch from the backend's malloc, freed before returning.
@@ -228,6 +267,15 @@ function cuts(n: number, threads: number, unit: number): Array<[number, number]>
 export function winogradConv(backend: WasmBackendLike, x: number, U: number, y: number, batch: number, h: number,
   w: number, k: number, n: number, padT: number, padL: number, ho: number, wo: number): void {
   const ex = winogradFor(backend);
+  const mo = mosaicLayout(batch, h, w, padT, padL, ho, wo);
+  if (mo) {
+    onMosaic(backend, mo, [[x, k], [y, n]], ([xm, ym]) => {
+      ex.mosaic_pack(x, xm!, batch, h, w, k, mo.cols, mo.hm, mo.wm);
+      winogradConv(backend, xm!, U, ym!, 1, mo.hm, mo.wm, k, n, 1, 1, mo.hm, mo.wm);
+      ex.mosaic_unpack(ym!, y, batch, h, w, n, mo.cols, mo.wm);
+    });
+    return;
+  }
   const total = batch * tileCount(ho, wo);
   const tb = tileBlock(k, total);
   const pool = pools.get(backend);
@@ -259,6 +307,15 @@ export function winogradConv(backend: WasmBackendLike, x: number, U: number, y: 
 export function winogradFilterGrad(backend: WasmBackendLike, x: number, dy: number, dW: number, batch: number, h: number,
   w: number, k: number, n: number, padT: number, padL: number, ho: number, wo: number): void {
   const ex = winogradFor(backend);
+  const mo = mosaicLayout(batch, h, w, padT, padL, ho, wo);
+  if (mo) {
+    onMosaic(backend, mo, [[x, k], [dy, n]], ([xm, dym]) => {
+      ex.mosaic_pack(x, xm!, batch, h, w, k, mo.cols, mo.hm, mo.wm);
+      ex.mosaic_pack(dy, dym!, batch, h, w, n, mo.cols, mo.hm, mo.wm); // zero between images: no gradient from there
+      winogradFilterGrad(backend, xm!, dym!, dW, 1, mo.hm, mo.wm, k, n, 1, 1, mo.hm, mo.wm);
+    });
+    return;
+  }
   const total = batch * tileCount(ho, wo);
   const tb = Math.min(total, Math.max(8, Math.floor(6_000_000 / (36 * k))));
   const pool = pools.get(backend);

@@ -16,6 +16,7 @@ import { registerWasmTrainingKernels } from './kernels/wasm-conv2d-backprop-filt
 import { registerWasmWinogradKernels } from './kernels/wasm-winograd-conv';
 import { registerWasmTile } from './kernels/wasm-tile';
 import { registerWasmWinogradFilterGrad } from './kernels/wasm-winograd-filter-grad';
+import { registerWasmReduce } from './kernels/wasm-reduce';
 import { startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from './kernels/winograd-loader';
 import { kernelSelfCheck } from './kernel-self-check';
 import { configureWebGpu } from './webgpu-flags';
@@ -50,6 +51,7 @@ export async function startBackend(name: StartableBackend, platform: Platform): 
     registerWasmWinogradKernels();
     registerWasmTile();
     registerWasmWinogradFilterGrad();
+    registerWasmReduce();
   }
   if (name === 'webgpu') {
     if (!(await platform.prepareWebGpu())) return { ok: false, reason: 'no WebGPU here' };

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../node/backend-node';
 import { backendMemory, offsetOf, setWasmConvKernels, transformedFilterSize, wasmConvKernels, winogradFor, type WasmBackendLike, type WasmConvKernels } from './winograd-loader';
 import { repetitions } from './wasm-tile';
+import { reducesLeadingAxes } from './wasm-reduce';
 
 /** Runs `f` with one kernel set and gives back its outputs' values. */
 async function withKernels(k: WasmConvKernels, f: () => tf.Tensor[]): Promise<Float32Array[]> {
@@ -142,4 +143,22 @@ test('six Adam steps on a small conv stack: our kernels and tfjs\'s give the sam
   assert.ok(theirs.losses[5]! < theirs.losses[0]! * 0.9, `the stack learns: ${theirs.losses.map((l) => l.toFixed(4))}`);
   ours.losses.forEach((l, i) => assert.ok(Math.abs(l - theirs.losses[i]!) <= 1e-4 * Math.abs(theirs.losses[i]!), `step ${i}: loss ${l} vs ${theirs.losses[i]}`));
   ours.weights.forEach((w, i) => assert.ok(relErr(w, theirs.weights[i]!) < 1e-3, `weights ${i}: relative difference ${relErr(w, theirs.weights[i]!)}`));
+});
+
+test('WASM Sum and Mean over every axis but the last (ours) equal tfjs\'s within 1e-5 relative, shapes included; other reductions go to tfjs', async () => {
+  await useNodeBackend('wasm');
+  assert.ok(reducesLeadingAxes([32, 10, 10, 512], [2, 0, 1]) && reducesLeadingAxes([4, 8], 0) && reducesLeadingAxes([2, 3, 8], [-3, -2]));
+  assert.ok(!reducesLeadingAxes([2, 3, 8], [0, 2]) && !reducesLeadingAxes([8], 0) && !reducesLeadingAxes([2, 8], [0, 1]));
+  const cases: Array<[number[], number | number[], boolean]> = [[[32, 10, 10, 512], [0, 1, 2], false], [[32, 5, 5, 512], [0, 1, 2], true], [[7, 12], 0, false], [[2, 3, 8], [-3, -2], true], [[2, 3, 8], [0, 2], false], [[5, 6], 0, true]];
+  const tensors = tf.memory().numTensors;
+  for (const [shape, axis, keep] of cases) {
+    const x = tf.randomNormal(shape, 1, 2, 'float32', 9);
+    const run = () => [tf.sum(x, axis, keep), tf.mean(x, axis, keep)];
+    const shapes = (k: WasmConvKernels) => { setWasmConvKernels(k); const t = run(); const s = t.map((u) => u.shape); tf.dispose(t); setWasmConvKernels('ours'); return s; };
+    assert.deepEqual(shapes('ours'), shapes('tfjs'), `shapes of ${shape} over ${axis}`);
+    const ours = await withKernels('ours', run), theirs = await withKernels('tfjs', run);
+    x.dispose();
+    ours.forEach((o, i) => assert.ok(relErr(o, theirs[i]!) < 1e-5, `${shape} over ${axis} (${i ? 'mean' : 'sum'}): ${relErr(o, theirs[i]!)}`));
+  }
+  assert.equal(tf.memory().numTensors, tensors);
 });

@@ -48,6 +48,7 @@ interface WinogradExports {
   wino4_dw_finish(dU: number, dW: number, k: number, n: number, n0: number, n1: number): void;
   mosaic_pack(x: number, m: number, b: number, h: number, w: number, c: number, cols: number, hm: number, wm: number): void;
   mosaic_unpack(m: number, y: number, b: number, h: number, w: number, c: number, cols: number, wm: number): void;
+  colsum(x: number, out: number, rows: number, cols: number, scale: number): void;
   gemv_rows(x: number, b: number, y: number, k: number, n: number, n0: number, n1: number): void;
   gemv_dots(x: number, b: number, y: number, k: number, r0: number, r1: number): void;
 }

@@ -263,3 +263,26 @@ void mosaic_unpack(const float *m, float *y, int B, int H, int W, int C, int col
     }
   }
 }
+
+/*
+ * out[c] = scale · Σ_r x[r][c] for x [R][C] (C a multiple of 4): Sum and Mean over every axis but the last,
+ * what BatchNorm's moments and gradients reduce. tfjs-backend-wasm transposes the input to bring those axes
+ * innermost first (a full copy through a generic transpose) and then sums. Rows four at a time.
+ */
+EXPORT(colsum)
+void colsum(const float *x, float *out, int R, int C, float scale) {
+  const V zero = wasm_f32x4_splat(0.f);
+  for (int c = 0; c < C; c += 4) wasm_v128_store(out + c, zero);
+  int r = 0;
+  for (; r + 4 <= R; r += 4) {
+    const float *a = x + (long)r * C;
+    for (int c = 0; c < C; c += 4) {
+      const V s = add(add(wasm_v128_load(a + c), wasm_v128_load(a + C + c)), add(wasm_v128_load(a + 2 * C + c), wasm_v128_load(a + 3 * C + c)));
+      wasm_v128_store(out + c, add(wasm_v128_load(out + c), s));
+    }
+  }
+  for (; r < R; r++)
+    for (int c = 0; c < C; c += 4) wasm_v128_store(out + c, add(wasm_v128_load(out + c), wasm_v128_load(x + (long)r * C + c)));
+  if (scale != 1.f)
+    for (int c = 0; c < C; c += 4) wasm_v128_store(out + c, mulc(wasm_v128_load(out + c), scale));
+}

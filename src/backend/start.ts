@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels/wasm-conv2d-backprop-filter';
 import { registerWasmWinogradKernels } from './kernels/wasm-winograd-conv';
+import { registerWasmSign } from './kernels/wasm-sign';
 import { registerWasmTile } from './kernels/wasm-tile';
 import { registerWasmWinogradFilterGrad } from './kernels/wasm-winograd-filter-grad';
 import { registerWasmReduce } from './kernels/wasm-reduce';
@@ -49,6 +50,7 @@ export async function startBackend(name: StartableBackend, platform: Platform): 
     platform.prepareWasm();
     registerWasmTrainingKernels();
     registerWasmWinogradKernels();
+    registerWasmSign(); // tfjs's gives 0 for |x| ≤ 1.19e-7: PGD's sign(∂L/∂δ) on a confident photo
     registerWasmTile();
     registerWasmWinogradFilterGrad();
     registerWasmReduce();

@@ -10,7 +10,7 @@
  * starts, so two PGD runs never compete for the backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HandlerMap } from './protocol';
+import type { TypedHandlers } from './protocol';
 import { abortError, exclusive } from './exclusive';
 import { loadLayersModelNetwork, type ReadFile } from '../models/layers-format';
 import { loadDecoder } from '../models/decoder';
@@ -18,16 +18,17 @@ import { disposeNetwork, forward, networkTensors, split, type Network, type Spli
 import { preprocess, resizeCenterCrop, rgbaToTensor, rgbToRgba, type Preprocessing } from '../models/preprocess';
 import { fetchProblem, fileUrl, joinPath, type FileSource, type RegistryEntry } from '../common/registry';
 import { cachingReader, idbReader } from '../common/idb-cache';
-import { pgd, validatePgdSettings } from '../core/pgd';
+import { argmax } from '../common/predictions';
+import { pgd, validatePgdSettings, type PgdSettings } from '../core/pgd';
 import { makeObjective } from '../core/attack';
-import { sweep, type SweepOutcome } from '../core/sweep';
+import { sweep, type StrengthSweepOutcome } from '../core/strength-sweep';
 import { compareShifts } from '../core/shifts';
 import { corruptionAt } from '../data/corruptions';
 import { fitOrDispose } from '../backend/binding-limits';
 import { registerHeldTensors } from './held-tensors';
 import { getBackend } from '@tensorflow/tfjs';
 
-import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent, SweepCellEvent, SweepRequest, SweepResult, SweepStartEvent, ShiftOutcome, ShiftsRequest, ShiftsResult } from './explore-protocol';
+import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent, StrengthSweepCellEvent, StrengthSweepRequest, StrengthSweepResult, StrengthSweepStartEvent, ShiftOutcome, ShiftsRequest, ShiftsResult } from './explore-protocol';
 
 export type * from './explore-protocol';
 
@@ -99,6 +100,11 @@ function sourceName(source: FileSource, dir: string): string {
 
 // ---- helpers ----
 
+/** The ε, τ, m of a message, validated: what is not a number becomes NaN and is refused by name. */
+function pgdSettingsOf(s: Partial<PgdSettings> | null | undefined): PgdSettings {
+  return validatePgdSettings({ eps: Number(s?.eps), tau: Number(s?.tau), steps: Number(s?.steps) });
+}
+
 function disposeFeatures() {
   features?.f.dispose();
   features = null;
@@ -114,12 +120,6 @@ function disposeModel() {
   for (const d of model.decoders.values()) disposeNetwork(d);
   model = null;
   disposeImage();
-}
-
-function argmax(a: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
-  return best;
 }
 
 function classify(net: Network, pre: Preprocessing, rgb: tf.Tensor4D): tf.Tensor2D {
@@ -192,7 +192,7 @@ function checkedLabel(requested: number | null | undefined, cleanProbs: Float32A
 
 // ---- handlers ----
 
-export const exploreHandlers: HandlerMap = {
+export const exploreHandlers = {
   async 'explore.model'(p: ModelRequest, { signal, emit }): Promise<ModelResult> {
     return exclusive(signal, async () => {
       const t0 = performance.now();
@@ -257,7 +257,7 @@ export const exploreHandlers: HandlerMap = {
   async 'explore.run'(p: RunRequest, { signal, emit }): Promise<RunResult> {
     return exclusive(signal, async () => {
       const { m: model, img: image } = current(p);
-      const settings = validatePgdSettings({ eps: Number(p.settings?.eps), tau: Number(p.settings?.tau), steps: Number(p.settings?.steps) });
+      const settings = pgdSettingsOf(p.settings);
       if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
       const label = checkedLabel(p.label, image.cleanProbs, model.classes);
       const t0 = performance.now();
@@ -312,18 +312,18 @@ export const exploreHandlers: HandlerMap = {
    * A strength sweep on the current image: AdvBN at each strength (the classifier's own layers) and
    * random δ of the same ε; one 'cell' event per strength as it is done. Cancellable between steps.
    */
-  async 'explore.sweep'(p: SweepRequest, { signal, emit }): Promise<SweepResult> {
+  async 'explore.sweep'(p: StrengthSweepRequest, { signal, emit }): Promise<StrengthSweepResult> {
     return exclusive(signal, async () => {
       const { m, img } = current(p);
       if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
       if (!Array.isArray(p.strengths) || !p.strengths.length) throw new Error('The sweep names no strength.');
-      const strengths = p.strengths.map((s) => validatePgdSettings({ eps: Number(s?.eps), tau: Number(s?.tau), steps: Number(s?.steps) }));
+      const strengths = p.strengths.map(pgdSettingsOf);
       const label = checkedLabel(p.label, img.cleanProbs, m.classes);
       const t0 = performance.now();
       const decoder = p.decoder ? await decoderFor(p.layer) : null;
       if (p.mode === 'image' && !decoder) throw new Error(`Image mode needs a decoder for ${p.layer}; none is present. Use feature mode.`);
       const size = m.entry.inputSize;
-      emit({ kind: 'sweep-start', label, count: strengths.length, backend: getBackend() } satisfies SweepStartEvent);
+      emit({ kind: 'sweep-start', label, count: strengths.length, backend: getBackend() } satisfies StrengthSweepStartEvent);
       let cells = 0;
       const c = { split: split(m.net, p.layer), preprocessing: m.entry.preprocessing };
       for await (const cell of sweep(c, {
@@ -331,7 +331,7 @@ export const exploreHandlers: HandlerMap = {
         key: img.key, decode: decoder ? { adversarial: true } : undefined,
       }, { signal })) {
         const top1 = argmax(cell.adversarial.probs);
-        const ev: SweepCellEvent = {
+        const ev: StrengthSweepCellEvent = {
           kind: 'cell', index: cell.index, strength: cell.strength, top1, top1Prob: cell.adversarial.probs[top1]!, p: cell.adversarial.probs[label]!,
           randomP: cell.random.map((r) => r.probs[label]!), randomTop1: cell.random.map((r) => argmax(r.probs)), size, ms: cell.ms,
         };
@@ -347,7 +347,7 @@ export const exploreHandlers: HandlerMap = {
   async 'explore.shifts'(p: ShiftsRequest, { signal }): Promise<ShiftsResult> {
     return exclusive(signal, async () => {
       const { m, img } = current(p);
-      const settings = validatePgdSettings({ eps: Number(p.settings?.eps), tau: Number(p.settings?.tau), steps: Number(p.settings?.steps) });
+      const settings = pgdSettingsOf(p.settings);
       if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
       const label = checkedLabel(p.label, img.cleanProbs, m.classes);
       const corruption = p.corruption ? corruptionAt(p.corruption.name, p.corruption.severity) : undefined;
@@ -363,7 +363,7 @@ export const exploreHandlers: HandlerMap = {
           image: img.crop, mode: p.mode, decoder, settings, label, randomDraws: p.randomDraws, seed: p.seed, key: img.key,
           style: styleCrop ? { image: styleCrop, alpha: Number(style!.alpha) } : undefined, corruption,
         }, signal);
-        const out = (o: SweepOutcome): ShiftOutcome => {
+        const out = (o: StrengthSweepOutcome): ShiftOutcome => {
           const top1 = argmax(o.probs);
           return { p: o.probs[label]!, top1, top1Prob: o.probs[top1]!, ...(o.image ? { image: rgbToRgba(o.image.data, size, size) } : {}) };
         };
@@ -386,4 +386,4 @@ export const exploreHandlers: HandlerMap = {
       return { ok: true };
     });
   },
-};
+} satisfies Partial<TypedHandlers>;

@@ -6,7 +6,7 @@
  *   train-advbn  m PGD steps on δ (head in eval mode on the auxiliary BNs), then CE(clean) + CE(adv)
  *                (both twins in training mode), backward, Adam
  *
- * The network is the real one (core/domain-model.ts: VGG-19's pretrained layers after --layer, a BN with
+ * The network is the real one (core/domains-model.ts: VGG-19's pretrained layers after --layer, a BN with
  * an auxiliary twin after each convolution, GAP, a linear layer of 7 classes; Adam lr 1e-4, PGD ε 0.5,
  * τ 0.2) on random images of --size px through the frozen encoder (their values do not change the work).
  * Kernel sets (--kernels ours,tfjs) are interleaved step by step, and with `--pytorch PYTHON` so is
@@ -24,11 +24,11 @@ import { useNodeBackend } from '../../backend/node/backend-node';
 import { DEFAULT_MODEL_DIR, loadVgg, log } from '../vgg';
 import { forwardRange, layerIndex, disposeNetwork } from '../../models/network';
 import { preprocess } from '../../models/preprocess';
-import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from '../../core/domain-model';
+import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from '../../core/domains-model';
 import { createTrainer, disposeTrainer, trainStepOnFeatures, DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings, type Trainer } from '../../core/advbn-training';
 import { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from '../../backend/kernels/wasm-winograd-conv';
 import { filterTransformStats } from '../../backend/kernels/wasm-winograd-conv';
-import { profileKernels, type KernelTime } from './bench';
+import { profileKernels, type KernelTime } from './kernel-profile';
 import { DOMAIN_DEFAULTS } from './train-domains';
 
 export type TrainMode = 'train-plain' | 'train-advbn';

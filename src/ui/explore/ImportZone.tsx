@@ -34,7 +34,7 @@ export function ImportZone(props: { models: KnownModel[] | null; onImported(r: I
     setProgress({ kind: 'import-progress', file: files[0]!.name, index: 0, count: files.length, phase: 'read', bytes: 0, totalBytes: files[0]!.size });
     try {
       const payload: ImportRequest = { files, id: importId(files.map((f) => f.name)), kerasDecoders: kerasDecoders(props.models) };
-      const r = await engine().request<ImportResult>('models.import', payload, { signal: c.signal, onEvent: (e) => setProgress(e as ImportEvent) });
+      const r = await engine().request('models.import', payload, { signal: c.signal, onEvent: (e) => setProgress(e as ImportEvent) });
       await props.onImported(r);
       setDone(`Imported ${r.description} in ${(r.ms / 1000).toFixed(1)} s; kept in this browser.`);
     } catch (e) {

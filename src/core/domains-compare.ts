@@ -4,19 +4,19 @@
  * the same order (one batch tensor feeds every arm, step by step), and differs only in its settings —
  * plain fine-tuning, AdvBN (PGD on δ), random δ, or AdvBN at other strengths (the m sweep).
  * Each trained arm is then evaluated on every set with its clean BNs and, where it has them, its
- * auxiliary BNs; the summary (domain-summary.ts) picks the branch by the paper's rule.
+ * auxiliary BNs; the summary (domains-summary.ts) picks the branch by the paper's rule.
  */
 import * as tf from '@tensorflow/tfjs';
 import { applyLayer, type Network } from '../models/network';
 import { createTrainer, disposeTrainer, trainStepOnFeatures, TrainingCancelledError, type AdvbnTrainSettings, type StepResult, type Trainer } from './advbn-training';
-import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domain-model';
-import { featureBatch, featureBatches, type FeatureSet } from './domain-features';
+import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domains-model';
+import { featureBatch, featureBatches, type FeatureSet } from './domains-features';
 import { featureDivergence } from './stats';
-import { accumulateMoments, momentsToStats, type FeatureMoments } from './advbn-training';
-import { epochSampler } from '../data/style-world-data';
+import { accumulateMoments, momentsToStats, type FeatureMoments } from './stats';
+import { epochSampler } from '../data/batch';
 import { mulberry32 } from '../common/random';
 import { ablationEps } from '../common/pgd-settings';
-import type { ArmAccuracy, SeedArmResult } from '../common/domain-summary';
+import type { ArmAccuracy, SeedArmResult } from '../common/domains-summary';
 
 export interface DomainArm { name: string; settings: AdvbnTrainSettings }
 
@@ -28,7 +28,7 @@ export function domainArms(names: Array<'plain' | 'advbn' | 'random'>, base: Adv
 }
 
 /** The paper's strength ablation: one AdvBN arm per m (τ 0.2, ε = m·τ − 0.1); m = 0 is plain fine-tuning. */
-export function sweepArms(ms: number[], base: AdvbnTrainSettings): DomainArm[] {
+export function mSweepArms(ms: number[], base: AdvbnTrainSettings): DomainArm[] {
   if (ms[0] !== 0) throw new Error('The m sweep must start with 0 (plain fine-tuning, the reference of every Δ).');
   return ms.map((m) => m === 0
     ? { name: 'plain', settings: { ...base, advbn: false } }

@@ -3,10 +3,10 @@
  * by the paper's BN rule (clean BNs on source-val, auxiliary BNs on the targets), then each branch on
  * every set — with Δ against plain (paired by seed), the verdicts, the time, and the §7 divergence.
  */
-import type { ArmSetStats } from '../../common/domain-summary';
-import type { TrainDomainsResult } from '../../worker/train-protocol';
-import { SweepChart } from './SweepChart';
-import { BatchRows } from './AdvbnBatchPreview';
+import type { ArmSetStats } from '../../../common/domains-summary';
+import type { TrainDomainsResult } from '../../../worker/domains-protocol';
+import { MSweepChart } from './MSweepChart';
+import { BatchRows } from '../AdvbnBatchPreview';
 
 const cell = (s: ArmSetStats | undefined) => (!s ? '—' : s.seeds.length > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean.toFixed(1));
 const signed = (s: ArmSetStats | undefined) => (!s ? '—' : `${s.mean >= 0 ? '+' : ''}${s.mean.toFixed(1)}${s.seeds.length > 1 ? ` ± ${s.std.toFixed(1)}` : ''}`);
@@ -54,7 +54,7 @@ export function DomainsTable({ result, decoderLayers }: { result: TrainDomainsRe
   return (
     <div className="panel" data-testid="domains-report">
       <h3>{result.sweepM ? 'Accuracy against AdvBN strength (the paper\'s Figure 4)' : `Plain vs AdvBN${main.includes('random') ? ' vs random δ' : ''} on unseen styles`}</h3>
-      {result.sweepM && <SweepChart summary={result.summary} ms={result.sweepM} arms={main} />}
+      {result.sweepM && <MSweepChart summary={result.summary} ms={result.sweepM} arms={main} />}
       {result.verdicts.map((v) => <p key={v} className="verdict" data-testid="domains-verdict">{v}</p>)}
       <Table r={result} arms={main} testId="domains-table"
         caption={`Top-1 accuracy (%), mean ± std over ${seeds.length} seed${seeds.length > 1 ? 's' : ''} (${seeds.join(', ')}); Δ against plain, paired by seed. Each column says which BatchNorms its numbers use.`} />

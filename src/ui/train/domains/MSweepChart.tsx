@@ -3,11 +3,11 @@
  * ε = m·τ − 0.1; m 0 = plain fine-tuning), one line per set, mean over seeds with ± std as error bars.
  * Drawn as SVG (no chart library: the project's other curves are hand-drawn SVG too).
  */
-import type { DomainSummary } from '../../common/domain-summary';
+import type { DomainSummary } from '../../../common/domains-summary';
 
 const COLORS = ['#1b6ca8', '#d9822b', '#2e9e5b', '#b03a48', '#7a4fa3', '#6b6b6b', '#c1a01a'];
 
-export function SweepChart({ summary, ms, arms }: { summary: DomainSummary; ms: number[]; arms: string[] }) {
+export function MSweepChart({ summary, ms, arms }: { summary: DomainSummary; ms: number[]; arms: string[] }) {
   const W = 520, H = 260, L = 44, R = 120, T = 14, B = 36;
   const lines = [...summary.sets.map((s) => ({ name: s, get: (a: string) => summary.arms[a]?.[s] })), { name: 'mean target', get: (a: string) => summary.meanTarget[a] }]
     .filter((l) => arms.every((a) => l.get(a)));

@@ -71,7 +71,13 @@ export const HELP: Record<string, string> = {
   (default naive). --profile: time per kernel of one step. A backend that cannot start here (webgpu without
   a hardware adapter) is reported with the reason; --allow-software-gpu runs webgpu on SwiftShader/lavapipe,
   and then, unless --layer, --modes or --runs say otherwise, every backend runs at block5_conv3, feature mode,
-  one timed step, and the output says "software adapter: ratios only".`,
+  one timed step, and the output says "software adapter: ratios only".
+advbn bench --train [--layer block4_conv1] [--size 80] [--batch 32] [--m 3] [--runs 3] [--modes plain,advbn]
+              [--kernels ours,tfjs] [--pytorch /usr/bin/python3] [--threads N] [--profile] [--json]
+  Median time of one training step of the domains head on WASM (rows train-plain, train-advbn; mode, kernels,
+  median_ms): VGG-19 after --layer with BNs and auxiliary twins, GAP, linear 7-way, Adam, AdvBN m steps.
+  --pytorch PYTHON interleaves scripts/bench_pytorch_train_step.py's same step (same threads) with ours.
+  --profile: time per kernel of one step, and the filter transforms of our Winograd kernels.`,
   'train-decoder': `advbn train-decoder --layer L --images DIR --out DIR [--model DIR] [--size 128] [--batch 8]
               [--steps 1000] [--lr 1e-3] [--tv 1e-4] [--feature-loss W] [--via LAYER --via-decoder DIR] [--resume DIR]
               [--checkpoint-every 100] [--eval-images 6] [--seed 1]

@@ -294,7 +294,7 @@ export const exploreHandlers = {
         // Copies: on some backends data() hands out the tensor's own storage, which must not be transferred.
         const ev: StepEvent = {
           kind: 'step', step: rep.step, loss: rep.loss, probs: rep.probs.slice(), attackedProb: rep.probs[label]!,
-          deltaMu: rep.deltaMu.slice(), deltaSigma: rep.deltaSigma.slice(), size, ms: rep.ms,
+          deltaMu: rep.deltaMu.slice(), deltaSigma: rep.deltaSigma.slice(), size, ms: rep.ms, decodeMs: rep.decodeMs,
         };
         const transfer: Transferable[] = [ev.probs.buffer, ev.deltaMu.buffer, ev.deltaSigma.buffer];
         if (rep.image) {

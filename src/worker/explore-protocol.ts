@@ -49,7 +49,10 @@ export interface StepEvent {
   /** Decoded image at this step (RGBA, size × size), when a decoder is present. */
   image?: Uint8ClampedArray;
   size: number;
+  /** The PGD step's own time (forward, backward, update), ms. */
   ms: number;
+  /** Decoding this step's image for the filmstrip, apart from the step (0 without a decoder), ms. */
+  decodeMs: number;
 }
 export interface RunStart { kind: 'start'; label: number; encodeMs: number; backend: string; relu: boolean; channels: number }
 export type RunEvent = StepEvent | RunStart;

@@ -118,7 +118,7 @@ export function RunPanels({ r, status, canRun, backend, img, size, modelId, laye
 
 /** Predictions and charts. */
 export function RunReadouts({ r, img, labels, attacked, settings }: Pick<RunPanelsProps, 'r' | 'img' | 'attacked' | 'settings'> & { labels: string[] }) {
-  const { last, shown, stepMs } = r;
+  const { last, shown, stepMs, meanDecodeMs } = r;
   return (
     <>
       <ErrorBoundary name="Predictions">
@@ -139,6 +139,7 @@ export function RunReadouts({ r, img, labels, attacked, settings }: Pick<RunPane
           <DeltaChart title="δσ per channel" values={last?.deltaSigma ?? null} eps={settings.eps} testid="delta-sigma" />
           <DeltaNote eps={settings.eps} />
           {stepMs.length > 0 && <div className="muted small" data-testid="step-ms">ms per step: {stepMs.map((v) => v.toFixed(0)).join(' · ')}</div>}
+          {meanDecodeMs !== null && <div className="muted small" data-testid="decode-ms">decoding each filmstrip image, apart from the step: {meanDecodeMs.toFixed(0)} ms</div>}
         </div>
       </ErrorBoundary>
     </>

@@ -106,6 +106,7 @@ export function useExploreRun(request: RunRequest | null, backend: string | null
   const ofThisModel = run.modelKey === modelKey && loaded?.key === modelKey;
   const shown = !ofThisModel ? [] : run.steps.length ? run.steps : run.stale;
   const stepMs = ofThisModel ? run.steps.map((s) => s.ms) : [];
+  const decodeMs = ofThisModel ? run.steps.map((s) => s.decodeMs).filter((v) => v > 0) : [];
   return {
     run, tensors, runsDone, stop,
     rerun: () => setNonce((n) => n + 1),
@@ -118,6 +119,8 @@ export function useExploreRun(request: RunRequest | null, backend: string | null
     first: shown[0] ?? null,
     last: shown[shown.length - 1] ?? null,
     stepMs,
+    /** Mean ms of decoding one filmstrip image (apart from the PGD step), or null without a decoder. */
+    meanDecodeMs: decodeMs.length ? decodeMs.reduce((a, b) => a + b, 0) / decodeMs.length : null,
     meanMs: stepMs.length ? stepMs.reduce((a, b) => a + b, 0) / stepMs.length : null,
     frames: shown.flatMap((s) => (s.pic ? [s.pic] : [])),
   };

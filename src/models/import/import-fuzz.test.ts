@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { FUZZ_FIXTURES } from '../../testing/import-fuzz';
+import { FUZZ_EXCLUDED, FUZZ_FIXTURES, fixtureFiles } from '../../testing/import-fuzz';
 
 const SCRIPT = fileURLToPath(new URL('../../testing/import-fuzz.ts', import.meta.url));
 const SEED = Number(process.env.ADVBN_FUZZ_SEED ?? 19);
@@ -42,6 +42,10 @@ test(`import fuzzing (seed ${SEED}): every case ends in a clear refusal or a val
   const count = (o: string) => rows.filter((r) => r.outcome === o).length;
   t.diagnostic(`${rows.length} cases over ${FUZZ_FIXTURES.length} fixtures: ${count('refused')} refused, ${count('accepted')} imported (valid after the change), slowest ${Math.max(...rows.map((r) => r.ms))} ms`);
   assert.equal(rows.length, total);
+});
+
+test('every weight fixture is fuzzed or named as left out, so the seeded cases stay where the regressions expect them', () => {
+  assert.deepEqual(fixtureFiles(), [...FUZZ_FIXTURES, ...FUZZ_EXCLUDED].sort());
 });
 
 // Regressions: the cases the fuzzer found (seed 19) — h5wasm's plain "error - name not defined!" on a

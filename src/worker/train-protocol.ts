@@ -2,7 +2,7 @@
  * Messages of the Train page's worker handlers. No tfjs here: the UI thread imports these types.
  */
 import type { FileSource, RegistryEntry } from '../common/registry';
-import type { AdvbnTrainSettings, TrainRunSettings } from '../common/train-settings';
+import type { AdvbnTrainSettings, DomainArmName, TrainRunSettings } from '../common/train-settings';
 import type { Report, StepResult } from '../common/train-types';
 import type { Arm, SummaryRow } from '../common/compare-summary';
 import type { DomainSummary } from '../common/domain-summary';
@@ -100,7 +100,7 @@ export interface DomainsSetData {
   fingerprint: string;
 }
 
-/** Algorithm 1 on a domains folder: plain / AdvBN / random-δ arms over seeds (see core/domain-compare.ts). */
+/** Algorithm 1 on a domains folder: plain / AdvBN / control arms over seeds (see core/domain-compare.ts). */
 export interface TrainDomainsRequest {
   runId: string;
   model: ModelRef;
@@ -109,7 +109,7 @@ export interface TrainDomainsRequest {
   classes: string[];
   /** The source training set first, then source-val, targets, extras. */
   sets: DomainsSetData[];
-  arms: Array<'plain' | 'advbn' | 'random'>;
+  arms: DomainArmName[];
   seeds: number;
   epochs: number;
   batchSize: number;

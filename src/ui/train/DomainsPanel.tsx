@@ -93,7 +93,7 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
       if (ctrl.signal.aborted) throw new RequestCancelled();
       const req: TrainDomainsRequest = {
         runId: id, model: { source: model.source, entry: model.entry }, layer: s.dLayer, size: s.dSize, classes: picked.layout.classes, sets,
-        arms: s.dRandom ? ['plain', 'advbn', 'random'] : ['plain', 'advbn'], seeds: s.seeds, epochs: s.dEpochs, batchSize: s.batchSize,
+        arms: s.dRandom ? ['plain', 'advbn', 'random-uniform'] : ['plain', 'advbn'], seeds: s.seeds, epochs: s.dEpochs, batchSize: s.batchSize,
         lr: s.dLr, eps: s.dEps, tau: s.dTau, pgdSteps: s.dM, ...(sweepM ? { sweepM } : {}),
       };
       const r = await engine().request<TrainDomainsResult>('train.domains', req, {

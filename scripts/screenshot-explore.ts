@@ -3,6 +3,9 @@
 // random δ, AdaIN to a painting, a corruption). For notes and the README; not a test.
 //   node --import tsx scripts/screenshot-explore.ts --photo PATH [--style PATH] [--out DIR] [--layer block4_conv1]
 // Needs VGG-19 served from models/vgg19-imagenet-tfjs (a git-ignored link to ../shared) and the layer's decoder.
+//   node --import tsx scripts/screenshot-explore.ts --default [--out DIR]
+// takes the whole page as a new user first sees it (the embedded style-world model and sample, no
+// third-party data) into DIR/explore-default.png; docs/explore.png is that, quantised to 256 colours.
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { openApp, stopServer } from '../e2e/harness';
@@ -12,6 +15,20 @@ const photo = arg('photo');
 const style = arg('style');
 const out = resolve(arg('out', '/tmp/advbn-screens'));
 const layer = arg('layer', 'block4_conv1');
+const runDone = `document.querySelector('[data-testid="run-status"]')?.getAttribute('data-state') === 'done'`;
+if (process.argv.includes('--default')) {
+  mkdirSync(out, { recursive: true });
+  const app = await openApp('#/explore', { timeoutMs: 600_000 });
+  try {
+    await app.page.waitForFunction(runDone, undefined, { timeout: 600_000 });
+    await app.page.screenshot({ path: `${out}/explore-default.png`, fullPage: true });
+    process.stdout.write(JSON.stringify({ url: app.page.url(), file: `${out}/explore-default.png`, errors: app.errors }) + '\n');
+  } finally {
+    await app.close();
+    await stopServer();
+  }
+  process.exit(0);
+}
 if (!photo || !existsSync(photo)) throw new Error(`--photo: give an image file (got "${photo}")`);
 if (style && !existsSync(style)) throw new Error(`--style: ${style} does not exist`);
 if (!existsSync('models/vgg19-imagenet-tfjs/model.json')) throw new Error('models/vgg19-imagenet-tfjs/model.json is missing: link ../shared/models/vgg19-imagenet-tfjs there');
@@ -28,7 +45,7 @@ try {
   await page.getByText(basename(photo).slice(-20)).first().waitFor();
   if (style) await page.locator('input[aria-label="Style image"]').setInputFiles(style);
   const state = (id: string, s: string) => `document.querySelector('[data-testid="${id}"]')?.getAttribute('data-state') === '${s}'`;
-  await page.waitForFunction(state('run-status', 'done'), undefined, { timeout: 1_800_000 });
+  await page.waitForFunction(runDone, undefined, { timeout: 1_800_000 });
   log('run done');
   await page.waitForFunction(state('sweep', 'done'), undefined, { timeout: 1_800_000 });
   log('sweep done');

@@ -5,8 +5,8 @@
  * verdicts as JSON, or with --markdown the table and verdicts.
  */
 import { readFileSync } from 'node:fs';
-import { mergeDomainRuns, type DomainRunJson } from '../src/common/domain-merge';
-import { domainMarkdown, domainVerdicts } from '../src/common/domain-summary';
+import { mergeDomainRuns, type DomainRunJson } from '../src/common/domains-merge';
+import { domainMarkdown, domainVerdicts } from '../src/common/domains-summary';
 
 const args = process.argv.slice(2);
 const markdown = args.includes('--markdown');

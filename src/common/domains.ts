@@ -7,9 +7,8 @@
  * webkitRelativePath) check a folder the same way and fail with the same words.
  */
 import { shuffle, mulberry32 } from './random';
+import { IMAGE_EXTENSIONS } from './image-extensions';
 
-/** Image files a domains folder may hold (what both the CLI's decoder and the browser read). */
-export const DOMAIN_IMAGE_EXTENSIONS = /\.(jpe?g|png)$/i;
 
 export interface DomainItem {
   /** Path relative to the domains folder: `<domain>/<class>/<file>`. */
@@ -42,7 +41,7 @@ const list = (xs: string[], most = 6) => (xs.length > most ? `${xs.slice(0, most
  * what was expected: no domain/class structure, classes that differ between domains, empty classes.
  */
 export function domainsFromPaths(paths: string[], name = 'the folder'): DomainsLayout {
-  const images = paths.map((p) => p.replace(/\\/g, '/').replace(/^\.?\//, '')).filter((p) => DOMAIN_IMAGE_EXTENSIONS.test(p) && !p.split('/').some((s) => s.startsWith('.')));
+  const images = paths.map((p) => p.replace(/\\/g, '/').replace(/^\.?\//, '')).filter((p) => IMAGE_EXTENSIONS.test(p) && !p.split('/').some((s) => s.startsWith('.')));
   const byDomain = new Map<string, Map<string, string[]>>();
   const misplaced: string[] = [];
   for (const p of images) {

@@ -18,6 +18,7 @@ import { ablationEps, runPgd, validatePgdSettings, type PgdSettings } from './pg
 import { preprocess } from '../models/preprocess';
 import type { Network } from '../models/network';
 import { mulberry32 } from '../common/random';
+import { argmax } from '../common/predictions';
 import { matchedDeltaArrays, randomDeltaArrays } from './random-delta';
 
 /** One strength: the PGD settings it runs with (ε also bounds the random control). */
@@ -188,12 +189,6 @@ export interface SweepRecord {
 export function rowOf(probs: Float32Array, classes: number, row: number): Float32Array {
   return probs.subarray(row * classes, (row + 1) * classes);
 }
-
-const argmax = (p: ArrayLike<number>) => {
-  let best = 0;
-  for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
-  return best;
-};
 
 /** The record of row `row` of a finished sweep (cells in strength order). */
 export function sweepRecord(file: string, truth: number, start: SweepStart, cells: readonly SweepCell[], row = 0): SweepRecord {

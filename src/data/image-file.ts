@@ -41,5 +41,3 @@ export function encodePng(img: RgbaImage): Uint8Array {
 export function writePng(path: string, img: RgbaImage): void {
   writeFileSync(path, encodePng(img));
 }
-
-export const IMAGE_EXTENSIONS = /\.(jpe?g|png)$/i;

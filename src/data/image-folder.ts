@@ -5,7 +5,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { IMAGE_EXTENSIONS, readImage, type RgbaImage } from './image-file';
+import { readImage, type RgbaImage } from './image-file';
+import { IMAGE_EXTENSIONS } from '../common/image-extensions';
 import { randInt, type Rng } from '../common/random';
 import { resizeCenterCrop, rgbaToTensor } from '../models/preprocess';
 

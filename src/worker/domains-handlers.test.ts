@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { filesOf } from '../testing/files-source';
 import { domainsHandlers } from './domains-handlers';
-import type { DomainsSetData, TrainDomainsRequest, TrainDomainsResult } from './train-protocol';
+import type { DomainsSetData, TrainDomainsRequest, TrainDomainsResult } from './domains-protocol';
 import type { RegistryEntry } from '../common/registry';
 import { writeTinyDecoderFolder, writeTinyVggFolder } from '../testing/domains-fixture';
 import { mulberry32 } from '../common/random';

@@ -1,5 +1,5 @@
 /**
- * The Train page's domains comparison (see core/domain-compare.ts): a domains folder decoded on the UI
+ * The Train page's domains comparison (see core/domains-compare.ts): a domains folder decoded on the UI
  * thread, its features at the split layer computed once per image (progress per set) and kept in
  * IndexedDB, then plain / AdvBN / random-δ fine-tuning of VGG-19's layers after the split over seeds,
  * with pause / resume (train.pause) and cancel.
@@ -8,15 +8,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HandlerMap } from './protocol';
-import type { DomainsEvent, PreviewResult, TrainDomainsRequest, TrainDomainsResult } from './train-protocol';
+import type { PreviewResult } from './train-protocol';
+import type { DomainsEvent, TrainDomainsRequest, TrainDomainsResult } from './domains-protocol';
 import { endPause, layerDecoder, loadModel, pauseState, previewResult } from './train-handlers';
-import { cachedFeatures, encodeImages, featureBatch, type FeatureSet, type FeatureStore } from '../core/domain-features';
+import { cachedFeatures, encodeImages, featureBatch, type FeatureSet, type FeatureStore } from '../core/domains-features';
 import { previewAdvbnBatch, spreadIndices } from '../core/batch-preview';
-import { compareOnDomains, domainArms, sweepArms } from '../core/domain-compare';
+import { compareOnDomains, domainArms, sweepArms } from '../core/domains-compare';
 import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../core/advbn-training';
 import { validatePgdSettings } from '../core/pgd';
 import { disposeNetwork, layerIndex, type Network } from '../models/network';
-import { domainVerdicts, summarizeDomains, type SetKind } from '../common/domain-summary';
+import { domainVerdicts, summarizeDomains, type SetKind } from '../common/domains-summary';
 import { fnv1a, idbGet, idbPut, metaGet, metaPut } from '../common/idb-cache';
 
 /** Features in IndexedDB: the float32 bytes as a file, the shape in the meta store. */

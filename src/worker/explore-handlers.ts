@@ -18,7 +18,8 @@ import { disposeNetwork, forward, networkTensors, split, type Network, type Spli
 import { preprocess, resizeCenterCrop, rgbaToTensor, rgbToRgba, type Preprocessing } from '../models/preprocess';
 import { fetchProblem, fileUrl, joinPath, type FileSource, type RegistryEntry } from '../common/registry';
 import { cachingReader, idbReader } from '../common/idb-cache';
-import { pgd, validatePgdSettings } from '../core/pgd';
+import { argmax } from '../common/predictions';
+import { pgd, validatePgdSettings, type PgdSettings } from '../core/pgd';
 import { makeObjective } from '../core/attack';
 import { sweep, type SweepOutcome } from '../core/sweep';
 import { compareShifts } from '../core/shifts';
@@ -99,6 +100,11 @@ function sourceName(source: FileSource, dir: string): string {
 
 // ---- helpers ----
 
+/** The ε, τ, m of a message, validated: what is not a number becomes NaN and is refused by name. */
+function pgdSettingsOf(s: Partial<PgdSettings> | null | undefined): PgdSettings {
+  return validatePgdSettings({ eps: Number(s?.eps), tau: Number(s?.tau), steps: Number(s?.steps) });
+}
+
 function disposeFeatures() {
   features?.f.dispose();
   features = null;
@@ -114,12 +120,6 @@ function disposeModel() {
   for (const d of model.decoders.values()) disposeNetwork(d);
   model = null;
   disposeImage();
-}
-
-function argmax(a: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
-  return best;
 }
 
 function classify(net: Network, pre: Preprocessing, rgb: tf.Tensor4D): tf.Tensor2D {
@@ -257,7 +257,7 @@ export const exploreHandlers: HandlerMap = {
   async 'explore.run'(p: RunRequest, { signal, emit }): Promise<RunResult> {
     return exclusive(signal, async () => {
       const { m: model, img: image } = current(p);
-      const settings = validatePgdSettings({ eps: Number(p.settings?.eps), tau: Number(p.settings?.tau), steps: Number(p.settings?.steps) });
+      const settings = pgdSettingsOf(p.settings);
       if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
       const label = checkedLabel(p.label, image.cleanProbs, model.classes);
       const t0 = performance.now();
@@ -317,7 +317,7 @@ export const exploreHandlers: HandlerMap = {
       const { m, img } = current(p);
       if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
       if (!Array.isArray(p.strengths) || !p.strengths.length) throw new Error('The sweep names no strength.');
-      const strengths = p.strengths.map((s) => validatePgdSettings({ eps: Number(s?.eps), tau: Number(s?.tau), steps: Number(s?.steps) }));
+      const strengths = p.strengths.map(pgdSettingsOf);
       const label = checkedLabel(p.label, img.cleanProbs, m.classes);
       const t0 = performance.now();
       const decoder = p.decoder ? await decoderFor(p.layer) : null;
@@ -348,7 +348,7 @@ export const exploreHandlers: HandlerMap = {
   async 'explore.shifts'(p: ShiftsRequest, { signal }): Promise<ShiftsResult> {
     return exclusive(signal, async () => {
       const { m, img } = current(p);
-      const settings = validatePgdSettings({ eps: Number(p.settings?.eps), tau: Number(p.settings?.tau), steps: Number(p.settings?.steps) });
+      const settings = pgdSettingsOf(p.settings);
       if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
       const label = checkedLabel(p.label, img.cleanProbs, m.classes);
       const corruption = p.corruption ? corruptionAt(p.corruption.name, p.corruption.severity) : undefined;

@@ -35,6 +35,7 @@ import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, log } from '../vgg';
 import { disposeNetwork, forwardFlops, layerIndex, split, type Network } from '../../models/network';
 import { makeObjective, type LossMode } from '../../core/attack';
 import { runPgd } from '../../core/pgd';
+import { PAPER_DEFAULTS } from '../../common/pgd-settings';
 import { preprocess } from '../../models/preprocess';
 import { fitCurrentBackend } from '../../backend/binding-limits';
 import { countTransfers, type TransferCounts } from '../../backend/transfer-counter';
@@ -290,7 +291,7 @@ export async function benchCommand(o: Options): Promise<void> {
         let cpu = 0;
         let io: TransferCounts | null = null;
         try {
-          const r = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: 1 }, { images: false }, () => {
+          const r = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { ...PAPER_DEFAULTS, steps: 1 }, { images: false }, () => {
             if (!io) { cpu = cpuNow() - cpu0; io = counter.counts(); }
           });
           tf.dispose([r.delta.mu, r.delta.sigma]);
@@ -334,7 +335,7 @@ export async function benchCommand(o: Options): Promise<void> {
         for (const v of variants) {
           use(v);
           const kernels = await profileKernels(async () => {
-            const p = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { eps: 1.1, tau: 0.2, steps: 1 }, { images: false });
+            const p = await runPgd(f, c.split.relu, objective, { labels: [0], targeted: false }, { ...PAPER_DEFAULTS, steps: 1 }, { images: false });
             tf.dispose([p.delta.mu, p.delta.sigma]);
           });
           profiles.push({ backend, ...(v.kernels || v.transpose ? { variant: variantName(v) } : {}), mode, kernels });

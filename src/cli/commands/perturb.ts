@@ -18,6 +18,8 @@ import { writePng } from '../../data/image-file';
 import { rgbToRgba } from '../../models/preprocess';
 import { ManifestWriter, fileKey, parseShard, perturbManifestPath, shardFiles, shardName } from '../folder-run';
 import labels from '../../common/imagenet-labels.json';
+import { PAPER_DEFAULTS } from '../../common/pgd-settings';
+import { argmax } from '../../common/predictions';
 
 const LABELS = labels as string[];
 
@@ -57,7 +59,7 @@ export async function perturbCommand(o: Options): Promise<void> {
   const imagePath = o.string('image');
   const encoderDir = o.optionalString('encoder');
   const layerOption = o.optionalString('layer');
-  const settings: PgdSettings = { eps: o.number('eps', 1.1), tau: o.number('tau', 0.2), steps: o.integer('steps', 6) };
+  const settings: PgdSettings = { eps: o.number('eps', PAPER_DEFAULTS.eps), tau: o.number('tau', PAPER_DEFAULTS.tau), steps: o.integer('steps', PAPER_DEFAULTS.steps) };
   const mode = o.string('mode', encoderDir ? 'image' : 'feature') as LossMode;
   const decoderDir = o.optionalString('decoder');
   const label = o.optionalInteger('label');
@@ -173,7 +175,6 @@ export async function perturbCommand(o: Options): Promise<void> {
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
-const argmax = (p: Float32Array) => p.reduce((best, v, i) => (v > p[best]! ? i : best), 0);
 
 /** PSNR (dB, 0–255 scale) of row `row` of a report's decoded image against the crop. */
 async function imagePsnr(report: PgdReport, crops: tf.Tensor4D, row: number): Promise<number> {

@@ -14,6 +14,8 @@ import type { LossMode } from '../../core/attack';
 import { readLabels } from '../../data/image-labels';
 import { listImages, loadCenterCrop } from '../../data/image-folder';
 import { writePng } from '../../data/image-file';
+import { PAPER_DEFAULTS } from '../../common/pgd-settings';
+import { argmax } from '../../common/predictions';
 
 export const DEFAULT_EPS = [0, 0.3, 0.5, 0.7, 0.9, 1.1];
 
@@ -39,8 +41,8 @@ export async function sweepCommand(o: Options): Promise<void> {
   const imagesDir = o.string('images');
   const paper = o.flag('paper');
   const epsText = o.optionalString('eps');
-  const tau = o.number('tau', 0.2);
-  const steps = o.integer('steps', 6);
+  const tau = o.number('tau', PAPER_DEFAULTS.tau);
+  const steps = o.integer('steps', PAPER_DEFAULTS.steps);
   const maxSteps = o.integer('max-steps', 8);
   const draws = o.integer('random-draws', 5);
   const seed = o.integer('seed', 1);
@@ -109,7 +111,7 @@ export async function sweepCommand(o: Options): Promise<void> {
       x.dispose();
     }
     const s = start as SweepStart | null;
-    const record = sweepRecord(key, truth ?? argmaxOf(s!.cleanProbs), s!, cells);
+    const record = sweepRecord(key, truth ?? argmax(s!.cleanProbs), s!, cells);
     records.push(record);
     manifest?.append(record as unknown as { file: string });
     done++;
@@ -127,7 +129,6 @@ export async function sweepCommand(o: Options): Promise<void> {
   else process.stdout.write(formatSweepTable(table, draws, settings.reference) + `\n${done} swept, ${skipped} resumed from the manifest; ${result.seconds} s (${layer}, ${mode} mode, backend ${result.backend})${out && stripWritten ? `; strip: ${out}` : ''}\n`);
 }
 
-const argmaxOf = (p: Float32Array) => p.reduce((best, v, i) => (v > p[best]! ? i : best), 0);
 
 /** The table as text: one row per strength. */
 export function formatSweepTable(t: SweepTable, draws: number, reference: string): string {

@@ -13,16 +13,16 @@ import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
 import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, progress } from '../vgg';
 import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cache';
-import { writeDomainPictures, type PictureBatch } from '../domain-pictures';
-import { cachedFeatures, encodeImages, featureBatch, type FeatureSet } from '../../core/domain-features';
-import { compareOnDomains, domainArms, DOMAIN_ARMS, sweepArms, type DomainArm, type DomainArmName, type DomainCompareResult } from '../../core/domain-compare';
+import { writeDomainPictures, type PictureBatch } from '../domains-pictures';
+import { cachedFeatures, encodeImages, featureBatch, type FeatureSet } from '../../core/domains-features';
+import { compareOnDomains, domainArms, DOMAIN_ARMS, sweepArms, type DomainArm, type DomainArmName, type DomainCompareResult } from '../../core/domains-compare';
 import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../../core/advbn-training';
 import { previewAdvbnBatch, spreadIndices } from '../../core/batch-preview';
 import type { Decoder } from '../../models/decoder';
 import { ablationEps, validatePgdSettings } from '../../core/pgd';
 import { checkSameClasses, domainSetSpecs, type DomainSetSpec, type DomainsLayout } from '../../common/domains';
 import { listDomainsFolder, loadDomainImage } from '../../data/domains-folder';
-import { domainMarkdown, domainVerdicts, summarizeDomains, type SetKind } from '../../common/domain-summary';
+import { domainMarkdown, domainVerdicts, summarizeDomains, type SetKind } from '../../common/domains-summary';
 import { disposeNetwork, layerIndex } from '../../models/network';
 
 /** Defaults sized for 2 CPU cores (3 arms × 3 seeds in about half an hour, features cached on the first run). */

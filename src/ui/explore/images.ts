@@ -4,6 +4,7 @@
  */
 import { imageSize } from 'image-size';
 import type { SampleResult } from '../../worker/style-world-protocol';
+import { downloadBlob } from '../download';
 
 export interface SourceImage {
   /** Changes whenever the pixels change. */
@@ -262,12 +263,5 @@ export function exportScale(size: number): number {
 export async function downloadCanvas(c: HTMLCanvasElement, filename: string): Promise<void> {
   const blob = await new Promise<Blob | null>((r) => c.toBlob(r, 'image/png'));
   if (!blob) throw new Error('The browser could not encode the PNG.');
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadBlob(blob, filename);
 }

@@ -2,16 +2,20 @@
  * A folder of the user's images, one sub-folder per class (`<input webkitdirectory>`), decoded on the
  * UI thread with createImageBitmap and centre-cropped to the model's input size as RGB bytes.
  */
-import { IMAGE_EXTENSIONS_RE } from './image-types';
+import { IMAGE_EXTENSIONS } from '../../common/image-extensions';
 
 export interface FolderData { root: string; classes: string[]; size: number; pixels: Uint8Array; labels: number[]; skipped: string[] }
 
-export async function readClassFolder(list: FileList, size: number, maxImages = 3000, onProgress?: (done: number, total: number) => void): Promise<FolderData> {
-  const byClass = new Map<string, File[]>();
+/**
+ * The image files of a picked folder by class (`root/class/image`, classes and files sorted), each with its
+ * label; an Error when it holds fewer than 2 classes.
+ */
+export function classFiles<F extends { name: string; webkitRelativePath: string }>(list: ArrayLike<F>): { root: string; classes: string[]; files: Array<{ f: F; label: number }> } {
+  const byClass = new Map<string, F[]>();
   let root = '';
   for (const f of Array.from(list)) {
     const parts = (f.webkitRelativePath || f.name).split('/');
-    if (parts.length < 3 || !IMAGE_EXTENSIONS_RE.test(f.name)) continue; // root/class/image
+    if (parts.length < 3 || !IMAGE_EXTENSIONS.test(f.name)) continue; // root/class/image
     root = parts[0]!;
     const cls = parts[parts.length - 2]!;
     (byClass.get(cls) ?? byClass.set(cls, []).get(cls)!).push(f);
@@ -19,6 +23,11 @@ export async function readClassFolder(list: FileList, size: number, maxImages = 
   const classes = [...byClass.keys()].sort();
   if (classes.length < 2) throw new Error('Pick a folder with one sub-folder per class (at least 2 classes), each holding .jpg/.png images.');
   const files = classes.flatMap((c, label) => byClass.get(c)!.sort((a, b) => a.name.localeCompare(b.name)).map((f) => ({ f, label })));
+  return { root, classes, files };
+}
+
+export async function readClassFolder(list: FileList, size: number, maxImages = 3000, onProgress?: (done: number, total: number) => void): Promise<FolderData> {
+  const { root, classes, files } = classFiles(list);
   const used = files.slice(0, maxImages);
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;

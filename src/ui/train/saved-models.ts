@@ -7,6 +7,7 @@
  */
 import { idbGet, idbPut, metaGet, metaPut } from '../../common/idb-cache';
 import { joinPath, type KnownModel, type RegistryEntry } from '../../common/registry';
+import { downloadBlob } from '../download';
 
 /** The record ModelPanel (Explore) keeps per picked folder, under meta key "picked-folders". */
 interface PickedFolder { root: string; prefix: string; entries: RegistryEntry[]; decoders: Record<string, string[]>; at: number }
@@ -74,12 +75,5 @@ export async function saveTrainedModel(opts: {
 
 /** Starts a browser download of a file. */
 export function download(name: string, data: BlobPart, type = 'application/octet-stream'): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadBlob(new Blob([data], { type }), name);
 }

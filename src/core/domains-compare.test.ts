@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../backend/node/backend-node';
 import { tinyVgg } from '../testing/domains-fixture';
-import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domain-model';
-import { compareOnDomains, domainArms, DOMAIN_ARMS, type DomainArm } from './domain-compare';
-import { encodeImages, featureBatches, type FeatureSet } from './domain-features';
+import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domains-model';
+import { compareOnDomains, domainArms, DOMAIN_ARMS, type DomainArm } from './domains-compare';
+import { encodeImages, featureBatches, type FeatureSet } from './domains-features';
 import { DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings } from './advbn-training';
 import { disposeNetwork, forwardRange, layerIndex } from '../models/network';
-import { summarizeDomains } from '../common/domain-summary';
+import { summarizeDomains } from '../common/domains-summary';
 
 before(async () => { await useNodeBackend('wasm'); });
 

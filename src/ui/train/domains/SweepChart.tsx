@@ -3,7 +3,7 @@
  * ε = m·τ − 0.1; m 0 = plain fine-tuning), one line per set, mean over seeds with ± std as error bars.
  * Drawn as SVG (no chart library: the project's other curves are hand-drawn SVG too).
  */
-import type { DomainSummary } from '../../common/domain-summary';
+import type { DomainSummary } from '../../../common/domains-summary';
 
 const COLORS = ['#1b6ca8', '#d9822b', '#2e9e5b', '#b03a48', '#7a4fa3', '#6b6b6b', '#c1a01a'];
 

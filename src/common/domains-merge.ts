@@ -1,10 +1,10 @@
 /**
  * Joins the JSON of several `advbn train --data … --json` runs of one comparison (e.g. one process per
  * seed on a shared machine) back into one summary. Arms of a seed do not depend on which other arms or
- * seeds ran beside them (domain-compare.ts: the base, the batches and each arm's draws come from the seed
+ * seeds ran beside them (domains-compare.ts: the base, the batches and each arm's draws come from the seed
  * alone), so runs of the same settings split by seed or by arm join exactly. No tfjs.
  */
-import { summarizeDomains, type DomainSummary, type SeedArmResult, type SetKind, type SummarySet } from './domain-summary';
+import { summarizeDomains, type DomainSummary, type SeedArmResult, type SetKind, type SummarySet } from './domains-summary';
 
 /** What a run's JSON carries that the merge reads. */
 export interface DomainRunJson {

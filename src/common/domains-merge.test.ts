@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeDomainRuns, type DomainRunJson } from './domain-merge';
+import { mergeDomainRuns, type DomainRunJson } from './domains-merge';
 
 const settings = { data: 'pacs', source: 'photo', targets: ['sketch'], layer: 'block5_conv1', size: 80, epochs: 1, batchSize: 32, steps: 3, lr: 1e-4, optimizer: 'adam', pgd: { eps: 0.5 }, testSize: 4 };
 const labels = { 'source-val': [0, 1], sketch: [0, 1, 1, 0] };

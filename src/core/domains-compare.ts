@@ -5,20 +5,20 @@
  * plain fine-tuning, AdvBN (PGD on δ), its controls (random δ uniform or magnitude-matched, MixStyle, DSU),
  * or AdvBN at other strengths (the m sweep).
  * Each trained arm is then evaluated on every set with its clean BNs and, where it has them, its
- * auxiliary BNs; the summary (domain-summary.ts) picks the branch by the paper's rule.
+ * auxiliary BNs; the summary (domains-summary.ts) picks the branch by the paper's rule.
  */
 import * as tf from '@tensorflow/tfjs';
 import { applyLayer, type Network } from '../models/network';
 import { createTrainer, disposeTrainer, trainStepOnFeatures, TrainingCancelledError, type AdvbnTrainSettings, type StepResult, type Trainer } from './advbn-training';
-import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domain-model';
-import { featureBatch, featureBatches, type FeatureSet } from './domain-features';
+import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domains-model';
+import { featureBatch, featureBatches, type FeatureSet } from './domains-features';
 import { featureDivergence } from './stats';
 import { accumulateMoments, momentsToStats, type FeatureMoments } from './advbn-training';
 import { epochSampler } from '../data/style-world-data';
 import { mulberry32 } from '../common/random';
 import { ablationEps } from '../common/pgd-settings';
 import { DOMAIN_ARMS, type DomainArmName } from '../common/train-settings';
-import type { ArmAccuracy, ArmPredictions, SeedArmResult } from '../common/domain-summary';
+import type { ArmAccuracy, ArmPredictions, SeedArmResult } from '../common/domains-summary';
 
 export interface DomainArm { name: string; settings: AdvbnTrainSettings }
 

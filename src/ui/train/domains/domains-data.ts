@@ -3,8 +3,8 @@
  * with the same rules as the CLI (common/domains.ts), and the images of each set decoded on the UI thread
  * (createImageBitmap), centre-cropped to the encoder's size as RGB bytes for the worker.
  */
-import { domainsFromPaths, domainSetSpecs, MIN_IMAGE_SIDE, type DomainsLayout } from '../../common/domains';
-import type { DomainsSetData } from '../../worker/train-protocol';
+import { domainsFromPaths, domainSetSpecs, MIN_IMAGE_SIDE, type DomainsLayout } from '../../../common/domains';
+import type { DomainsSetData } from '../../../worker/domains-protocol';
 
 export interface PickedDomains {
   root: string;

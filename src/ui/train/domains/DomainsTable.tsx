@@ -3,10 +3,10 @@
  * by the paper's BN rule (clean BNs on source-val, auxiliary BNs on the targets), then each branch on
  * every set — with Δ against plain (paired by seed), the verdicts, the time, and the §7 divergence.
  */
-import type { ArmSetStats } from '../../common/domain-summary';
-import type { TrainDomainsResult } from '../../worker/train-protocol';
+import type { ArmSetStats } from '../../../common/domains-summary';
+import type { TrainDomainsResult } from '../../../worker/domains-protocol';
 import { SweepChart } from './SweepChart';
-import { BatchRows } from './AdvbnBatchPreview';
+import { BatchRows } from '../AdvbnBatchPreview';
 
 const cell = (s: ArmSetStats | undefined) => (!s ? '—' : s.seeds.length > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean.toFixed(1));
 const signed = (s: ArmSetStats | undefined) => (!s ? '—' : `${s.mean >= 0 ? '+' : ''}${s.mean.toFixed(1)}${s.seeds.length > 1 ? ` ± ${s.std.toFixed(1)}` : ''}`);

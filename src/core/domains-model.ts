@@ -1,7 +1,7 @@
 /**
  * The paper's model for a domains folder: VGG-19 (ImageNet) split at a layer l,
  *
- *     g^{1,l}   frozen (its features are computed once per image: domain-features.ts)
+ *     g^{1,l}   frozen (its features are computed once per image: domains-features.ts)
  *     g^{l+1,L} = VGG-19's own pretrained layers after l through block5, each convolution followed by an
  *                 inserted BatchNorm and its ReLU, then global average pooling and a new linear layer.
  *

@@ -1,1 +1,0 @@
-export const IMAGE_EXTENSIONS_RE = /\.(jpe?g|png|webp|gif|bmp)$/i;

@@ -10,7 +10,7 @@ the TF.js layers folder (model.json + uint8-quantised shards) directly; nothing 
 
 crop.f32: 224*224*3 float32 RGB in [0, 1], row-major HWC (what the project feeds its classifier).
 Prints JSON: clean top-5 (index, prob), the loss at every PGD state (δ = 1 first), and the final δ's
-range. --clamp relu switches the clamp's gradient to a ReLU's (blocked at 0), the project's old one.
+range (delta) and min, max and mean (delta_summary). --clamp relu switches the clamp's gradient to a ReLU's (blocked at 0), the project's old one.
 """
 import argparse
 import json
@@ -125,6 +125,7 @@ def main():
         'label': int(y[0]),
         'losses': losses,
         'delta': {'mu': [float(d_mu.min()), float(d_mu.max())], 'sigma': [float(d_sigma.min()), float(d_sigma.max())]},
+        'delta_summary': {k: {'min': float(v.min()), 'max': float(v.max()), 'mean': float(v.double().mean())} for k, v in (('mu', d_mu), ('sigma', d_sigma))},
         'clamp': a.clamp,
     }, sys.stdout)
 

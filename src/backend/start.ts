@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels/wasm-conv2d-backprop-filter';
 import { registerWasmWinogradKernels } from './kernels/wasm-winograd-conv';
+import { registerWasmSign } from './kernels/wasm-sign';
 import { startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from './kernels/winograd-loader';
 import { kernelSelfCheck } from './kernel-self-check';
 import { configureWebGpu } from './webgpu-flags';
@@ -46,6 +47,7 @@ export async function startBackend(name: StartableBackend, platform: Platform): 
     platform.prepareWasm();
     registerWasmTrainingKernels();
     registerWasmWinogradKernels();
+    registerWasmSign(); // tfjs's gives 0 for |x| ≤ 1.19e-7: PGD's sign(∂L/∂δ) on a confident photo
   }
   if (name === 'webgpu') {
     if (!(await platform.prepareWebGpu())) return { ok: false, reason: 'no WebGPU here' };

@@ -229,6 +229,11 @@ export function pgdHead(t: Trainer): (fa: tf.Tensor) => tf.Tensor {
   return (fa) => forwardRange(t.net, fa, t.splitIndex + 1, t.net.layers.length, { bn, training: false });
 }
 
+/** The head on clean features, as the trained model is used: the layers after the split in inference mode, through the main BNs. */
+export function cleanHead(t: Trainer): (f: tf.Tensor) => tf.Tensor {
+  return (f) => forwardRange(t.net, f, t.splitIndex + 1, t.net.layers.length, { bn: 'clean', training: false });
+}
+
 export async function trainStepOnFeatures(t: Trainer, f: tf.Tensor, labels: number[], step: number, totalSteps: number, signal?: AbortSignal): Promise<StepResult> {
   const t0 = performance.now();
   const n = t.net.layers.length;

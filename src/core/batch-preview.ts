@@ -2,7 +2,7 @@
  * AdvBN applied to one training batch, as Algorithm 1 does it, for people to look at: PGD on δ for the
  * whole batch (true labels, feature-mode loss through the given head), then — when a decoder for the split
  * layer exists — the clean features (m = 0) and the perturbed ones decoded back to images, with the head's
- * predictions on both. Shared by the Train page (style world, domains folders) and `advbn train --pictures`.
+ * predictions on both (the clean one through the main BNs, the AdvBN one through the auxiliary BNs). Shared by the Train page (style world, domains folders) and `advbn train --pictures`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { forward, type Network } from '../models/network';
@@ -30,23 +30,27 @@ export function spreadIndices(n: number, k = 8): number[] {
 }
 
 /**
- * `f`: a batch of features at the split [n, h, w, c] (not disposed here); `head`: logits of features,
- * in inference mode (as PGD runs in training); `relu`: whether the split is after a ReLU.
+ * `f`: a batch of features at the split [n, h, w, c] (not disposed here); `relu`: whether the split is
+ * after a ReLU. The two heads map features to logits in inference mode, as training uses them:
+ * `advHead` through the auxiliary BNs (PGD and the AdvBN prediction; advbn-training.ts's pgdHead),
+ * `cleanHead` through the main BNs (the clean prediction; cleanHead there). A network without auxiliary
+ * BNs passes the same head twice.
  */
 export async function previewAdvbnBatch(
-  f: tf.Tensor4D, relu: boolean, head: (fa: tf.Tensor) => tf.Tensor, labels: number[], pgd: PgdSettings, decoder: Network | null,
+  f: tf.Tensor4D, relu: boolean, advHead: (fa: tf.Tensor) => tf.Tensor, labels: number[], pgd: PgdSettings, decoder: Network | null,
+  cleanHead: (f: tf.Tensor) => tf.Tensor,
 ): Promise<BatchPreview> {
   const n = f.shape[0];
   const owned: tf.Tensor[] = [];
   try {
-    const { reports, delta } = await runPgd(f, relu, (fa) => ({ logits: head(fa) }), { labels, targeted: false }, pgd, { images: false });
+    const { reports, delta } = await runPgd(f, relu, (fa) => ({ logits: advHead(fa) }), { labels, targeted: false }, pgd, { images: false });
     const mean = channelMean(f);
     const fAdv = perturbFeatures(f, delta.mu, delta.sigma, relu, mean);
     owned.push(mean, fAdv);
     disposeDelta(delta);
     // Made inside tidies: logits made as arguments would outlive them.
-    const cp = tf.tidy(() => tf.argMax(head(f), -1));
-    const ap = tf.tidy(() => tf.argMax(head(fAdv), -1));
+    const cp = tf.tidy(() => tf.argMax(cleanHead(f), -1));
+    const ap = tf.tidy(() => tf.argMax(advHead(fAdv), -1));
     owned.push(cp, ap);
     let recon: Float32Array[] | null = null, adv: Float32Array[] | null = null, decodedSize = 0;
     if (decoder) {

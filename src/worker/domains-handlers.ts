@@ -14,7 +14,7 @@ import { endPause, layerDecoder, loadModel, pauseState, previewResult } from './
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet, type FeatureStore } from '../core/domains-features';
 import { previewAdvbnBatch, spreadIndices } from '../core/batch-preview';
 import { compareOnDomains, domainArms, sweepArms } from '../core/domains-compare';
-import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../core/advbn-training';
+import { cleanHead, DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../core/advbn-training';
 import { validatePgdSettings } from '../core/pgd';
 import { disposeNetwork, layerIndex, type Network } from '../models/network';
 import { domainVerdicts, summarizeDomains, type SetKind } from '../common/domains-summary';
@@ -87,7 +87,7 @@ export const domainsHandlers: HandlerMap = {
           const labels = idx.map((i) => train.labels[i]!);
           const f = featureBatch(train, idx);
           try {
-            const pv = await previewAdvbnBatch(f, trainer.relu, pgdHead(trainer), labels, trainer.settings.pgd, decoder);
+            const pv = await previewAdvbnBatch(f, trainer.relu, pgdHead(trainer), labels, trainer.settings.pgd, decoder, cleanHead(trainer));
             const src = p.sets[0]!.pixels, per = p.size * p.size * 3;
             const clean = idx.map((i) => {
               const out = new Uint8ClampedArray(p.size * p.size * 4);

@@ -262,7 +262,8 @@ export const trainHandlers: HandlerMap = {
       const f = tf.tidy(() => s.encode(preprocess(p.model.entry.preprocessing, x)));
       tensors.push(f);
       decoderNet = await layerDecoder(p.model, p.layer);
-      const pv = await previewAdvbnBatch(f as tf.Tensor4D, s.relu, (fa) => s.head(fa), b.labels, { eps: p.eps, tau: p.tau, steps: p.steps }, decoderNet);
+      const head = (fa: tf.Tensor) => s.head(fa); // no auxiliary BNs here: one head for clean and AdvBN
+      const pv = await previewAdvbnBatch(f as tf.Tensor4D, s.relu, head, b.labels, { eps: p.eps, tau: p.tau, steps: p.steps }, decoderNet, head);
       const px = (await x.data()) as Float32Array;
       const per = size * size * 3;
       const clean = Array.from({ length: n }, (_, i) => rgbToRgba(px.subarray(i * per, (i + 1) * per), size, size));

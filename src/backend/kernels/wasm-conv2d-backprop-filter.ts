@@ -67,15 +67,18 @@ let originalBackpropInput: KernelFunc | null = null;
 
 type DataId = object;
 type Storage = { has(id: DataId): boolean };
-/** Per backend: filter data id → its rot180, in/out-swapped copy (see the module comment). */
-const flippedFilters = new WeakMap<object, Map<DataId, TensorInfo>>();
+/**
+ * Per backend: filter data id → filter shape → its rot180, in/out-swapped copy (see the module comment).
+ * The shape is part of the key: a reshape keeps the data id.
+ */
+const flippedFilters = new WeakMap<object, Map<DataId, Map<string, TensorInfo>>>();
 
 /** Frees cached copies whose filter is gone (disposed tensors, replaced variable values). */
-function pruneFlipped(backend: Backend, cache: Map<DataId, TensorInfo>) {
+function pruneFlipped(backend: Backend, cache: Map<DataId, Map<string, TensorInfo>>) {
   const storage = (backend as unknown as { dataIdMap: Storage }).dataIdMap;
-  for (const [id, t] of cache) {
+  for (const [id, shapes] of cache) {
     if (!storage.has(id)) {
-      free(backend, t);
+      free(backend, ...shapes.values());
       cache.delete(id);
     }
   }
@@ -85,12 +88,15 @@ function flippedFilter(backend: Backend, filter: TensorInfo): TensorInfo {
   let cache = flippedFilters.get(backend);
   if (!cache) flippedFilters.set(backend, (cache = new Map()));
   pruneFlipped(backend, cache);
-  let wT = cache.get(filter.dataId);
+  let shapes = cache.get(filter.dataId);
+  if (!shapes) cache.set(filter.dataId, (shapes = new Map()));
+  const shape = filter.shape.join('×');
+  let wT = shapes.get(shape);
   if (!wT) {
     const flipped = run('Reverse', backend, { x: filter }, { dims: [0, 1] });
     wT = run('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] }); // [kh, kw, Co, Ci]
     free(backend, flipped);
-    cache.set(filter.dataId, wT);
+    shapes.set(shape, wT);
   }
   return wT;
 }
@@ -99,7 +105,7 @@ function flippedFilter(backend: Backend, filter: TensorInfo): TensorInfo {
 export function clearFlippedFilters(backend: tf.KernelBackend): void {
   const cache = flippedFilters.get(backend);
   if (!cache) return;
-  for (const t of cache.values()) free(backend as Backend, t);
+  for (const shapes of cache.values()) free(backend as Backend, ...shapes.values());
   cache.clear();
 }
 

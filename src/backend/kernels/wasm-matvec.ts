@@ -13,6 +13,12 @@ import { matVec, offsetOf, wasmConvKernels, winogradAvailable, type WasmBackendL
 type Backend = tf.KernelBackend & WasmBackendLike & { makeOutput(shape: number[], dtype: 'float32'): TensorInfo };
 
 let previous: KernelFunc | null = null;
+let calls = 0;
+
+/** How many matrix products our kernel has computed in this process (tests: proof that it ran). */
+export function matVecCallCount(): number {
+  return calls;
+}
 
 const batchMatMul: KernelFunc = (args) => {
   const backend = args.backend as Backend;
@@ -28,6 +34,7 @@ const batchMatMul: KernelFunc = (args) => {
     (transposeB ? b2 : b1) === k && (transposeB ? k % 8 === 0 : n % 4 === 0) && winogradAvailable(backend);
   if (!fits) return previous!(args);
   const out = backend.makeOutput([...a.shape.slice(0, -1), n], 'float32');
+  calls++;
   matVec(backend, offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), k, n, transposeB);
   return out;
 };

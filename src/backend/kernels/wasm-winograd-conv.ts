@@ -26,26 +26,36 @@ type Backend = tf.KernelBackend & WasmBackendLike & {
 type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 interface Transformed { fwd?: TensorInfo; bwd?: TensorInfo }
 
-/** Per backend: filter data id → its transformed copies. */
-const caches = new WeakMap<object, Map<object, Transformed>>();
+/**
+ * Per backend: filter data id → filter shape → its transformed copies. The shape is part of the key: a
+ * reshape shares its data id, and a [3,3,16,16] filter read as [3,3,32,8] is another filter.
+ */
+const caches = new WeakMap<object, Map<object, Map<string, Transformed>>>();
 
-function cacheOf(backend: Backend): Map<object, Transformed> {
+function cacheOf(backend: Backend): Map<object, Map<string, Transformed>> {
   let cache = caches.get(backend);
   if (!cache) caches.set(backend, (cache = new Map()));
-  for (const [id, t] of cache) {
+  for (const [id, shapes] of cache) {
     if (!backend.dataIdMap.has(id)) {
-      for (const u of [t.fwd, t.bwd]) if (u) backend.disposeData(u.dataId);
+      freeTransformed(backend, shapes);
       cache.delete(id);
     }
   }
   return cache;
 }
 
-/** The transformed filter for the forward pass (flip 0) or ∂L/∂x (flip 1), made once per filter. */
+function freeTransformed(backend: Backend, shapes: Map<string, Transformed>): void {
+  for (const t of shapes.values()) for (const u of [t.fwd, t.bwd]) if (u) backend.disposeData(u.dataId);
+}
+
+/** The transformed filter for the forward pass (flip 0) or ∂L/∂x (flip 1), made once per filter and shape. */
 function transformed(backend: Backend, filter: TensorInfo, flip: 0 | 1): TensorInfo {
   const cache = cacheOf(backend);
-  let e = cache.get(filter.dataId);
-  if (!e) cache.set(filter.dataId, (e = {}));
+  let shapes = cache.get(filter.dataId);
+  if (!shapes) cache.set(filter.dataId, (shapes = new Map()));
+  const shape = filter.shape.join('×');
+  let e = shapes.get(shape);
+  if (!e) shapes.set(shape, (e = {}));
   const key = flip ? 'bwd' : 'fwd';
   let u = e[key];
   if (!u) {
@@ -61,7 +71,7 @@ function transformed(backend: Backend, filter: TensorInfo, flip: 0 | 1): TensorI
 export function clearWinogradFilters(backend: tf.KernelBackend): void {
   const cache = caches.get(backend);
   if (!cache) return;
-  for (const t of cache.values()) for (const u of [t.fwd, t.bwd]) if (u) (backend as Backend).disposeData(u.dataId);
+  for (const shapes of cache.values()) freeTransformed(backend as Backend, shapes);
   cache.clear();
 }
 
@@ -71,6 +81,13 @@ function ours(backend: Backend, info: backend_util.Conv2DInfo, dataFormat: strin
     info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 &&
     info.dilationHeight === 1 && info.dilationWidth === 1 && info.inChannels % 8 === 0 && info.outChannels % 8 === 0 &&
     winogradAvailable(backend);
+}
+
+let calls = 0;
+
+/** How many convolutions (forward or ∂L/∂x) our kernel has computed in this process (tests: proof that it ran). */
+export function winogradCallCount(): number {
+  return calls;
 }
 
 let previousConv2D: KernelFunc | null = null;
@@ -86,6 +103,7 @@ const conv2d: KernelFunc = (args) => {
   if (!ours(backend, info, dataFormat, x.dtype)) return previousConv2D!(args);
   const u = transformed(backend, filter, 0);
   const out = backend.makeOutput(info.outShape, 'float32');
+  calls++;
   winogradConv(backend, offsetOf(backend, x), offsetOf(backend, u), offsetOf(backend, out), info.batchSize, info.inHeight, info.inWidth,
     info.inChannels, info.outChannels, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth);
   return out;
@@ -101,6 +119,7 @@ const conv2dBackpropInput: KernelFunc = (args) => {
   if (!ours(backend, info, dataFormat, dy.dtype)) return previousBackpropInput!(args);
   const u = transformed(backend, filter, 1);
   const out = backend.makeOutput(inputShape, 'float32');
+  calls++;
   // dx = conv(dy, flipped filter) with padding 2 − pad at the top and left; its output is x's shape.
   winogradConv(backend, offsetOf(backend, dy), offsetOf(backend, u), offsetOf(backend, out), info.batchSize, info.outHeight, info.outWidth,
     info.outChannels, info.inChannels, 2 - info.padInfo.top, 2 - info.padInfo.left, info.inHeight, info.inWidth);

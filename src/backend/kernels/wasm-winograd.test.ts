@@ -1,7 +1,7 @@
 /**
  * Our Winograd F(4×4, 3×3) WASM kernels (wasm-winograd-conv.ts) against tfjs's own WASM kernels (XNNPACK
  * forward; ∂L/∂x composed from it), the direct convolution: random shapes with ragged tiles and both
- * paddings, the fallbacks, the filter cache, and real VGG-19 activations (1e-3 relative).
+ * paddings, the fallbacks, the filter cache, and real VGG-19 activations (the documented 6.0e-6 relative).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,8 @@ import { applyLayer } from '../../models/network';
 import { preprocess } from '../../models/preprocess';
 import { listImages, loadCenterCrop } from '../../data/image-folder';
 import { IMAGENET_DIR, VGG19_DIR, vggSkipReason } from '../../testing/shared-data';
-import { clearWinogradFilters, setWasmConvKernels, wasmConvKernels, type WasmConvKernels } from './wasm-winograd-conv';
+import { clearWinogradFilters, setWasmConvKernels, wasmConvKernels, winogradCallCount, type WasmConvKernels } from './wasm-winograd-conv';
+import { matVecCallCount } from './wasm-matvec';
 
 /** y = conv(x, w) and dx = ∂Σ(y·r)/∂x with one kernel set; returned as arrays, every tensor freed. */
 function convAndGrad(kernels: WasmConvKernels, x: tf.Tensor4D, w: tf.Tensor4D, r: tf.Tensor, pad: 'same' | 'valid'): [Float32Array, Float32Array] {
@@ -49,8 +50,11 @@ for (const [n, h, w, ci, co, pad] of [
     const k = tf.randomNormal([3, 3, ci, co], 0, 0.2, 'float32', 4) as tf.Tensor4D;
     const ho = pad === 'same' ? h : h - 2, wo = pad === 'same' ? w : w - 2;
     const r = tf.randomNormal([n, ho, wo, co], 0, 1, 'float32', 5);
+    const c0 = winogradCallCount();
     const [y0, dx0] = convAndGrad('tfjs', x, k, r, pad);
+    assert.equal(winogradCallCount(), c0, 'tfjs\'s kernels ran, not ours');
     const [y1, dx1] = convAndGrad('ours', x, k, r, pad);
+    assert.equal(winogradCallCount(), c0 + 3, 'ours ran: y, the forward inside tf.grad, and ∂L/∂x');
     assert.ok(relErr(y1, y0) < 1e-5, `y: ${relErr(y1, y0)}`);
     assert.ok(relErr(dx1, dx0) < 1e-5, `dx: ${relErr(dx1, dx0)}`);
     tf.dispose([x, k, r]);
@@ -73,7 +77,9 @@ test('shapes ours does not take go to tfjs (3 input channels, 5×5, stride 2) an
 
 test("one-row matrix products (fc layers at batch 1) and their ∂L/∂x equal tfjs's WASM BatchMatMul; other shapes go to tfjs", async () => {
   await useNodeBackend('wasm');
-  for (const [m, k, n] of [[1, 40, 16], [1, 1024, 40], [1, 64, 520], [1, 24, 4], [2, 16, 8], [1, 13, 7]] as const) {
+  // The last number: how many of the three products (y = x·W, x·W again inside tf.grad, ∂L/∂x = dy·Wᵀ)
+  // ours takes; its forward is bit-identical to XNNPACK's, so only the call count proves that ours ran.
+  for (const [m, k, n, ours] of [[1, 40, 16, 3], [1, 1024, 40, 3], [1, 64, 520, 3], [1, 24, 4, 2], [2, 16, 8, 0], [1, 13, 7, 0]] as const) {
     const x = tf.randomNormal([m, k], 0, 1, 'float32', 8) as tf.Tensor2D;
     const w = tf.randomNormal([k, n], 0, 1, 'float32', 9) as tf.Tensor2D;
     const r = tf.randomNormal([m, n], 0, 1, 'float32', 10);
@@ -85,8 +91,11 @@ test("one-row matrix products (fc layers at batch 1) and their ∂L/∂x equal t
         return [y.dataSync() as Float32Array, dx.dataSync() as Float32Array];
       });
     };
+    const c0 = matVecCallCount();
     const [y0, dx0] = run('tfjs');
+    assert.equal(matVecCallCount(), c0, `${m}×${k}·${k}×${n}: tfjs's kernel ran, not ours`);
     const [y1, dx1] = run('ours');
+    assert.equal(matVecCallCount(), c0 + ours, `${m}×${k}·${k}×${n}: ours computed ${ours} of the 3 products`);
     setWasmConvKernels('ours');
     assert.ok(relErr(y1!, y0!) < 1e-5, `${m}×${k}·${k}×${n} y: ${relErr(y1!, y0!)}`);
     assert.ok(relErr(dx1!, dx0!) < 1e-5, `${m}×${k}·${k}×${n} dx: ${relErr(dx1!, dx0!)}`);
@@ -117,6 +126,80 @@ test('the transformed filters are kept while their filter lives, then freed; no 
   x.dispose();
 });
 
+// Regression: the caches were keyed by the filter's data id alone, and a reshape keeps the data id, so
+// a [3,3,16,16] filter read as [3,3,32,8] got the first shape's transform (relative error 1.28, silently).
+test('a filter reshaped on the same data gets its own transforms (both kernel sets, forward and ∂L/∂x)', async () => {
+  await useNodeBackend('wasm');
+  const k = tf.randomNormal([3, 3, 16, 16], 0, 0.2, 'float32', 11) as tf.Tensor4D;
+  const x16 = tf.randomNormal([1, 6, 7, 16], 0, 1, 'float32', 12) as tf.Tensor4D;
+  const x32 = tf.randomNormal([1, 6, 7, 32], 0, 1, 'float32', 13) as tf.Tensor4D;
+  const r16 = tf.randomNormal([1, 6, 7, 16], 0, 1, 'float32', 14), r8 = tf.randomNormal([1, 6, 7, 8], 0, 1, 'float32', 15);
+  for (const kernels of ['ours', 'tfjs'] as const) {
+    const reshaped = tf.reshape(k, [3, 3, 32, 8]) as tf.Tensor4D;
+    const copy = tf.tensor4d(k.dataSync(), [3, 3, 32, 8]); // the same values under a data id of its own
+    convAndGrad(kernels, x16, k, r16, 'same'); // fills the caches for k's data id
+    const [y1, dx1] = convAndGrad(kernels, x32, reshaped, r8, 'same');
+    const [y0, dx0] = convAndGrad(kernels, x32, copy, r8, 'same');
+    assert.ok(relErr(y1, y0) < 1e-6, `${kernels}: y: ${relErr(y1, y0)}`);
+    assert.ok(relErr(dx1, dx0) < 1e-6, `${kernels}: dx: ${relErr(dx1, dx0)}`);
+    tf.dispose([reshaped, copy]);
+  }
+  tf.dispose([k, x16, x32, r16, r8]);
+});
+
+/** A few Adam steps on a small conv stack with one kernel set, from the same seeded start: losses and final weights. */
+function adamRun(kernels: WasmConvKernels, steps: number): { losses: number[]; weights: Float32Array[] } {
+  const before = wasmConvKernels();
+  setWasmConvKernels(kernels);
+  try {
+    const shapes = [[3, 3, 8, 16], [3, 3, 16, 16], [3, 3, 16, 8], [8, 5]];
+    const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, Math.sqrt(2 / (s.slice(0, -1).reduce((a, b) => a * b, 1))), 'float32', 20 + i)));
+    const x = tf.randomNormal([4, 10, 10, 8], 0, 1, 'float32', 30) as tf.Tensor4D;
+    const labels = tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), 5);
+    const opt = tf.train.adam(1e-2);
+    const losses: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      const loss = opt.minimize(() => {
+        const [w1, w2, w3, wd] = vars as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R2>];
+        let h: tf.Tensor4D = tf.relu(tf.conv2d(x, w1, 1, 'same'));
+        h = tf.maxPool(tf.relu(tf.conv2d(h, w2, 1, 'same')), 2, 2, 'valid');
+        h = tf.relu(tf.conv2d(h, w3, 1, 'same'));
+        return tf.losses.softmaxCrossEntropy(labels, tf.matMul(tf.mean(h, [1, 2]) as tf.Tensor2D, wd)) as tf.Scalar;
+      }, true)!;
+      losses.push(loss.dataSync()[0]!);
+      loss.dispose();
+    }
+    const weights = vars.map((v) => v.dataSync() as Float32Array);
+    opt.dispose();
+    tf.dispose([...vars, x, labels]);
+    return { losses, weights };
+  } finally {
+    setWasmConvKernels(before);
+  }
+}
+
+// The filter caches during training: every Adam step replaces each filter's data, so a stale transform
+// would show as a diverging loss. Tolerance: 1e-5 relative on the losses and 1e-5 of the largest weight
+// (measured: see the log line; float sums in another order, amplified by Adam's g/√v on tiny gradients).
+test('a few Adam steps on a conv stack: our kernels and tfjs\'s give the same losses and weights', async () => {
+  await useNodeBackend('wasm');
+  const tensors = tf.memory().numTensors;
+  const steps = 6;
+  const ref = adamRun('tfjs', steps);
+  const c0 = winogradCallCount();
+  const ours = adamRun('ours', steps);
+  assert.ok(winogradCallCount() - c0 >= steps * 5, `ours ran (${winogradCallCount() - c0} convolutions)`);
+  let lossErr = 0, weightErr = 0;
+  for (let i = 0; i < steps; i++) lossErr = Math.max(lossErr, Math.abs(ours.losses[i]! - ref.losses[i]!) / ref.losses[i]!);
+  for (let i = 0; i < ref.weights.length; i++) weightErr = Math.max(weightErr, relErr(ours.weights[i]!, ref.weights[i]!));
+  console.log(`Adam, ${steps} steps: losses ${ref.losses.map((v) => v.toFixed(5)).join(' ')}; largest loss difference ${lossErr.toExponential(2)} relative, weights ${weightErr.toExponential(2)} of the largest`);
+  assert.ok(ref.losses[steps - 1]! < ref.losses[0]!, 'the loss falls');
+  assert.ok(lossErr < 1e-5, `losses differ by ${lossErr} relative`);
+  assert.ok(weightErr < 1e-5, `weights differ by ${weightErr} of the largest`);
+  clearWinogradFilters(tf.engine().backend);
+  assert.equal(tf.memory().numTensors, tensors);
+});
+
 test('the committed WASM bytes equal a fresh build of winograd.c (when the same clang and wasm-ld are here)', (t) => {
   const committed = readFileSync(new URL('./winograd/winograd-module.generated.ts', import.meta.url), 'utf8');
   let version: string;
@@ -144,7 +227,11 @@ test('the committed WASM bytes equal a fresh build of winograd.c (when the same 
 });
 
 const skip = vggSkipReason();
-test('on real VGG-19 activations (224 px) every 3×3 conv and its ∂L/∂x agree with tfjs within 1e-3 relative', { skip, timeout: 300_000 }, async () => {
+// What the docs state (README, "Kernels of our own"): on VGG-19's 15 convolutions with ≥ 8 input channels,
+// on a real ImageNet image at 224 px, ours differ from tfjs's by at most 6.0e-6 of the largest value.
+const DOCUMENTED_VGG_ERROR = 6.0e-6;
+
+test(`on real VGG-19 activations (224 px) every 3×3 conv and its ∂L/∂x agree with tfjs within the documented ${DOCUMENTED_VGG_ERROR.toExponential(1)} of the largest value`, { skip, timeout: 300_000 }, async () => {
   await useNodeBackend('wasm');
   const vgg = await loadVgg(VGG19_DIR);
   const img = loadCenterCrop(listImages(IMAGENET_DIR)[0]!, 224);
@@ -157,9 +244,12 @@ test('on real VGG-19 activations (224 px) every 3×3 conv and its ∂L/∂x agre
       // dy: the layer's own (real) output, as a stand-in for the gradient from above.
       const r = tf.tidy(() => tf.conv2d(a as tf.Tensor4D, layer.kernel, 1, 'same'));
       const [y0, dx0] = convAndGrad('tfjs', a as tf.Tensor4D, layer.kernel, r, 'same');
+      const c0 = winogradCallCount();
       const [y1, dx1] = convAndGrad('ours', a as tf.Tensor4D, layer.kernel, r, 'same');
+      assert.equal(winogradCallCount(), c0 + 3, `${layer.name}: ours ran`);
       const e = Math.max(relErr(y1, y0), relErr(dx1, dx0));
-      assert.ok(e < 1e-3, `${layer.name}: ${e}`);
+      // A 5 % margin over the documented figure (float sums in another order; the figure has 2 digits).
+      assert.ok(e <= DOCUMENTED_VGG_ERROR * 1.05, `${layer.name}: ${e} (the docs say ≤ ${DOCUMENTED_VGG_ERROR.toExponential(1)})`);
       worst = Math.max(worst, e);
       checked++;
       r.dispose();

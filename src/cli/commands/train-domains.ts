@@ -16,7 +16,7 @@ import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cach
 import { writeDomainPictures, type PictureBatch } from '../domains-pictures';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet } from '../../core/domains-features';
 import { compareOnDomains, domainArms, DOMAIN_ARMS, sweepArms, type DomainArm, type DomainArmName, type DomainCompareResult } from '../../core/domains-compare';
-import { DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../../core/advbn-training';
+import { cleanHead, DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../../core/advbn-training';
 import { previewAdvbnBatch, spreadIndices } from '../../core/batch-preview';
 import type { Decoder } from '../../models/decoder';
 import { ablationEps, validatePgdSettings } from '../../core/pgd';
@@ -154,7 +154,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
         const idx = spreadIndices(train.labels.length);
         const f = featureBatch(train, idx);
         try {
-          const preview = await previewAdvbnBatch(f, trainer.relu, pgdHead(trainer), idx.map((i) => train.labels[i]!), trainer.settings.pgd, decoder.net);
+          const preview = await previewAdvbnBatch(f, trainer.relu, pgdHead(trainer), idx.map((i) => train.labels[i]!), trainer.settings.pgd, decoder.net, cleanHead(trainer));
           batchPicture = { root: specs[0]!.root, items: idx.map((i) => specs[0]!.items[i]!), preview };
         } finally {
           f.dispose();

@@ -22,6 +22,8 @@ test('runs split by seed join into one summary: accuracies from the predictions,
   assert.deepEqual(summary.arms.advbn!.sketch!.seeds, [100, 100]);
   assert.deepEqual(summary.meanTargetDelta.advbn!.seeds, [25, 50]);
   assert.equal(summary.bootstrap!.vsPlain.advbn!.meanTarget!.delta, 37.5);
-  assert.throws(() => mergeDomainRuns([run(1, [0, 0, 0, 0], [0, 0, 0, 0]), run(1, [0, 0, 0, 0], [0, 0, 0, 0])]), /Arm plain, seed 1 is in more than one run/);
+  // The same arm and seed twice (plain beside each group of a split run) is kept once when it agrees, refused when not.
+  assert.deepEqual(mergeDomainRuns([run(1, [0, 0, 0, 0], [0, 0, 0, 0]), run(1, [0, 0, 0, 0], [0, 0, 0, 0])]).summary.seeds, [1]);
+  assert.throws(() => mergeDomainRuns([run(1, [0, 0, 0, 0], [0, 0, 0, 0]), run(1, [1, 0, 0, 0], [0, 0, 0, 0])]), /Arm plain, seed 1 is in more than one run, with different predictions/);
   assert.throws(() => mergeDomainRuns([run(1, [0, 0, 0, 0], [0, 0, 0, 0]), { ...run(2, [0, 0, 0, 0], [0, 0, 0, 0]), settings: { ...settings, seeds: [2], size: 96 } }]), /The runs differ in size: 80 vs 96/);
 });

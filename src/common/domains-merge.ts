@@ -37,7 +37,13 @@ export function mergeDomainRuns(runs: DomainRunJson[]): { summary: DomainSummary
       if (!armNames.includes(arm)) armNames.push(arm);
       for (const [seed, p] of Object.entries(bySeed)) {
         const key = `${arm}/${seed}`;
-        if (seen.has(key)) throw new Error(`Arm ${arm}, seed ${seed} is in more than one run.`);
+        if (seen.has(key)) {
+          // The same arm and seed in two runs (plain beside each group of a split run): it must agree to the
+          // last prediction — the arms of a seed do not depend on each other — and is kept once.
+          const other = results.find((x) => x.arm === arm && x.seed === Number(seed))!;
+          if (JSON.stringify(other.predictions) !== JSON.stringify(p)) throw new Error(`Arm ${arm}, seed ${seed} is in more than one run, with different predictions.`);
+          continue;
+        }
         seen.add(key);
         const acc = (t: Record<string, number[]>) => Object.fromEntries(sets.map((s) => [s.name, t[s.name]!.reduce((n, v, i) => n + (v === s.labels![i] ? 1 : 0), 0) / s.labels!.length]));
         results.push({ seed: Number(seed), arm, accuracy: { clean: acc(p.clean), aux: p.aux ? acc(p.aux) : null }, predictions: p });

@@ -160,7 +160,7 @@ const label = (arm: string) => ARM_LABELS[arm] ?? arm;
  */
 export function deltaVerdict(what: string, d: ArmSetStats, ci?: Interval): string {
   const n = d.seeds.length;
-  const spread = n > 1 ? ` (per seed ${d.seeds.map((v) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`).join(', ')})` : ' (one seed)';
+  const spread = n > 1 ? ` (per seed ${d.seeds.map((v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`).join(', ')})` : ' (one seed)';
   if (!ci) return `${what}: ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(1)} points${spread}; no per-image predictions, so no interval.`;
   return `${what}: ${formatInterval(ci)} points (Δ, 95 % paired bootstrap over ${n} seed${n === 1 ? '' : 's'} and the test images)${spread} — ${intervalVerdict(ci)}.`;
 }

@@ -2,9 +2,9 @@
  * Test fixtures made by code: a tiny CNN in TensorFlow.js layers format with a decoder (a "models/"
  * folder with index.json, to be picked with the folder picker), and PNG images.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import zlib from 'node:zlib';
@@ -205,4 +205,22 @@ export function makeJpeg(w: number, h: number): Buffer {
     }
   }
   return jpeg.encode({ data, width: w, height: h }, 85).data;
+}
+
+/**
+ * public/ as a fresh clone has it, in `dir` (serve it with harness.setPublicDir): the shipped files, and
+ * models/ = the repository's own models only — no VGG-19 link, no ImageNet samples, no VGG-19 imported.
+ */
+export function freshClonePublic(dir = mkdtempSync(join(tmpdir(), 'advbn-fresh-'))): { models: string; pub: string } {
+  const root = resolve(new URL('..', import.meta.url).pathname);
+  const models = join(dir, 'models');
+  cpSync(join(root, 'models'), models, {
+    recursive: true,
+    filter: (src) => !/\/models\/(vgg19-imagenet-tfjs|imagenet-samples|vgg19-keras|vgg19-torchvision)(\/|$)/.test(src),
+  });
+  const pub = join(dir, 'public');
+  mkdirSync(pub);
+  for (const f of ['coi-serviceworker.js', 'favicon.svg']) cpSync(join(root, 'public', f), join(pub, f));
+  symlinkSync(models, join(pub, 'models'), 'dir');
+  return { models, pub };
 }

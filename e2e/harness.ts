@@ -3,9 +3,9 @@
  * Chromium driven by playwright-core. `npx playwright install` cannot work here (no internet), so the
  * browser comes from CHROMIUM_PATH or /usr/bin/chromium; tests skip with a message when it is absent.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { createServer, type ViteDevServer } from 'vite';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -34,10 +34,47 @@ export interface AppHandle { url: string; browser: Browser; page: Page; close():
 
 let server: ViteDevServer | null = null;
 let serverUrl = '';
+/** The public folder the server serves (models/ in it): the repository's, or a test's own (setPublicDir). */
+let publicDir: string | undefined;
+
+/**
+ * Serves `dir` as the public folder (its models/ is what the page lists) instead of the repository's:
+ * a test's own models folder, e.g. a fresh clone's. Restarts the server if one runs. Undefined: the
+ * repository's public/ again.
+ */
+export async function setPublicDir(dir: string | undefined): Promise<void> {
+  if (server) await stopServer();
+  publicDir = dir;
+}
+
+/**
+ * The dev server falls back to the project root for paths its public folder lacks, so with a test's own
+ * public folder /models/… would still reach the repository's models/ (and its VGG-19 link). This answers
+ * /models/… from `dir`/models only: 404 for anything not there.
+ */
+function modelsOnlyFrom(dir: string): Plugin {
+  const models = join(dir, 'models');
+  return {
+    name: 'e2e-models-only-from-public',
+    configureServer(s) {
+      s.middlewares.use((req, res, next) => {
+        const path = decodeURIComponent((req.url ?? '').split('?')[0]!);
+        if (!path.startsWith('/models/')) { next(); return; }
+        const file = join(dir, path);
+        if (!file.startsWith(models + sep) || !existsSync(file) || !statSync(file).isFile()) { res.statusCode = 404; res.end('not found'); return; }
+        res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+        createReadStream(file).pipe(res);
+      });
+    },
+  };
+}
 
 async function ensureServer(): Promise<string> {
   if (server) return serverUrl;
-  server = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+  server = await createServer({
+    configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { host: '127.0.0.1', port: 0 }, logLevel: 'error',
+    ...(publicDir ? { publicDir, plugins: [modelsOnlyFrom(publicDir)] } : {}),
+  });
   await server.listen();
   const addr = server.httpServer!.address();
   if (!addr || typeof addr === 'string') throw new Error('dev server has no port');
@@ -57,12 +94,12 @@ export async function stopServer(): Promise<void> {
 }
 
 /** Opens the app at `hash` (e.g. '#/explore?backend=wasm'); console errors are collected in `errors`. */
-export async function openApp(hash = '', opts: { timeoutMs?: number } = {}): Promise<AppHandle> {
+export async function openApp(hash = '', opts: { timeoutMs?: number; viewport?: { width: number; height: number } } = {}): Promise<AppHandle> {
   const url = await ensureServer();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   openBrowsers.add(browser);
   browser.on('disconnected', () => openBrowsers.delete(browser));
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 1000 } });
   const page = await context.newPage();
   page.setDefaultTimeout(opts.timeoutMs ?? 120_000);
   const errors: string[] = [];

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fitBindings } from './binding-limits';
 import { disposeNetwork, forward, type Network } from '../models/network';
 import { useNodeBackend } from './node/backend-node';
+import { createTrainer, prepareForTraining, DEFAULT_TRAIN_SETTINGS } from '../core/advbn-training';
 
 const net = (): Network => ({
   name: 'tiny', inputShape: [4, 4, 3],
@@ -53,4 +54,29 @@ test('a limit above every binding changes nothing; a conv kernel or a row too la
   assert.match((await fitBindings(m, 20)).tooLarge ?? '', /^one row of fc1's kernel/);
   disposeNetwork(n);
   disposeNetwork(m);
+});
+
+// Regression: prepareForTraining dropped the blocks, so a training step (and the report after it) bound
+// the whole dense kernel, which a GPU with that binding limit reads back as zeros.
+test('training under a small binding limit: a split dense layer is refused when trained, kept in blocks when frozen', async () => {
+  await useNodeBackend('wasm');
+  const n = net();
+  await fitBindings(n, 600, 1); // fc1 (2240 bytes) in 4 blocks, as on a GPU with a 600-byte limit
+  const before = tf.memory().numTensors;
+  assert.throws(() => createTrainer(n, 'c1', 'unit', { ...DEFAULT_TRAIN_SETTINGS, advbn: false }),
+    /^Error: fc1's kernel \(0\.0 MB\) is larger than this GPU's storage-binding limit \(it runs in 4 blocks\); training binds it whole, so it cannot be trained here\. Split after fc1 \(a later layer\) or train on WASM\.$/);
+  assert.equal(tf.memory().numTensors, before, 'nothing left behind by the refusal');
+  // Split after fc1: fc1 is frozen and runs in its blocks, never bound whole.
+  const frozen = prepareForTraining(n, 2, false);
+  const fc1 = frozen.layers[2]!;
+  assert.ok(fc1.kind === 'dense' && fc1.parts?.length === 4 && fc1.parts.every((p) => p.size * 4 <= 600));
+  const [a, b] = tf.tidy(() => {
+    const x = tf.randomNormal([2, 4, 4, 3], 0, 1, 'float32', 3);
+    return [forward(n, x).dataSync(), forward(frozen, x).dataSync()];
+  });
+  assert.deepEqual(Array.from(b), Array.from(a));
+  disposeNetwork(frozen);
+  assert.ok((n.layers[2] as { parts: tf.Tensor[] }).parts.every((p) => !p.isDisposed), 'the base network keeps its blocks');
+  assert.equal(tf.memory().numTensors, before);
+  disposeNetwork(n);
 });

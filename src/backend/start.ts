@@ -15,6 +15,9 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels/wasm-conv2d-backprop-filter';
 import { registerWasmWinogradKernels } from './kernels/wasm-winograd-conv';
 import { registerWasmSign } from './kernels/wasm-sign';
+import { registerWasmTile } from './kernels/wasm-tile';
+import { registerWasmWinogradFilterGrad } from './kernels/wasm-winograd-filter-grad';
+import { registerWasmReduce } from './kernels/wasm-reduce';
 import { startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from './kernels/winograd-loader';
 import { kernelSelfCheck } from './kernel-self-check';
 import { configureWebGpu } from './webgpu-flags';
@@ -48,6 +51,9 @@ export async function startBackend(name: StartableBackend, platform: Platform): 
     registerWasmTrainingKernels();
     registerWasmWinogradKernels();
     registerWasmSign(); // tfjs's gives 0 for |x| ≤ 1.19e-7: PGD's sign(∂L/∂δ) on a confident photo
+    registerWasmTile();
+    registerWasmWinogradFilterGrad();
+    registerWasmReduce();
   }
   if (name === 'webgpu') {
     if (!(await platform.prepareWebGpu())) return { ok: false, reason: 'no WebGPU here' };

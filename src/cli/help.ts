@@ -1,10 +1,26 @@
+import { describeCheck, VGG19_SOURCES } from '../common/vgg19-sources';
+
 export const HELP: Record<string, string> = {
+  get: `advbn get vgg19 [--from keras|torchvision] [--url URL] [--sha256 HEX] [--out DIR] [--downloads DIR] [--keep] [--json]
+  Downloads VGG-19's ImageNet weights as published, checks them, imports them (as advbn import does) into
+  --out (default models/vgg19-keras or models/vgg19-torchvision) and registers them in the index.json beside
+  it, so npm start lists them:
+    --from keras (default)  ${VGG19_SOURCES.keras.url}
+                            (${VGG19_SOURCES.keras.size}; the project's VGG-19 decoders are linked to it)
+    --from torchvision      ${VGG19_SOURCES.torchvision.url} (${VGG19_SOURCES.torchvision.size})
+  --url: a mirror of the same file. The check: neither publisher states a full SHA-256, so by default the
+  file is checked the way its publisher's own library checks it — Keras: ${describeCheck(VGG19_SOURCES.keras.check)};
+  torchvision: ${describeCheck(VGG19_SOURCES.torchvision.check)}. --sha256 HEX checks the whole SHA-256 instead.
+  The download goes through --downloads/FILE.part (default ./downloads): an interrupted or truncated
+  download keeps its .part and the same command resumes it (HTTP Range; a server that ignores Range sends
+  it again from the start); a file that fails its check is deleted. No network, an HTTP error, a wrong
+  hash: one line, exit 1, nothing written to models/. --keep keeps the checked file after the import.`,
   import: `advbn import FILE… --out models/NAME [--name TEXT] [--no-index] [--json]
   Imports weights people already have into a model folder (TF.js layers format + decoders) and adds the
   entry NAME to the index.json beside it (models/index.json), so the app and --model/--encoder load it:
     vgg19_weights_tf_dim_ordering_tf_kernels.h5   Keras VGG-19 (Caffe preprocessing; the project's VGG-19
                                                   decoders in models/ are linked to it); _notop: an encoder
-    vgg19-dcbc3b2f.pth                            torchvision VGG-19 (torchvision normalisation)
+    vgg19-dcbb9e9d.pth                            torchvision VGG-19 (torchvision normalisation)
     vgg_normalised.pth decoder.pth                the AdvBN authors' AdaIN encoder (cut at relu4_1, RGB in
                                                   [0, 1]) and their decoder, as one autoencoder
   Anything else (optimizer checkpoints, other architectures, truncated files) is refused, nothing written.`,
@@ -24,7 +40,7 @@ export const HELP: Record<string, string> = {
   --encoder DIR: an autoencoder apart from the classifier (image mode): L = CE(C(D(f_adv(E(x)))), y), E the
   encoder folder cut at the decoder's layer, D --decoder, C --model. The authors' ImageNet-AdvBN pipeline:
     advbn import vgg_normalised.pth decoder.pth --out models/adain
-    advbn import vgg19-dcbc3b2f.pth --out models/torchvision-vgg19
+    advbn import vgg19-dcbb9e9d.pth --out models/torchvision-vgg19
     advbn perturb --model models/torchvision-vgg19 --encoder models/adain --decoder models/adain/decoder-relu4_1 …`,
   sweep: `advbn sweep --images DIR [--model DIR] [--layer block4_conv1] [--eps 0,0.3,0.5,0.7,0.9,1.1] [--tau 0.2] [--steps 6]
             [--paper [--max-steps 8]] [--random-draws 5] [--seed 1] [--mode feature|image] [--decoder DIR]
@@ -57,7 +73,13 @@ export const HELP: Record<string, string> = {
   (default naive). --profile: time per kernel of one step. A backend that cannot start here (webgpu without
   a hardware adapter) is reported with the reason; --allow-software-gpu runs webgpu on SwiftShader/lavapipe,
   and then, unless --layer, --modes or --runs say otherwise, every backend runs at block5_conv3, feature mode,
-  one timed step, and the output says "software adapter: ratios only".`,
+  one timed step, and the output says "software adapter: ratios only".
+advbn bench --train [--layer block4_conv1] [--size 80] [--batch 32] [--m 3] [--runs 3] [--modes plain,advbn]
+              [--kernels ours,tfjs] [--pytorch /usr/bin/python3] [--threads N] [--profile] [--json]
+  Median time of one training step of the domains head on WASM (rows train-plain, train-advbn; mode, kernels,
+  median_ms): VGG-19 after --layer with BNs and auxiliary twins, GAP, linear 7-way, Adam, AdvBN m steps.
+  --pytorch PYTHON interleaves scripts/bench_pytorch_train_step.py's same step (same threads) with ours.
+  --profile: time per kernel of one step, and the filter transforms of our Winograd kernels.`,
   'train-decoder': `advbn train-decoder --layer L --images DIR --out DIR [--model DIR] [--size 128] [--batch 8]
               [--steps 1000] [--lr 1e-3] [--tv 1e-4] [--feature-loss W] [--via LAYER --via-decoder DIR] [--resume DIR]
               [--checkpoint-every 100] [--eval-images 6] [--seed 1]

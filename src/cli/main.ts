@@ -18,6 +18,7 @@ Commands:
   eval-decoder   PSNR/SSIM of a decoder on held-out images, and a comparison grid PNG
   train          Algorithm 1 (AdvBN fine-tuning) on the style world
   import         Keras/torchvision VGG-19 or the AdvBN authors' autoencoder files → a model folder + index entry
+  get            download VGG-19's published weights (Keras or torchvision), check them, import them into models/
 
 Common options: --backend wasm|webgpu|cpu (default wasm), --threads N (WASM threads; default every core),
   --allow-software-gpu (webgpu may run on a software adapter, SwiftShader or lavapipe: for checks, not speed;
@@ -51,6 +52,7 @@ async function command(name: string): Promise<Command | null> {
     case 'eval-decoder': return (await import('./commands/eval-decoder')).evalDecoderCommand;
     case 'train': return (await import('./commands/train')).trainCommand;
     case 'import': return (await import('./commands/import')).importCommand;
+    case 'get': return (await import('./commands/get')).getCommand;
     default: return null;
   }
 }

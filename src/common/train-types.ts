@@ -26,3 +26,11 @@ export interface Report {
   /** Per layer, mean divergence over style sets and over corruptions. */
   divergenceMean: Record<string, { style: number; corruption: number }>;
 }
+
+/**
+ * Steps of a run of Algorithm 1 on `n` training images: `epochs` passes of batches of
+ * min(batchSize, n) (the worker's, the CLI's and the Train page's count; at least one).
+ */
+export function plannedSteps(n: number, batchSize: number, epochs: number): number {
+  return Math.max(1, Math.round((epochs * n) / Math.min(batchSize, n)));
+}

@@ -4,9 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { buildStyleWorldNet } from '../models/style-world-model';
 import { disposeNetwork, forwardRange, layerIndex, type BatchNormLayer, type ConvLayer, type ForwardOptions } from '../models/network';
 import {
-  auxiliaryBnLayers, createTrainer, disposeTrainer, featureMoments, learningRate, momentsToStats, trainLoop, trainStep, DEFAULT_TRAIN_SETTINGS,
+  auxiliaryBnLayers, createTrainer, disposeTrainer, learningRate, trainLoop, trainStep, DEFAULT_TRAIN_SETTINGS,
 } from './advbn-training';
-import { channelStats } from './stats';
+import { channelStats, featureMoments, momentsToStats } from './stats';
 import { renderBatch, TRAIN_FAMILIES } from '../data/style-world';
 import { useNodeBackend } from '../backend/node/backend-node';
 

@@ -31,8 +31,7 @@ import { mulberry32, type Rng } from '../common/random';
 export { DEFAULT_TRAIN_SETTINGS, learningRate, type AdvbnTrainSettings } from '../common/train-settings';
 import { learningRate, type AdvbnTrainSettings } from '../common/train-settings';
 import type { StepResult } from '../common/train-types';
-import type { Batch } from '../data/style-world-data';
-export type { Batch };
+import type { Batch } from '../data/batch';
 export type { StepResult };
 
 // ---------------------------------------------------------------------------------------------
@@ -55,12 +54,20 @@ function twinCopy(t: BatchNormTwin, trainable: boolean): BatchNormTwin {
  * `base` is not modified; the copy is owned by the caller (disposeNetwork).
  */
 export function prepareForTraining(base: Network, splitIndex: number, auxiliaryBn: boolean): Network {
+  // Dense parts: row blocks made because the whole kernel exceeds the GPU's storage-binding limit
+  // (backend/binding-limits.ts). A trained kernel, its gradient and the optimiser's state are bound
+  // whole, which that GPU would read back as zeros: refuse before anything is made.
+  const split = base.layers.find((l, i) => i > splitIndex && l.kind === 'dense' && l.parts);
+  if (split?.kind === 'dense') {
+    throw new Error(`${split.name}'s kernel (${(split.kernel.size * 4 / 1e6).toFixed(1)} MB) is larger than this GPU's storage-binding limit (it runs in ${split.parts!.length} blocks); ` +
+      `training binds it whole, so it cannot be trained here. Split after ${split.name} (a later layer) or train on WASM.`);
+  }
   const layers: Layer[] = base.layers.map((l, i) => {
     const train = i > splitIndex;
     switch (l.kind) {
       case 'conv2d': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor4D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null };
-      // parts (row blocks for small GPU bindings) are not copied: the trainable kernel is used whole.
-      case 'dense': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor2D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null, parts: undefined };
+      // A frozen layer keeps its row blocks (clones share the data).
+      case 'dense': return { ...l, kernel: copyVar(l.kernel, train) as unknown as tf.Tensor2D, bias: l.bias ? (copyVar(l.bias, train) as unknown as tf.Tensor1D) : null, parts: l.parts?.map((p) => tf.clone(p)) };
       case 'batchnorm': {
         const clean = twinCopy(l.clean, train);
         const adv = train && auxiliaryBn ? twinCopy(l.clean, true) : null;
@@ -357,55 +364,6 @@ export async function accuracy(net: Network, preprocessing: Preprocessing, batch
     total += b.labels.length;
   }
   return total ? right / total : NaN;
-}
-
-/** Per-channel running sums of a layer's features (for the §7 divergence over a whole data set). */
-export interface FeatureMoments { count: number; sum: Float64Array; sumSq: Float64Array; }
-
-/** Accumulates per-channel moments of the features at each named layer over the batches. */
-export async function featureMoments(net: Network, preprocessing: Preprocessing, layers: string[], batches: Iterable<Batch>): Promise<Record<string, FeatureMoments>> {
-  const idx = layers.map((l) => layerIndex(net, l));
-  const last = Math.max(...idx);
-  const out: Record<string, FeatureMoments> = {};
-  for (const b of batches) {
-    let h = preprocess(preprocessing, b.x);
-    b.x.dispose();
-    for (let i = 0; i <= last; i++) {
-      const next = tf.tidy(() => forwardRange(net, h, i, i + 1));
-      h.dispose();
-      h = next;
-      const k = idx.indexOf(i);
-      if (k < 0) continue;
-      await accumulateMoments(out, layers[k]!, h);
-    }
-    h.dispose();
-  }
-  return out;
-}
-
-/** Adds the per-channel sums and sums of squares of `h` ([N, …, C]) to `acc[name]`. `h` is not disposed. */
-export async function accumulateMoments(acc: Record<string, FeatureMoments>, name: string, h: tf.Tensor): Promise<void> {
-  const c = h.shape[h.rank - 1]!;
-  const axes = Array.from({ length: h.rank - 1 }, (_, a) => a);
-  const [s, q] = tf.tidy(() => [tf.sum(h, axes), tf.sum(tf.square(h), axes)]);
-  const [sv, qv] = await Promise.all([s!.data(), q!.data()]);
-  tf.dispose([s!, q!]);
-  const m = (acc[name] ??= { count: 0, sum: new Float64Array(c), sumSq: new Float64Array(c) });
-  m.count += h.size / c;
-  for (let j = 0; j < c; j++) { m.sum[j]! += sv[j]!; m.sumSq[j]! += qv[j]!; }
-}
-
-/** Mean and std (unbiased variance + 1e-5, as §1) of accumulated moments, as tensors for stats.ts. */
-export function momentsToStats(m: FeatureMoments): { mean: tf.Tensor1D; std: tf.Tensor1D } {
-  const c = m.sum.length;
-  const mean = new Float32Array(c), std = new Float32Array(c);
-  for (let j = 0; j < c; j++) {
-    const mu = m.sum[j]! / m.count;
-    const varU = Math.max(0, (m.sumSq[j]! - m.count * mu * mu) / Math.max(1, m.count - 1));
-    mean[j] = mu;
-    std[j] = Math.sqrt(varU + 1e-5);
-  }
-  return { mean: tf.tensor1d(mean), std: tf.tensor1d(std) };
 }
 
 /** Names of the BN layers that own an auxiliary twin (for tests and the UI). */

@@ -41,10 +41,12 @@ export function makeObjective(c: Classifier, mode: LossMode, decoder: Network | 
       return { logits: forward(c.split.net, preprocess(c.preprocessing, image)), image };
     };
   }
-  return (fAdv, wantImage = true) => ({
+  // The decoder only shows f_adv here: PGD runs it apart from the step (Objective.display).
+  const display = decoder ? (fAdv: tf.Tensor) => tf.clipByValue(forward(decoder, fAdv), 0, 1) : undefined;
+  return Object.assign((fAdv: tf.Tensor, wantImage = true) => ({
     logits: c.split.head(fAdv),
-    image: decoder && wantImage ? tf.clipByValue(forward(decoder, fAdv), 0, 1) : undefined,
-  });
+    image: display && wantImage ? display(fAdv) : undefined,
+  }), { display });
 }
 
 /** Softmax probabilities of the whole classifier on RGB [0, 1] images, [N, K]. */

@@ -7,7 +7,8 @@
  */
 import type { Network } from '../models/network';
 import type { Preprocessing } from '../models/preprocess';
-import { createTrainer, disposeTrainer, trainStep, TrainingCancelledError, type AdvbnTrainSettings, type Batch, type StepResult, type Trainer } from './advbn-training';
+import { createTrainer, disposeTrainer, trainStep, TrainingCancelledError, type AdvbnTrainSettings, type StepResult, type Trainer } from './advbn-training';
+import type { Batch } from '../data/batch';
 import { robustnessReport, type Report, type TestSet } from './robustness';
 import { summarizeComparison, type Arm, type SummaryRow } from '../common/compare-summary';
 

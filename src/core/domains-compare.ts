@@ -13,8 +13,8 @@ import { createTrainer, disposeTrainer, trainStepOnFeatures, TrainingCancelledEr
 import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domains-model';
 import { featureBatch, featureBatches, type FeatureSet } from './domains-features';
 import { featureDivergence } from './stats';
-import { accumulateMoments, momentsToStats, type FeatureMoments } from './advbn-training';
-import { epochSampler } from '../data/style-world-data';
+import { accumulateMoments, momentsToStats, type FeatureMoments } from './stats';
+import { epochSampler } from '../data/batch';
 import { mulberry32 } from '../common/random';
 import { ablationEps } from '../common/pgd-settings';
 import { DOMAIN_ARMS, type DomainArmName } from '../common/train-settings';
@@ -43,7 +43,7 @@ export function domainArms(names: readonly DomainArmName[], base: AdvbnTrainSett
 }
 
 /** The paper's strength ablation: one AdvBN arm per m (τ 0.2, ε = m·τ − 0.1); m = 0 is plain fine-tuning. */
-export function sweepArms(ms: number[], base: AdvbnTrainSettings): DomainArm[] {
+export function mSweepArms(ms: number[], base: AdvbnTrainSettings): DomainArm[] {
   if (ms[0] !== 0) throw new Error('The m sweep must start with 0 (plain fine-tuning, the reference of every Δ).');
   return ms.map((m) => m === 0
     ? { name: 'plain', settings: { ...base, advbn: false } }

@@ -112,6 +112,35 @@ test('one device → CPU read per step: probabilities, loss, δ and the image co
   }
 });
 
+test('a display-only decoder runs outside the step: the step never asks for the image, the report shows it at that step\'s δ, timed apart', async () => {
+  const net = tinyConvNet(4);
+  const c = { split: split(net, 'conv1'), preprocessing: 'unit' as const };
+  const f = c.split.encode(x());
+  const tensors = tf.memory().numTensors;
+  const asked: boolean[] = [];
+  let shown = 0;
+  const display = (fAdv: tf.Tensor) => { shown++; return tf.slice(fAdv, [0, 0, 0, 0], [-1, -1, -1, 3]); };
+  const objective = Object.assign((fAdv: tf.Tensor, wantImage = true) => {
+    asked.push(wantImage);
+    return { logits: c.split.head(fAdv), image: wantImage ? display(fAdv) : undefined };
+  }, { display });
+  const { reports, delta } = await runPgd(f, true, objective, { labels: [1], targeted: false }, { eps: 1.1, tau: 0.2, steps: 3 }, { images: true });
+  assert.deepEqual(asked, [false, false, false, false], 'the step itself never decodes');
+  assert.equal(shown, 4, 'one display per reported state');
+  for (const r of reports) {
+    assert.ok(r.image, `step ${r.step} has its image`);
+    assert.ok(r.decodeMs >= 0 && r.ms >= 0);
+    // The image is the display of f_adv at this report's δ (before that step's update).
+    const want = tf.tidy(() => display(perturbFeatures(f, tf.tensor1d(r.deltaMu), tf.tensor1d(r.deltaSigma), true)));
+    const w = await want.data();
+    want.dispose();
+    assert.ok(w.every((v, i) => Math.abs(v - r.image!.data[i]!) < 1e-5), `step ${r.step}: the image matches its δ`);
+  }
+  tf.dispose([delta.mu, delta.sigma]);
+  assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind');
+  f.dispose();
+});
+
 test('bad settings are rejected with a message naming them', () => {
   assert.throws(() => validatePgdSettings({ eps: NaN, tau: 0.2, steps: 6 }), /ε/);
   assert.throws(() => validatePgdSettings({ eps: 1, tau: -1, steps: 6 }), /τ/);

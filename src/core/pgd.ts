@@ -25,9 +25,15 @@ export interface PgdGoal {
   targeted: boolean;
 }
 
-/** Maps perturbed features to logits, and optionally to the image they decode to (image mode / display). */
-/** `wantImage` false: the caller will not read the image, so a display-only decoder pass can be skipped. */
-export type Objective = (fAdv: tf.Tensor, wantImage?: boolean) => { logits: tf.Tensor; image?: tf.Tensor };
+/**
+ * Maps perturbed features to logits, and optionally to the image they decode to (image mode / display).
+ * `wantImage` false: the caller will not read the image, so a display-only decoder pass can be skipped.
+ * `display`: that display-only decoder on its own (feature mode). PGD then runs it after each step's
+ * gradient, outside the tape, and reports its time apart (`decodeMs`), so `ms` is the step's own work.
+ */
+export type Objective = ((fAdv: tf.Tensor, wantImage?: boolean) => { logits: tf.Tensor; image?: tf.Tensor }) & {
+  display?: (fAdv: tf.Tensor) => tf.Tensor;
+};
 
 export interface Summary { min: number; max: number; mean: number; }
 
@@ -53,8 +59,10 @@ export interface PgdReport {
   deltaSigma: Float32Array;
   /** The objective's image at this δ ([N, H, W, 3] RGB in [0, 1]), when it gives one. */
   image?: { data: Float32Array; shape: number[] };
-  /** Wall time of this step (forward + backward + update) in ms. */
+  /** Wall time of this step (forward + backward + update, and the image when it is part of the loss) in ms. */
   ms: number;
+  /** Wall time of the display-only decoding of `image` (the objective's `display`), in ms; 0 without one. */
+  decodeMs: number;
 }
 
 export interface PgdOptions {
@@ -110,7 +118,7 @@ export async function* pgd(
       if (!last) {
         // One forward/backward at the current δ gives this state's report and the step's gradient.
         const { value, grads } = tf.valueAndGrads((dMu: tf.Tensor, dSigma: tf.Tensor) => {
-          const out = objective(perturbFeatures(f, dMu as tf.Tensor1D, dSigma as tf.Tensor1D, clampAtZero, mean), wantImages);
+          const out = objective(perturbFeatures(f, dMu as tf.Tensor1D, dSigma as tf.Tensor1D, clampAtZero, mean), wantImages && !objective.display);
           logits = tf.keep(out.logits);
           if (out.image && wantImages) image = tf.keep(out.image);
           return tf.mul(sign, crossEntropy(out.logits, labels)) as tf.Scalar;
@@ -123,7 +131,7 @@ export async function* pgd(
         grads.forEach((g) => g.dispose());
       } else {
         const out = tf.tidy(() => {
-          const o = objective(perturbFeatures(f, delta.mu, delta.sigma, clampAtZero, mean), wantImages);
+          const o = objective(perturbFeatures(f, delta.mu, delta.sigma, clampAtZero, mean), wantImages && !objective.display);
           return { logits: o.logits, image: wantImages ? o.image : undefined, loss: tf.mul(sign, crossEntropy(o.logits, labels)) as tf.Scalar };
         });
         logits = out.logits;
@@ -152,9 +160,21 @@ export async function* pgd(
         deltaMu: dMu!,
         deltaSigma: dSigma!,
         ms: performance.now() - t0,
+        decodeMs: 0,
       };
       if (img && image) report.image = { data: img, shape: (image as tf.Tensor).shape };
       tf.dispose([probsT, lossValue, logits!, image ?? []]);
+      if (wantImages && objective.display) {
+        // The filmstrip's image at this state's δ (before the update), decoded outside the gradient.
+        const t1 = performance.now();
+        const shown = tf.tidy(() => objective.display!(perturbFeatures(f, delta.mu, delta.sigma, clampAtZero, mean)));
+        try {
+          report.image = { data: ((await shown.data()) as Float32Array).slice(), shape: shown.shape };
+        } finally {
+          shown.dispose();
+        }
+        report.decodeMs = performance.now() - t1;
+      }
       if (next) {
         const old = delta;
         delta = next;

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Network } from '../models/network';
 import type { Preprocessing } from '../models/preprocess';
-import { accuracy, featureMoments, momentsToStats } from './advbn-training';
+import { accuracy } from './advbn-training';
+import { featureMoments, momentsToStats } from './stats';
 import { featureDivergence } from './stats';
 import { CORRUPTIONS } from '../data/corruptions';
 import { HELDOUT_FAMILIES, testSets } from '../data/style-world';

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelStats } from './stats';
 import { classify, makeObjective, type Classifier, type LossMode } from './attack';
-import { sweep, type SweepOutcome, type SweepStart } from './sweep';
+import { sweep, type StrengthSweepOutcome, type StrengthSweepStart } from './strength-sweep';
 import type { PgdSettings } from './pgd';
 import { preprocess } from '../models/preprocess';
 import type { Network } from '../models/network';
@@ -49,25 +49,25 @@ export interface ShiftsRequest {
 
 export interface ShiftsResult {
   cleanProbs: Float32Array;
-  adversarial: SweepOutcome;
-  random: SweepOutcome[];
+  adversarial: StrengthSweepOutcome;
+  random: StrengthSweepOutcome[];
   /** Random δ with the adversarial δ's per-channel sizes (sweep.ts), as many draws. */
-  matched: SweepOutcome[];
-  adain?: SweepOutcome;
-  corrupted?: SweepOutcome;
+  matched: StrengthSweepOutcome[];
+  adain?: StrengthSweepOutcome;
+  corrupted?: StrengthSweepOutcome;
 }
 
 /** Runs the four shifts. Images are read back when there is a decoder (and always for the corrupted crop). */
 export async function compareShifts(c: Classifier, req: ShiftsRequest, signal?: AbortSignal): Promise<ShiftsResult> {
   const decode = req.decoder ? { adversarial: true, random: req.randomDraws } : undefined;
-  let start: SweepStart | null = null;
+  let start: StrengthSweepStart | null = null;
   let cell: Awaited<ReturnType<ReturnType<typeof sweep>['next']>>['value'] | undefined;
   for await (const x of sweep(c, {
     images: req.image, mode: req.mode, decoder: req.decoder, strengths: [req.settings], labels: [req.label],
     randomDraws: req.randomDraws, seed: req.seed, key: req.key, decode,
   }, { signal, onStart: (s) => { start = s; } })) cell = x;
   if (!cell || !start) throw new Error('The comparison did not run.');
-  const result: ShiftsResult = { cleanProbs: (start as SweepStart).cleanProbs, adversarial: cell.adversarial, random: cell.random, matched: cell.matched };
+  const result: ShiftsResult = { cleanProbs: (start as StrengthSweepStart).cleanProbs, adversarial: cell.adversarial, random: cell.random, matched: cell.matched };
   if (req.style) {
     const objective = makeObjective(c, req.mode, req.decoder);
     const style = req.style;
@@ -90,9 +90,9 @@ export async function compareShifts(c: Classifier, req: ShiftsRequest, signal?: 
   return result;
 }
 
-async function readOutcome(probs: tf.Tensor, image: tf.Tensor | undefined): Promise<SweepOutcome> {
+async function readOutcome(probs: tf.Tensor, image: tf.Tensor | undefined): Promise<StrengthSweepOutcome> {
   const [p, img] = await Promise.all([probs.data() as Promise<Float32Array>, image ? (image.data() as Promise<Float32Array>) : Promise.resolve(null)]);
-  const out: SweepOutcome = { probs: p };
+  const out: StrengthSweepOutcome = { probs: p };
   if (img && image) out.image = { data: img, shape: image.shape };
   tf.dispose([probs, image ?? []]);
   return out;

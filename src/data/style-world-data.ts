@@ -4,10 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE, renderItem, type SetSpec } from './style-world';
-import { shuffle, type Rng } from '../common/random';
+import type { Batch } from './batch';
 
-/** A labelled batch of images, RGB in [0, 1] (what training and evaluation loops consume). */
-export interface Batch { x: tf.Tensor4D; labels: number[]; }
 
 export const PIXELS_PER_IMAGE = IMAGE_SIZE * IMAGE_SIZE * 3;
 
@@ -52,18 +50,4 @@ export function batchOf(set: ImageSet, indices: number[]): Batch {
 export function* evalBatches(set: ImageSet, batchSize = 50): Generator<Batch> {
   const n = set.labels.length;
   for (let s = 0; s < n; s += batchSize) yield batchOf(set, Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i));
-}
-
-/** Shuffled epochs: batch `step` of an endless sequence of permutations (drop-last). Deterministic. */
-export function epochSampler(n: number, batchSize: number, rng: Rng): (step: number) => number[] {
-  const perEpoch = Math.floor(n / batchSize);
-  if (perEpoch < 1) throw new Error(`The data set has ${n} images, fewer than one batch of ${batchSize}.`);
-  let order: number[] = [];
-  let epoch = -1;
-  return (step) => {
-    const e = Math.floor(step / perEpoch);
-    while (epoch < e) { order = shuffle(Array.from({ length: n }, (_, i) => i), rng); epoch++; }
-    const k = step % perEpoch;
-    return order.slice(k * batchSize, (k + 1) * batchSize);
-  };
 }

@@ -11,7 +11,7 @@ export interface ModelMeta {
   inputSize: number;
   classes: number | null;
   defaultLayer?: string;
-  /** Where the weights came from, e.g. "torchvision VGG (16 conv, 1000 classes) from vgg19-dcbc3b2f.pth". */
+  /** Where the weights came from, e.g. "torchvision VGG (16 conv, 1000 classes) from vgg19-dcbb9e9d.pth". */
   source?: string;
 }
 

@@ -2,7 +2,6 @@ import { lazy, Suspense, useEffect } from 'react';
 import { useApp, type Page } from './app-store';
 import { engine } from '../worker/client';
 import { BACKEND_ORDER, type BackendName } from '../common/backend-names';
-import type { InitResult } from '../worker/protocol';
 import { readHash } from './url-state';
 import { ExplorePage } from './explore/ExplorePage';
 // The Train page is its own chunk: the first view (Explore) paints without it (the main chunk's budget
@@ -23,7 +22,7 @@ function useBackend() {
     let live = true;
     setBackend(null);
     engine()
-      .request<InitResult>('init', { backend: requested === 'auto' ? undefined : requested })
+      .request('init', { backend: requested === 'auto' ? undefined : requested })
       .then((r) => live && setBackend(r.backend as BackendName, r.failed as BackendName[], null, r.why, r.skipped))
       .catch((e: Error) => live && setBackend(null, [], e.message));
     return () => { live = false; };

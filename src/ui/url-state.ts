@@ -3,7 +3,15 @@
  * serialised, with their types; the hash holds them as `#page?key=value&…` so a link reproduces a view.
  */
 export type FieldType = 'number' | 'string' | 'boolean';
-export type FieldSpec = Record<string, FieldType>;
+/**
+ * Field name → its type; `{ type, param }` for a field whose URL parameter has another name (a field
+ * renamed after links with the old name were shared: the links keep working).
+ */
+export type FieldSpec = Record<string, FieldType | { type: FieldType; param: string }>;
+
+/** Each field of `spec` with its type and its URL parameter's name. */
+const fieldsOf = (spec: FieldSpec) =>
+  Object.entries(spec).map(([key, f]) => (typeof f === 'string' ? { key, type: f, param: key } : { key, ...f }));
 
 export function readHash(hash = globalThis.location?.hash ?? ''): { page: string; params: URLSearchParams } {
   const h = hash.replace(/^#\/?/, '');
@@ -14,8 +22,8 @@ export function readHash(hash = globalThis.location?.hash ?? ''): { page: string
 /** Parses the fields of `spec` present in params; drops values that do not parse (NaN, bad booleans). */
 export function parseFields<T extends Record<string, unknown>>(params: URLSearchParams, spec: FieldSpec): Partial<T> {
   const out: Record<string, unknown> = {};
-  for (const [key, type] of Object.entries(spec)) {
-    const raw = params.get(key);
+  for (const { key, type, param } of fieldsOf(spec)) {
+    const raw = params.get(param);
     if (raw === null) continue;
     if (type === 'number') {
       const n = Number(raw);
@@ -30,10 +38,10 @@ export function parseFields<T extends Record<string, unknown>>(params: URLSearch
 
 export function serializeFields(state: Record<string, unknown>, spec: FieldSpec): URLSearchParams {
   const p = new URLSearchParams();
-  for (const [key, type] of Object.entries(spec)) {
+  for (const { key, type, param } of fieldsOf(spec)) {
     const v = state[key];
     if (v === undefined || v === null || v === '') continue;
-    p.set(key, type === 'boolean' ? (v ? '1' : '0') : String(v));
+    p.set(param, type === 'boolean' ? (v ? '1' : '0') : String(v));
   }
   return p;
 }

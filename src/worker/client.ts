@@ -1,5 +1,5 @@
 /** The UI side of the engine worker: promise-returning requests with streamed events and cancel. */
-import type { FromWorker, ToWorker } from './protocol';
+import type { FromWorker, RequestType, Requests, ToWorker } from './protocol';
 
 export class RequestCancelled extends Error {
   constructor() { super('cancelled'); this.name = 'AbortError'; }
@@ -33,11 +33,17 @@ export class EngineClient {
     }
   }
 
-  /** Sends a request; `signal` cancels it (the promise then rejects with RequestCancelled). */
-  request<R>(type: string, payload: unknown, opts: { onEvent?: (p: unknown) => void; signal?: AbortSignal; transfer?: Transferable[] } = {}): Promise<R> {
+  /**
+   * Sends request `type` (payload, events and result typed by `Requests`); `signal` cancels it (the promise
+   * then rejects with RequestCancelled).
+   */
+  request<T extends RequestType>(
+    type: T, payload: Requests[T]['payload'],
+    opts: { onEvent?: (p: Requests[T]['event']) => void; signal?: AbortSignal; transfer?: Transferable[] } = {},
+  ): Promise<Requests[T]['result']> {
     const id = this.nextId++;
-    return new Promise<R>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onEvent: opts.onEvent });
+    return new Promise<Requests[T]['result']>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onEvent: opts.onEvent as ((p: unknown) => void) | undefined });
       const msg: ToWorker = { kind: 'request', id, type, payload };
       this.worker.postMessage(msg, opts.transfer ?? []);
       opts.signal?.addEventListener('abort', () => this.worker.postMessage({ kind: 'cancel', id } satisfies ToWorker), { once: true });

@@ -7,13 +7,13 @@
  *   train.domains  TrainDomainsRequest  → events DomainsEvent…, result TrainDomainsResult
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HandlerMap } from './protocol';
+import type { TypedHandlers } from './protocol';
 import type { PreviewResult } from './train-protocol';
 import type { DomainsEvent, TrainDomainsRequest, TrainDomainsResult } from './domains-protocol';
-import { endPause, layerDecoder, loadModel, pauseState, previewResult } from './train-handlers';
+import { endPause, layerDecoder, loadModelAndHash, pauseState, previewResult } from './train-handlers';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet, type FeatureStore } from '../core/domains-features';
 import { previewAdvbnBatch, spreadIndices } from '../core/batch-preview';
-import { compareOnDomains, domainArms, sweepArms } from '../core/domains-compare';
+import { compareOnDomains, domainArms, mSweepArms } from '../core/domains-compare';
 import { cleanHead, DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../core/advbn-training';
 import { validatePgdSettings } from '../core/pgd';
 import { disposeNetwork, layerIndex, type Network } from '../models/network';
@@ -35,7 +35,7 @@ const idbFeatureStore: FeatureStore = {
   },
 };
 
-export const domainsHandlers: HandlerMap = {
+export const domainsHandlers = {
   async 'train.domains'(p: TrainDomainsRequest, { signal, emit }): Promise<TrainDomainsResult> {
     const ev = (e: DomainsEvent) => emit(e);
     const t0 = performance.now();
@@ -44,10 +44,10 @@ export const domainsHandlers: HandlerMap = {
     if (!Number.isInteger(p.seeds) || p.seeds < 1 || p.seeds > 10) throw new RangeError(`Seeds must be a whole number from 1 to 10, got ${p.seeds}.`);
     if (p.sets.length < 2 || p.sets[0]!.kind !== 'train') throw new Error('A domains run needs the source training set first and at least one test set.');
     const base: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: false, lr: p.lr, optimizer: 'adam', weightDecay: 0, pgd: { eps: p.eps, tau: p.tau, steps: p.pgdSteps } };
-    const arms = p.sweepM ? sweepArms(p.sweepM, base) : domainArms(p.arms, base);
+    const arms = p.sweepM ? mSweepArms(p.sweepM, base) : domainArms(p.arms, base);
     for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
     ev({ kind: 'phase', phase: 'loading' });
-    const vgg = await loadModel(p.model);
+    const { net: vgg, bytesHash } = await loadModelAndHash(p.model);
     let decoder: Network | null = null;
     try {
       layerIndex(vgg, p.layer);
@@ -59,7 +59,8 @@ export const domainsHandlers: HandlerMap = {
         if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
         const n = s.labels.length;
         if (s.pixels.length !== n * per) throw new Error(`Set ${s.name}: ${s.pixels.length} bytes for ${n} images of ${p.size}² px.`);
-        const key = `features:${p.model.entry.id}:${p.layer}:${p.size}:${fnv1a(s.fingerprint)}:${n}`;
+        // The model's bytes, not only its id: another model (or a re-import) under one id has other weights.
+        const key = `features:${p.model.entry.id}:${bytesHash}:${p.layer}:${p.size}:${fnv1a(s.fingerprint)}:${n}`;
         const r = await cachedFeatures(idbFeatureStore, key, () => {
           encoded += n;
           return encodeImages(vgg, p.layer, p.model.entry.preprocessing, n,
@@ -120,4 +121,4 @@ export const domainsHandlers: HandlerMap = {
       endPause(p.runId);
     }
   },
-};
+} satisfies Partial<TypedHandlers>;

@@ -4,7 +4,7 @@
  * page live in their own modules and are merged into one table.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { FromWorker, HandlerMap, ToWorker, InitResult, MemoryResult } from './protocol';
+import type { FromWorker, HandlerMap, ToWorker, InitResult, MemoryResult, TypedHandlers } from './protocol';
 import { initBackend, type BackendName } from './backends';
 import { exclusive } from './exclusive';
 import { exploreHandlers } from './explore-handlers';
@@ -13,7 +13,7 @@ import { domainsHandlers } from './domains-handlers';
 import { importHandlers } from './import-handlers';
 import { styleWorldHandlers } from './style-world-handlers';
 
-const coreHandlers: HandlerMap = {
+const coreHandlers = {
   /**
    * Backend switches are serialised with each other (React StrictMode, quick clicks) and with the
    * Explore requests: a switch never lands in the middle of a model load or a PGD step.
@@ -25,9 +25,11 @@ const coreHandlers: HandlerMap = {
     const m = tf.memory();
     return { numTensors: m.numTensors, numBytes: m.numBytes };
   },
-};
+} satisfies Partial<TypedHandlers>;
 
-const handlers: HandlerMap = { ...coreHandlers, ...exploreHandlers, ...trainHandlers, ...domainsHandlers, ...importHandlers, ...styleWorldHandlers };
+/** Every request of `Requests` has its handler here, with its types (a missing or mistyped one does not compile). */
+const typedHandlers: TypedHandlers = { ...coreHandlers, ...exploreHandlers, ...trainHandlers, ...domainsHandlers, ...importHandlers, ...styleWorldHandlers };
+const handlers: HandlerMap = typedHandlers;
 const inFlight = new Map<number, AbortController>();
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(m, transfer);
 

@@ -8,7 +8,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { filesOf } from '../testing/files-source';
-import { exploreHandlers, type ImageResult, type ModelResult, type RunEvent, type RunRequest, type RunResult, type StepEvent, type SweepCellEvent, type SweepEvent, type SweepRequest, type SweepResult, type ShiftsResult } from './explore-handlers';
+import { exploreHandlers, type ImageResult, type ModelResult, type RunEvent, type RunRequest, type RunResult, type StepEvent, type StrengthSweepCellEvent, type StrengthSweepEvent, type StrengthSweepRequest, type StrengthSweepResult, type ShiftsResult } from './explore-handlers';
+import type { HandlerMap } from './protocol';
 import { parseRegistry } from '../common/registry';
 import { writeTinyModelFolder } from '../../e2e/fixtures';
 
@@ -21,7 +22,7 @@ after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 type Call = <R>(type: string, payload: unknown, opts?: { signal?: AbortSignal; events?: unknown[] }) => Promise<R>;
 const call: Call = async (type, payload, opts = {}) => {
-  const h = exploreHandlers[type]!;
+  const h = (exploreHandlers as HandlerMap)[type]!; // untyped on purpose: the tests send bad payloads too
   return h(payload as never, { signal: opts.signal ?? new AbortController().signal, emit: (p) => opts.events?.push(p) }) as never;
 };
 
@@ -101,7 +102,7 @@ test('bad settings, labels and modes are refused with a clear message', async ()
   assert.ok(steps[4]!.attackedProb >= steps[0]!.attackedProb - 1e-6);
 });
 
-const baseSweep: SweepRequest = {
+const baseSweep: StrengthSweepRequest = {
   layer: 'c2', decoder: true, mode: 'feature', label: null, randomDraws: 2, seed: 1,
   strengths: [0, 0.5, 1.1].map((eps) => ({ eps, tau: 0.2, steps: 2 })),
 };
@@ -111,11 +112,11 @@ test('explore.sweep: one cell per strength in order, decoded, p(label) beside ra
   await call('explore.sweep', baseSweep); // warm-up
   const n1 = tf.memory().numTensors;
   const events: unknown[] = [];
-  const r = await call<SweepResult>('explore.sweep', { ...baseSweep, image: 'img1', model: 'tiny' }, { events });
+  const r = await call<StrengthSweepResult>('explore.sweep', { ...baseSweep, image: 'img1', model: 'tiny' }, { events });
   const top1 = img.cleanProbs.indexOf(Math.max(...img.cleanProbs));
   assert.equal(r.label, top1);
-  assert.deepEqual((events as SweepEvent[]).map((e) => e.kind), ['sweep-start', 'cell', 'cell', 'cell']);
-  const cells = (events as SweepEvent[]).filter((e): e is SweepCellEvent => e.kind === 'cell');
+  assert.deepEqual((events as StrengthSweepEvent[]).map((e) => e.kind), ['sweep-start', 'cell', 'cell', 'cell']);
+  const cells = (events as StrengthSweepEvent[]).filter((e): e is StrengthSweepCellEvent => e.kind === 'cell');
   assert.deepEqual(cells.map((c) => c.strength.eps), [0, 0.5, 1.1]);
   assert.ok(Math.abs(cells[0]!.p - img.cleanProbs[top1]!) < 1e-5, 'ε = 0: the clean p');
   for (const c of cells) {
@@ -129,7 +130,7 @@ test('explore.sweep: one cell per strength in order, decoded, p(label) beside ra
   const p = call('explore.sweep', { ...baseSweep, strengths: Array.from({ length: 10 }, () => ({ eps: 1, tau: 0.2, steps: 5 })) }, { signal: ctrl.signal, events: seen });
   setTimeout(() => ctrl.abort(), 0);
   await assert.rejects(p, (e: Error) => e.name === 'AbortError');
-  assert.ok(seen.filter((e) => (e as SweepEvent).kind === 'cell').length < 10);
+  assert.ok(seen.filter((e) => (e as StrengthSweepEvent).kind === 'cell').length < 10);
   assert.equal(tf.memory().numTensors, n1, 'a cancelled sweep leaks nothing');
   await assert.rejects(call('explore.sweep', { ...baseSweep, strengths: [] }), /names no strength/);
   await assert.rejects(call('explore.sweep', { ...baseSweep, strengths: [{ eps: -1, tau: 0.2, steps: 2 }] }), /ε \(eps\) = -1/);

@@ -10,7 +10,7 @@
  * starts, so two PGD runs never compete for the backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HandlerMap } from './protocol';
+import type { TypedHandlers } from './protocol';
 import { abortError, exclusive } from './exclusive';
 import { loadLayersModelNetwork, type ReadFile } from '../models/layers-format';
 import { loadDecoder } from '../models/decoder';
@@ -21,14 +21,14 @@ import { cachingReader, idbReader } from '../common/idb-cache';
 import { argmax } from '../common/predictions';
 import { pgd, validatePgdSettings, type PgdSettings } from '../core/pgd';
 import { makeObjective } from '../core/attack';
-import { sweep, type SweepOutcome } from '../core/sweep';
+import { sweep, type StrengthSweepOutcome } from '../core/strength-sweep';
 import { compareShifts } from '../core/shifts';
 import { corruptionAt } from '../data/corruptions';
 import { fitOrDispose } from '../backend/binding-limits';
 import { registerHeldTensors } from './held-tensors';
 import { getBackend } from '@tensorflow/tfjs';
 
-import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent, SweepCellEvent, SweepRequest, SweepResult, SweepStartEvent, ShiftOutcome, ShiftsRequest, ShiftsResult } from './explore-protocol';
+import type { AutoencoderRef, ImageRequest, ImageResult, ModelProgress, ModelRequest, ModelResult, RunRequest, RunResult, RunStart, StepEvent, StrengthSweepCellEvent, StrengthSweepRequest, StrengthSweepResult, StrengthSweepStartEvent, ShiftOutcome, ShiftsRequest, ShiftsResult } from './explore-protocol';
 
 export type * from './explore-protocol';
 
@@ -192,7 +192,7 @@ function checkedLabel(requested: number | null | undefined, cleanProbs: Float32A
 
 // ---- handlers ----
 
-export const exploreHandlers: HandlerMap = {
+export const exploreHandlers = {
   async 'explore.model'(p: ModelRequest, { signal, emit }): Promise<ModelResult> {
     return exclusive(signal, async () => {
       const t0 = performance.now();
@@ -294,7 +294,7 @@ export const exploreHandlers: HandlerMap = {
         // Copies: on some backends data() hands out the tensor's own storage, which must not be transferred.
         const ev: StepEvent = {
           kind: 'step', step: rep.step, loss: rep.loss, probs: rep.probs.slice(), attackedProb: rep.probs[label]!,
-          deltaMu: rep.deltaMu.slice(), deltaSigma: rep.deltaSigma.slice(), size, ms: rep.ms,
+          deltaMu: rep.deltaMu.slice(), deltaSigma: rep.deltaSigma.slice(), size, ms: rep.ms, decodeMs: rep.decodeMs,
         };
         const transfer: Transferable[] = [ev.probs.buffer, ev.deltaMu.buffer, ev.deltaSigma.buffer];
         if (rep.image) {
@@ -312,7 +312,7 @@ export const exploreHandlers: HandlerMap = {
    * A strength sweep on the current image: AdvBN at each strength (the classifier's own layers) and
    * random δ of the same ε; one 'cell' event per strength as it is done. Cancellable between steps.
    */
-  async 'explore.sweep'(p: SweepRequest, { signal, emit }): Promise<SweepResult> {
+  async 'explore.sweep'(p: StrengthSweepRequest, { signal, emit }): Promise<StrengthSweepResult> {
     return exclusive(signal, async () => {
       const { m, img } = current(p);
       if (p.mode !== 'feature' && p.mode !== 'image') throw new Error(`Loss mode "${String(p.mode)}" is unknown (feature or image).`);
@@ -323,7 +323,7 @@ export const exploreHandlers: HandlerMap = {
       const decoder = p.decoder ? await decoderFor(p.layer) : null;
       if (p.mode === 'image' && !decoder) throw new Error(`Image mode needs a decoder for ${p.layer}; none is present. Use feature mode.`);
       const size = m.entry.inputSize;
-      emit({ kind: 'sweep-start', label, count: strengths.length, backend: getBackend() } satisfies SweepStartEvent);
+      emit({ kind: 'sweep-start', label, count: strengths.length, backend: getBackend() } satisfies StrengthSweepStartEvent);
       let cells = 0;
       const c = { split: split(m.net, p.layer), preprocessing: m.entry.preprocessing };
       for await (const cell of sweep(c, {
@@ -331,7 +331,7 @@ export const exploreHandlers: HandlerMap = {
         key: img.key, decode: decoder ? { adversarial: true } : undefined,
       }, { signal })) {
         const top1 = argmax(cell.adversarial.probs);
-        const ev: SweepCellEvent = {
+        const ev: StrengthSweepCellEvent = {
           kind: 'cell', index: cell.index, strength: cell.strength, top1, top1Prob: cell.adversarial.probs[top1]!, p: cell.adversarial.probs[label]!,
           randomP: cell.random.map((r) => r.probs[label]!), randomTop1: cell.random.map((r) => argmax(r.probs)),
           matchedP: cell.matched.map((r) => r.probs[label]!), size, ms: cell.ms,
@@ -364,7 +364,7 @@ export const exploreHandlers: HandlerMap = {
           image: img.crop, mode: p.mode, decoder, settings, label, randomDraws: p.randomDraws, seed: p.seed, key: img.key,
           style: styleCrop ? { image: styleCrop, alpha: Number(style!.alpha) } : undefined, corruption,
         }, signal);
-        const out = (o: SweepOutcome): ShiftOutcome => {
+        const out = (o: StrengthSweepOutcome): ShiftOutcome => {
           const top1 = argmax(o.probs);
           return { p: o.probs[label]!, top1, top1Prob: o.probs[top1]!, ...(o.image ? { image: rgbToRgba(o.image.data, size, size) } : {}) };
         };
@@ -387,4 +387,4 @@ export const exploreHandlers: HandlerMap = {
       return { ok: true };
     });
   },
-};
+} satisfies Partial<TypedHandlers>;

@@ -49,7 +49,10 @@ export interface StepEvent {
   /** Decoded image at this step (RGBA, size × size), when a decoder is present. */
   image?: Uint8ClampedArray;
   size: number;
+  /** The PGD step's own time (forward, backward, update), ms. */
   ms: number;
+  /** Decoding this step's image for the filmstrip, apart from the step (0 without a decoder), ms. */
+  decodeMs: number;
 }
 export interface RunStart { kind: 'start'; label: number; encodeMs: number; backend: string; relu: boolean; channels: number }
 export type RunEvent = StepEvent | RunStart;
@@ -57,7 +60,7 @@ export interface RunResult { steps: number; label: number; totalMs: number; back
 
 
 /** The Explore page's strength sweep (`explore.sweep`): AdvBN at each strength beside random δ of the same ε. */
-export interface SweepRequest {
+export interface StrengthSweepRequest {
   model?: string;
   image?: string;
   layer: string;
@@ -70,9 +73,9 @@ export interface SweepRequest {
   randomDraws: number;
   seed: number;
 }
-export interface SweepStartEvent { kind: 'sweep-start'; label: number; count: number; backend: string }
+export interface StrengthSweepStartEvent { kind: 'sweep-start'; label: number; count: number; backend: string }
 /** One strength done: the adversarial δ's decoded image and predictions, and the random draws' p(label). */
-export interface SweepCellEvent {
+export interface StrengthSweepCellEvent {
   kind: 'cell';
   index: number;
   strength: PgdSettings;
@@ -90,8 +93,8 @@ export interface SweepCellEvent {
   size: number;
   ms: number;
 }
-export type SweepEvent = SweepStartEvent | SweepCellEvent;
-export interface SweepResult { cells: number; label: number; totalMs: number }
+export type StrengthSweepEvent = StrengthSweepStartEvent | StrengthSweepCellEvent;
+export interface StrengthSweepResult { cells: number; label: number; totalMs: number }
 
 /** Shifts side by side (`explore.shifts`) for the current image and split layer. */
 export interface ShiftsRequest {

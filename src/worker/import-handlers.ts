@@ -3,7 +3,7 @@
  * model menu like a picked folder. h5wasm (4 MB of WebAssembly) loads on the first .h5 import.
  * Files are read through File.slice (see src/models/import/source.ts), never whole.
  */
-import type { HandlerMap } from './protocol';
+import type { TypedHandlers } from './protocol';
 import type { ImportEvent, ImportRequest, ImportResult } from './import-protocol';
 import { idbDeletePrefix, idbPut } from '../common/idb-cache';
 import { joinPath } from '../common/registry';
@@ -12,7 +12,7 @@ import { importFiles } from '../models/import/save';
 import { disposeImported } from '../models/import/convert';
 import { blobSource, checkAborted } from '../models/import/source';
 
-export const importHandlers: HandlerMap = {
+export const importHandlers = {
   async 'models.import'(p: ImportRequest, { signal, emit }): Promise<ImportResult> {
     const t0 = performance.now();
     if (!p.files?.length) throw new Error('No file to import.');
@@ -76,4 +76,4 @@ export const importHandlers: HandlerMap = {
       for (const i of items) disposeImported(i);
     }
   },
-};
+} satisfies Partial<TypedHandlers>;

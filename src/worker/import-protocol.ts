@@ -40,11 +40,11 @@ export interface ImportResult {
 /** The files the import understands, for people (the drop zone and the "no VGG-19" panel say this). */
 export const SUPPORTED_WEIGHT_FILES = [
   { file: 'vgg19_weights_tf_dim_ordering_tf_kernels.h5', what: 'Keras VGG-19 (keras.applications); the _notop variant imports as an encoder' },
-  { file: 'vgg19-dcbc3b2f.pth', what: 'torchvision VGG-19 (torchvision.models.vgg19 weights)' },
+  { file: 'vgg19-dcbb9e9d.pth', what: 'torchvision VGG-19 (torchvision.models.vgg19 weights)' },
   { file: 'vgg_normalised.pth + decoder.pth', what: 'the AdvBN authors\' autoencoder (AdaIN encoder to relu4_1 and their decoder), dropped together' },
 ] as const;
 
-/** A model id from file names: "vgg19-dcbc3b2f.pth" → "vgg19-dcbc3b2f". */
+/** A model id from file names: "vgg19-dcbb9e9d.pth" → "vgg19-dcbb9e9d". */
 export function importId(names: string[]): string {
   const base = names.map((n) => n.replace(/\.[^.]*$/, '')).sort().join('+');
   return (base.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'imported');

@@ -4,7 +4,7 @@
  *   styleworld.gallery {count}                 → a few images of every training and held-out style
  *   styleworld.sample  {family, seed, index}   → one item (the style-world model's sample images)
  */
-import type { HandlerMap } from './protocol';
+import type { TypedHandlers } from './protocol';
 import type { GalleryRequest, GalleryResult, SampleRequest, SampleResult } from './style-world-protocol';
 import { family, IMAGE_SIZE, renderItem, SHAPES, STYLE_FAMILIES } from '../data/style-world';
 
@@ -20,7 +20,7 @@ function toRgba(px: Float32Array): Uint8ClampedArray {
   return rgba;
 }
 
-export const styleWorldHandlers: HandlerMap = {
+export const styleWorldHandlers = {
   async 'styleworld.gallery'(p: GalleryRequest): Promise<GalleryResult> {
     const count = Math.max(1, Math.min(12, Math.round(Number(p?.count) || 4)));
     const px = new Float32Array(IMAGE_SIZE * IMAGE_SIZE * 3);
@@ -42,4 +42,4 @@ export const styleWorldHandlers: HandlerMap = {
     const item = renderItem([p.family], p.seed, 'sample', p.index, px);
     return { rgba: toRgba(px), width: IMAGE_SIZE, height: IMAGE_SIZE, label: item.label, shape: SHAPES[item.label]! };
   },
-};
+} satisfies Partial<TypedHandlers>;

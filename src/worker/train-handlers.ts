@@ -8,7 +8,7 @@
  *   train.pause  {runId, paused}        → pauses / resumes a run between steps
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HandlerMap } from './protocol';
+import type { TypedHandlers } from './protocol';
 import type {
   ArmReport, CompareEvent, LayerInfo, ModelRef, PreviewRequest, PreviewResult, TrainCompareRequest, TrainCompareResult, TrainData, TrainEvent, TrainRunRequest, TrainRunResult,
 } from './train-protocol';
@@ -24,13 +24,17 @@ import {
 import { corruptSet, robustnessReport, styleWorldTestSets, type Report, type TestSet } from '../core/robustness';
 import { CORRUPTIONS } from '../data/corruptions';
 import { mulberry32 } from '../common/random';
-import { batchOf, epochSampler, renderSet, type ImageSet } from '../data/style-world-data';
+import { plannedSteps } from '../common/train-types';
+import { batchOf, renderSet, type ImageSet } from '../data/style-world-data';
+import { epochSampler } from '../data/batch';
 import { renderBatch, TRAIN_FAMILIES, trainSet } from '../data/style-world';
 import { loadDecoder } from '../models/decoder';
 import { split } from '../models/network';
 import { preprocess, rgbToRgba } from '../models/preprocess';
 import { previewAdvbnBatch, type BatchPreview } from '../core/batch-preview';
 import { fitOrDispose } from '../backend/binding-limits';
+import { hashingReader } from '../common/hashing-reader';
+import type { ReadFile } from '../common/read-file';
 import { compareFineTuning } from '../core/compare-training';
 
 export const TRAIN_TEST_SEED = 9001;
@@ -52,7 +56,18 @@ export function endPause(runId: string): void {
 }
 
 export async function loadModel(m: ModelRef): Promise<Network> {
-  const net = await loadLayersModelNetwork(readerFor(m.source, m.entry.path), m.entry.name, m.entry.id);
+  return loadFrom(m, readerFor(m.source, m.entry.path));
+}
+
+/** The model and the SHA-256 of the bytes it was read from (model.json and weights: cache keys depend on both). */
+export async function loadModelAndHash(m: ModelRef): Promise<{ net: Network; bytesHash: string }> {
+  const reader = hashingReader(readerFor(m.source, m.entry.path));
+  const net = await loadFrom(m, reader.read);
+  return { net, bytesHash: await reader.digest() };
+}
+
+async function loadFrom(m: ModelRef, read: ReadFile): Promise<Network> {
+  const net = await loadLayersModelNetwork(read, m.entry.name, m.entry.id);
   await fitOrDispose(net);
   return net;
 }
@@ -125,7 +140,7 @@ export function previewResult(pv: BatchPreview, clean: Uint8ClampedArray[], size
   return { size, labels, clean, recon: rgba(pv.recon), adv: rgba(pv.adv), cleanPred: pv.cleanPred, advPred: pv.advPred, loss: pv.loss, decoderLayer };
 }
 
-export const trainHandlers: HandlerMap = {
+export const trainHandlers = {
   async 'train.layers'(payload: ModelRef): Promise<LayerInfo[]> {
     const net = await loadModel(payload);
     try {
@@ -166,7 +181,7 @@ export const trainHandlers: HandlerMap = {
       trainer = createTrainer(base, p.layer, p.model.entry.preprocessing, settings);
       const n = train.labels.length;
       const batch = Math.min(p.batchSize, n);
-      const steps = Math.max(1, Math.round((p.epochs * n) / batch));
+      const steps = plannedSteps(n, p.batchSize, p.epochs);
       const sample = epochSampler(n, batch, mulberry32(p.data.kind === 'style-world' ? p.data.seed : 1));
       ev({ kind: 'phase', phase: 'training', done: 0, total: steps });
       const t0 = performance.now();
@@ -209,7 +224,7 @@ export const trainHandlers: HandlerMap = {
       const settings: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: true, lr: p.lr, pgd: { eps: p.eps, tau: p.tau, steps: p.pgdSteps } };
       const n = data.train.labels.length;
       const batch = Math.min(p.batchSize, n);
-      const steps = Math.max(1, Math.round((p.epochs * n) / batch));
+      const steps = plannedSteps(n, p.batchSize, p.epochs);
       let sample = epochSampler(n, batch, mulberry32(seed0));
       let kept: { modelJson: string; weights: ArrayBuffer } | null = null;
       const r = await compareFineTuning({
@@ -274,4 +289,4 @@ export const trainHandlers: HandlerMap = {
       disposeNetwork(net);
     }
   },
-};
+} satisfies Partial<TypedHandlers>;

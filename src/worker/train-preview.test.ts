@@ -11,6 +11,7 @@ import { trainHandlers } from './train-handlers';
 import { styleWorldHandlers } from './style-world-handlers';
 import type { PreviewResult } from './train-protocol';
 import type { GalleryResult, SampleResult } from './style-world-protocol';
+import type { HandlerMap } from './protocol';
 import { parseRegistry } from '../common/registry';
 import { HELDOUT_FAMILIES, TRAIN_FAMILIES } from '../data/style-world';
 
@@ -31,7 +32,7 @@ function styleWorldFiles(): Record<string, Blob> {
   return out;
 }
 
-const call = async <R>(h: typeof trainHandlers, type: string, payload: unknown): Promise<R> =>
+const call = async <R>(h: HandlerMap, type: string, payload: unknown): Promise<R> =>
   h[type]!(payload as never, { signal: new AbortController().signal, emit: () => {} }) as Promise<R>;
 
 test('train.preview: clean, decoded (m = 0) and decoded AdvBN batch; AdvBN changes predictions; no tensor leaks', async () => {

@@ -44,6 +44,9 @@ function cacheOf(backend: Backend): Map<object, Map<string, Transformed>> {
   return cache;
 }
 
+/** Filter transforms done so far and their wall time (advbn bench --train --profile). */
+export const filterTransformStats = { calls: 0, ms: 0 };
+
 function freeTransformed(backend: Backend, shapes: Map<string, Transformed>): void {
   for (const t of shapes.values()) for (const u of [t.fwd, t.bwd]) if (u) backend.disposeData(u.dataId);
 }
@@ -60,8 +63,11 @@ function transformed(backend: Backend, filter: TensorInfo, flip: 0 | 1): TensorI
   let u = e[key];
   if (!u) {
     const [, , ci, co] = filter.shape as [number, number, number, number];
+    const t0 = performance.now();
     u = backend.makeOutput([transformedFilterSize(ci, co)], 'float32');
-    winogradFor(backend).wino4_filter(offsetOf(backend, filter), offsetOf(backend, u), ci, co, flip);
+    winogradFor(backend).wino4_filter_simd(offsetOf(backend, filter), offsetOf(backend, u), ci, co, flip);
+    filterTransformStats.calls++;
+    filterTransformStats.ms += performance.now() - t0;
     e[key] = u;
   }
   return u;

@@ -1,7 +1,7 @@
 /**
  * Our Winograd F(4×4, 3×3) WASM kernels (wasm-winograd-conv.ts) against tfjs's own WASM kernels (XNNPACK
  * forward; ∂L/∂x composed from it), the direct convolution: random shapes with ragged tiles and both
- * paddings, the fallbacks, the filter cache, and real VGG-19 activations (the documented 6.0e-6 relative).
+ * paddings, the fallbacks, the filter cache, and real VGG-19 activations (the documented 6.5e-6 relative).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -153,9 +153,10 @@ function adamRun(kernels: WasmConvKernels, steps: number): { losses: number[]; w
   setWasmConvKernels(kernels);
   try {
     const shapes = [[3, 3, 8, 16], [3, 3, 16, 16], [3, 3, 16, 8], [8, 5]];
-    const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, Math.sqrt(2 / (s.slice(0, -1).reduce((a, b) => a * b, 1))), 'float32', 20 + i)));
+    // Variables outlive the tidy; their initial values do not.
+    const vars = tf.tidy(() => shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, Math.sqrt(2 / (s.slice(0, -1).reduce((a, b) => a * b, 1))), 'float32', 20 + i))));
     const x = tf.randomNormal([4, 10, 10, 8], 0, 1, 'float32', 30) as tf.Tensor4D;
-    const labels = tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), 5);
+    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), 5));
     const opt = tf.train.adam(1e-2);
     const losses: number[] = [];
     for (let step = 0; step < steps; step++) {
@@ -179,8 +180,11 @@ function adamRun(kernels: WasmConvKernels, steps: number): { losses: number[]; w
 }
 
 // The filter caches during training: every Adam step replaces each filter's data, so a stale transform
-// would show as a diverging loss. Tolerance: 1e-5 relative on the losses and 1e-5 of the largest weight
-// (measured: see the log line; float sums in another order, amplified by Adam's g/√v on tiny gradients).
+// would show as a diverging loss. Tolerance: 1e-3 relative on the losses and 5e-3 of the largest weight
+// (measured: 2.5e-4 and 1.9e-3, see the log line). The filter gradient is ours too since issue 25 (Winograd
+// domain, winograd-train.c): float sums in another order, and Adam's first steps (≈ lr·sign(g)) turn a
+// different sign on a near-zero gradient component into a weight difference of up to 2·lr. With tfjs's
+// filter gradient (before) this was below 1e-5.
 test('a few Adam steps on a conv stack: our kernels and tfjs\'s give the same losses and weights', async () => {
   await useNodeBackend('wasm');
   const tensors = tf.memory().numTensors;
@@ -194,8 +198,8 @@ test('a few Adam steps on a conv stack: our kernels and tfjs\'s give the same lo
   for (let i = 0; i < ref.weights.length; i++) weightErr = Math.max(weightErr, relErr(ours.weights[i]!, ref.weights[i]!));
   console.log(`Adam, ${steps} steps: losses ${ref.losses.map((v) => v.toFixed(5)).join(' ')}; largest loss difference ${lossErr.toExponential(2)} relative, weights ${weightErr.toExponential(2)} of the largest`);
   assert.ok(ref.losses[steps - 1]! < ref.losses[0]!, 'the loss falls');
-  assert.ok(lossErr < 1e-5, `losses differ by ${lossErr} relative`);
-  assert.ok(weightErr < 1e-5, `weights differ by ${weightErr} of the largest`);
+  assert.ok(lossErr < 1e-3, `losses differ by ${lossErr} relative`);
+  assert.ok(weightErr < 5e-3, `weights differ by ${weightErr} of the largest`);
   clearWinogradFilters(tf.engine().backend);
   assert.equal(tf.memory().numTensors, tensors);
 });
@@ -228,8 +232,9 @@ test('the committed WASM bytes equal a fresh build of winograd.c (when the same 
 
 const skip = vggSkipReason();
 // What the docs state (README, "Kernels of our own"): on VGG-19's 15 convolutions with ≥ 8 input channels,
-// on a real ImageNet image at 224 px, ours differ from tfjs's by at most 6.0e-6 of the largest value.
-const DOCUMENTED_VGG_ERROR = 6.0e-6;
+// on a real ImageNet image at 224 px, ours differ from tfjs's by at most 6.5e-6 of the largest value
+// (6.44e-6 at block4_conv4 with the SIMD filter transform of winograd-train.c; 6.0e-6 with the scalar one).
+const DOCUMENTED_VGG_ERROR = 6.5e-6;
 
 test(`on real VGG-19 activations (224 px) every 3×3 conv and its ∂L/∂x agree with tfjs within the documented ${DOCUMENTED_VGG_ERROR.toExponential(1)} of the largest value`, { skip, timeout: 300_000 }, async () => {
   await useNodeBackend('wasm');

@@ -39,8 +39,16 @@ export interface WasmBackendLike {
 
 interface WinogradExports {
   wino4_filter(w: number, U: number, ci: number, co: number, flip: number): void;
+  /** The same transform in SIMD (winograd-train.c). */
+  wino4_filter_simd(w: number, U: number, ci: number, co: number, flip: number): void;
   wino4_conv(x: number, U: number, y: number, v: number, m: number, tmp: number, h: number, w: number, k: number,
     n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number, n0: number, n1: number): void;
+  wino4_dw(x: number, dy: number, dU: number, v: number, m: number, tmp: number, h: number, w: number, k: number,
+    n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number, n0: number, n1: number, first: number): void;
+  wino4_dw_finish(dU: number, dW: number, k: number, n: number, n0: number, n1: number): void;
+  mosaic_pack(x: number, m: number, b: number, h: number, w: number, c: number, cols: number, hm: number, wm: number): void;
+  mosaic_unpack(m: number, y: number, b: number, h: number, w: number, c: number, cols: number, wm: number): void;
+  colsum(x: number, out: number, rows: number, cols: number, scale: number): void;
   gemv_rows(x: number, b: number, y: number, k: number, n: number, n0: number, n1: number): void;
   gemv_dots(x: number, b: number, y: number, k: number, r0: number, r1: number): void;
 }
@@ -111,7 +119,7 @@ export function tileBlock(k: number, totalTiles: number): number {
  * output range n0, n1, scratch (conv: V, M, tmp), and [5] ready.
  */
 const P = 3, KIND = 16, T0 = 20, PER = 8;
-const JOB_CONV = 0, JOB_ROWS = 1, JOB_DOTS = 2;
+const JOB_CONV = 0, JOB_ROWS = 1, JOB_DOTS = 2, JOB_DW = 3;
 
 /** The helper thread's body (plain JS, run by Node's Worker with eval or a Web Worker from a blob). */
 export const WINOGRAD_WORKER_BODY = `
@@ -131,6 +139,10 @@ function winogradWorker(d) {
     if (c[b] < c[b + 1] && kind === ${JOB_CONV}) {
       const [x, U, y, H, W, K, N, pt, pl, Ho, Wo, total, tb] = c.subarray(${P}, ${P} + 13);
       for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_conv(x, U, y, c[b + 2], c[b + 3], c[b + 4], H, W, K, N, pt, pl, Ho, Wo, t0, Math.min(total, t0 + tb), c[b], c[b + 1]);
+    } else if (c[b] < c[b + 1] && kind === ${JOB_DW}) {
+      const [x, dy, dW, H, W, K, N, pt, pl, Ho, Wo, total, tb] = c.subarray(${P}, ${P} + 13);
+      for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_dw(x, dy, c[b + 6], c[b + 2], c[b + 3], c[b + 4], H, W, K, N, pt, pl, Ho, Wo, t0, Math.min(total, t0 + tb), c[b], c[b + 1], t0 === 0 ? 1 : 0);
+      ex.wino4_dw_finish(c[b + 6], dW, K, N, c[b], c[b + 1]);
     } else if (c[b] < c[b + 1] && kind === ${JOB_ROWS}) {
       ex.gemv_rows(c[${P}], c[${P} + 1], c[${P} + 2], c[${P} + 3], c[${P} + 4], c[b], c[b + 1]);
     } else if (c[b] < c[b + 1]) {
@@ -212,6 +224,43 @@ function cuts(n: number, threads: number, unit: number): Array<[number, number]>
   return Array.from({ length: threads }, (_, i) => [at(i), i === threads - 1 ? n : at(i + 1)]);
 }
 
+/** A batch of small images laid out as one (winograd-train.c's mosaic_pack): `cols` images a row, hm × wm. */
+export interface Mosaic { cols: number; hm: number; wm: number; tiles: number }
+
+/**
+ * The mosaic with the fewest 4×4 tiles for `batch` images of h × w under a 'same' 3×3 convolution (padding 1,
+ * output h × w), or null when the batch is one image, the convolution is not 'same', or the mosaic saves
+ * less than 10 % of the tiles (maps of 4k − 1 or 4k px, and large maps, fill their tiles already).
+ */
+export function mosaicLayout(batch: number, h: number, w: number, padT: number, padL: number, ho: number, wo: number): Mosaic | null {
+  if (batch < 2 || padT !== 1 || padL !== 1 || ho !== h || wo !== w) return null;
+  let best: Mosaic | null = null;
+  for (let rows = 1; rows <= batch; rows++) {
+    const cols = Math.ceil(batch / rows);
+    if (rows > 1 && (rows - 1) * cols >= batch) continue; // a row of empty cells
+    const hm = rows * (h + 1) - 1, wm = cols * (w + 1) - 1;
+    const tiles = tileCount(hm, wm);
+    if (!best || tiles < best.tiles) best = { cols, hm, wm, tiles };
+  }
+  return best && best.tiles <= 0.9 * batch * tileCount(h, w) ? best : null;
+}
+
+/** Runs `f` with one mosaic buffer per [pointer, channels] (malloc'd, hm·wm·channels floats), freed after. */
+function onMosaic(backend: WasmBackendLike, mo: Mosaic, bufs: Array<[number, number]>, f: (ptrs: number[]) => void): void {
+  const m = backend.wasm;
+  const ptrs: number[] = [];
+  try {
+    for (const [, c] of bufs) {
+      const p = m._malloc(4 * mo.hm * mo.wm * c);
+      if (!p) throw new Error('out of WASM memory for a mosaic of small maps');
+      ptrs.push(p);
+    }
+    f(ptrs);
+  } finally {
+    for (const p of ptrs) m._free(p);
+  }
+}
+
 /**
  * Runs the convolution: y (pointer, [batch, ho, wo, n]) = conv(x [batch, h, w, k], U) with zero padding
  * padT/padL (the rest follows from ho, wo). Scratch from the backend's malloc, freed before returning.
@@ -219,6 +268,15 @@ function cuts(n: number, threads: number, unit: number): Array<[number, number]>
 export function winogradConv(backend: WasmBackendLike, x: number, U: number, y: number, batch: number, h: number,
   w: number, k: number, n: number, padT: number, padL: number, ho: number, wo: number): void {
   const ex = winogradFor(backend);
+  const mo = mosaicLayout(batch, h, w, padT, padL, ho, wo);
+  if (mo) {
+    onMosaic(backend, mo, [[x, k], [y, n]], ([xm, ym]) => {
+      ex.mosaic_pack(x, xm!, batch, h, w, k, mo.cols, mo.hm, mo.wm);
+      winogradConv(backend, xm!, U, ym!, 1, mo.hm, mo.wm, k, n, 1, 1, mo.hm, mo.wm);
+      ex.mosaic_unpack(ym!, y, batch, h, w, n, mo.cols, mo.wm);
+    });
+    return;
+  }
   const total = batch * tileCount(ho, wo);
   const tb = tileBlock(k, total);
   const pool = pools.get(backend);
@@ -236,6 +294,48 @@ export function winogradConv(backend: WasmBackendLike, x: number, U: number, y: 
     parallel(pool, JOB_CONV, [x, U, y, h, w, k, n, padT, padL, ho, wo, total, tb], parts, () => {
       const [n0, n1, v, mm, tmp] = parts[0]!;
       for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_conv(x, U, y, v!, mm!, tmp!, h, w, k, n, padT, padL, ho, wo, t0, Math.min(total, t0 + tb), n0!, n1!);
+    });
+  } finally {
+    m._free(base);
+  }
+}
+
+/**
+ * ∂L/∂W (pointer, [3, 3, k, n]) of the 3×3 stride-1 convolution of x [batch, h, w, k] (padding padT/padL) whose
+ * output gradient is dy [batch, ho, wo, n] (winograd-train.c). Threads split the output channels; tiles go
+ * in blocks of up to ~6M floats of transformed input per thread. Scratch from the backend's malloc.
+ */
+export function winogradFilterGrad(backend: WasmBackendLike, x: number, dy: number, dW: number, batch: number, h: number,
+  w: number, k: number, n: number, padT: number, padL: number, ho: number, wo: number): void {
+  const ex = winogradFor(backend);
+  const mo = mosaicLayout(batch, h, w, padT, padL, ho, wo);
+  if (mo) {
+    onMosaic(backend, mo, [[x, k], [dy, n]], ([xm, dym]) => {
+      ex.mosaic_pack(x, xm!, batch, h, w, k, mo.cols, mo.hm, mo.wm);
+      ex.mosaic_pack(dy, dym!, batch, h, w, n, mo.cols, mo.hm, mo.wm); // zero between images: no gradient from there
+      winogradFilterGrad(backend, xm!, dym!, dW, 1, mo.hm, mo.wm, k, n, 1, 1, mo.hm, mo.wm);
+    });
+    return;
+  }
+  const total = batch * tileCount(ho, wo);
+  const tb = Math.min(total, Math.max(8, Math.floor(6_000_000 / (36 * k))));
+  const pool = pools.get(backend);
+  const ranges = cuts(n, pool ? Math.min(pool.threads, n / 8) : 1, 8);
+  const sizes = ranges.map(([n0, n1]) => 36 * tb * (k + n1 - n0) + 36 * k * (n1 - n0) + 144);
+  const m = backend.wasm;
+  const base = m._malloc(4 * sizes.reduce((a, b) => a + b, 0));
+  if (!base) throw new Error('out of WASM memory for the Winograd filter-gradient scratch');
+  const parts: number[][] = []; // n0, n1, V, M, tmp, (ready), dU
+  for (let i = 0, at = base; i < ranges.length; at += 4 * sizes[i]!, i++) {
+    const [n0, n1] = ranges[i]!;
+    const mAt = at + 4 * 36 * tb * k, tmpAt = mAt + 4 * 36 * tb * (n1 - n0);
+    parts.push([n0, n1, at, mAt, tmpAt, 1, tmpAt + 4 * 144]); // slot 5 is the helper's ready flag: left at 1
+  }
+  try {
+    parallel(pool, JOB_DW, [x, dy, dW, h, w, k, n, padT, padL, ho, wo, total, tb], parts, () => {
+      const [n0, n1, v, mm, tmp, , dU] = parts[0]!;
+      for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_dw(x, dy, dU!, v!, mm!, tmp!, h, w, k, n, padT, padL, ho, wo, t0, Math.min(total, t0 + tb), n0!, n1!, t0 === 0 ? 1 : 0);
+      ex.wino4_dw_finish(dU!, dW, k, n, n0!, n1!);
     });
   } finally {
     m._free(base);

@@ -40,6 +40,7 @@ import { preprocess } from '../../models/preprocess';
 import { fitCurrentBackend } from '../../backend/binding-limits';
 import { countTransfers, type TransferCounts } from '../../backend/transfer-counter';
 import { CONV_TRANSPOSE_FLAG, DEFAULT_CONV_TRANSPOSE, setConvTranspose, type ConvTranspose } from '../../backend/webgpu-flags';
+import { profileKernels, type KernelTime } from './kernel-profile';
 import { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from '../../backend/kernels/wasm-winograd-conv';
 
 export interface BenchRow {
@@ -70,7 +71,6 @@ export interface BenchRow {
 }
 
 export interface BenchPeak { backend: string; kernels?: WasmConvKernels; threads: number; detail: string; gflops: number; what: string }
-export interface KernelTime { kernel: string; shape: string; calls: number; ms: number; share: number }
 
 /** The backend's practical peak: best GFLOP/s of one large 3×3 convolution (see the module comment). */
 async function measurePeak(small: boolean): Promise<{ gflops: number; what: string }> {
@@ -91,29 +91,6 @@ async function measurePeak(small: boolean): Promise<{ gflops: number; what: stri
   return { gflops: Math.round((flop / 1e9 / (best / 1000)) * 10) / 10, what: `3×3 conv ${h}×${h}×${c}→${c}, best of ${reps - 1}` };
 }
 
-/**
- * Where one call of `f` spends its time: tfjs's profiler, summed per kernel and output shape, most
- * expensive first. Kernels that compose others (the project's WASM conv gradients) count as one.
- */
-export async function profileKernels(f: () => Promise<void>, top = 15): Promise<KernelTime[]> {
-  const info = await tf.profile(async () => { await f(); return []; });
-  const sums = new Map<string, KernelTime>();
-  let total = 0;
-  for (const k of info.kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    total += ms;
-    const shape = k.outputShapes.map((s) => (s ? s.join('×') : '?')).join(',');
-    const key = `${k.name} ${shape}`;
-    const e = sums.get(key) ?? { kernel: k.name, shape, calls: 0, ms: 0, share: 0 };
-    e.calls++;
-    e.ms += ms;
-    sums.set(key, e);
-  }
-  return [...sums.values()]
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, top)
-    .map((e) => ({ ...e, ms: Math.round(e.ms), share: Math.round((e.ms / Math.max(total, 1e-9)) * 1000) / 10 }));
-}
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
@@ -173,6 +150,7 @@ interface Variant { kernels?: WasmConvKernels; transpose?: ConvTranspose }
 const variantName = (v: Variant) => (v.kernels ? `kernels ${v.kernels}` : v.transpose ? `transpose ${v.transpose}` : '—');
 
 export async function benchCommand(o: Options): Promise<void> {
+  if (o.flag('train')) return (await import('./bench-train')).benchTrainCommand(o);
   const modelDir = o.string('model', DEFAULT_MODEL_DIR);
   const layerOpt = o.optionalString('layer');
   const decoderOpt = o.optionalString('decoder');

@@ -5,8 +5,8 @@
  */
 import { Options, UsageError } from '../args';
 import { manifestPaths, mergeManifests, readManifest, writeManifest } from '../folder-run';
-import { sweepTable, type Strength, type SweepRecord } from '../../core/sweep';
-import { formatSweepTable, type SweepSettings } from './sweep';
+import { sweepTable, type Strength, type StrengthSweepRecord } from '../../core/strength-sweep';
+import { formatSweepTable, type StrengthSweepSettings } from './sweep';
 import { printSummary, Tally, type Outcome } from './perturb';
 
 export async function mergeCommand(o: Options): Promise<void> {
@@ -22,8 +22,8 @@ export async function mergeCommand(o: Options): Promise<void> {
   if (out) writeManifest(out, merged.header, merged.rows);
   const meta = { manifests: parts.length, missing_shards: merged.missingShards, files_in_folder: merged.header.files, ...(out ? { manifest: out } : {}) };
   if (merged.header.manifest === 'advbn-sweep') {
-    const s = merged.header.settings as unknown as SweepSettings;
-    const table = sweepTable(s.strengths as Strength[], merged.rows as unknown as SweepRecord[]);
+    const s = merged.header.settings as unknown as StrengthSweepSettings;
+    const table = sweepTable(s.strengths as Strength[], merged.rows as unknown as StrengthSweepRecord[]);
     const result = { ...table, random_draws: s.random_draws, mode: s.mode, layer: s.layer, reference: s.reference, ...meta };
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else process.stdout.write(formatSweepTable(table, s.random_draws, s.reference) + `\nmerged ${parts.length} manifest(s)${merged.missingShards.length ? `; missing shards ${merged.missingShards.join(', ')}` : ''}\n`);

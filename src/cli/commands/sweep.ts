@@ -9,7 +9,7 @@ import { Options, UsageError } from '../args';
 import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadModelFolder, progress, resolveLayer } from '../vgg';
 import { ManifestWriter, WHOLE, fileKey, parseShard, shardFiles, shardName, type ManifestHeader } from '../folder-run';
 import { split } from '../../models/network';
-import { epsStrengths, paperStrengths, sweep, sweepRecord, sweepTable, type Strength, type SweepCell, type SweepRecord, type SweepStart, type SweepTable } from '../../core/sweep';
+import { epsStrengths, paperStrengths, sweep, sweepRecord, sweepTable, type Strength, type StrengthSweepCell, type StrengthSweepRecord, type StrengthSweepStart, type StrengthSweepTable } from '../../core/strength-sweep';
 import type { LossMode } from '../../core/attack';
 import { readLabels } from '../../data/image-labels';
 import { listImages, loadCenterCrop } from '../../data/image-folder';
@@ -26,12 +26,12 @@ export function parseEpsList(text: string): number[] {
 }
 
 /** The settings that decide a sweep's rows: the manifest's header, compared when resuming and merging. */
-export interface SweepSettings {
+export interface StrengthSweepSettings {
   model: string; layer: string; mode: LossMode; decoder: string | null;
   strengths: Strength[]; random_draws: number; seed: number; reference: 'labels' | 'clean top-1';
 }
 
-export function sweepHeader(settings: SweepSettings, shard: string, files: number): ManifestHeader {
+export function sweepHeader(settings: StrengthSweepSettings, shard: string, files: number): ManifestHeader {
   return { manifest: 'advbn-sweep', version: 1, settings: settings as unknown as Record<string, unknown>, shard, files };
 }
 
@@ -80,24 +80,24 @@ export async function sweepCommand(o: Options): Promise<void> {
   const decoder = decoderDir ? await loadDecoderFolder(decoderDir) : null;
   const layer = resolveLayer(layerOption, decoder, decoderDir, meta);
   const c = { split: split(net, layer), preprocessing: meta.preprocessing };
-  const settings: SweepSettings = {
+  const settings: StrengthSweepSettings = {
     model: basename(modelDir), layer, mode, decoder: decoderDir ? basename(decoderDir) : null,
     strengths, random_draws: draws, seed, reference: labelOf ? 'labels' : 'clean top-1',
   };
   const manifest = manifestPath ? new ManifestWriter(manifestPath, sweepHeader(settings, shardName(shard), all.length), restart) : null;
-  const records: SweepRecord[] = [];
+  const records: StrengthSweepRecord[] = [];
   let skipped = 0, unlabelled = 0, stripWritten = false, done = 0;
   const t0 = performance.now();
   for (const file of files) {
     const key = fileKey(file);
     const old = manifest?.done.get(key);
-    if (old) { records.push(old as unknown as SweepRecord); skipped++; continue; }
+    if (old) { records.push(old as unknown as StrengthSweepRecord); skipped++; continue; }
     const truth = labelOf ? labelOf(file) : undefined;
     if (labelOf && truth === undefined) { unlabelled++; continue; }
     const x = loadCenterCrop(file, net.inputShape[0]);
     const wantStrip = !!out && !stripWritten;
-    let start: SweepStart | null = null;
-    const cells: SweepCell[] = [];
+    let start: StrengthSweepStart | null = null;
+    const cells: StrengthSweepCell[] = [];
     try {
       for await (const cell of sweep(c, {
         images: x, mode, decoder: decoder?.net ?? null, strengths, labels: truth === undefined ? undefined : [truth],
@@ -110,7 +110,7 @@ export async function sweepCommand(o: Options): Promise<void> {
     } finally {
       x.dispose();
     }
-    const s = start as SweepStart | null;
+    const s = start as StrengthSweepStart | null;
     const record = sweepRecord(key, truth ?? argmax(s!.cleanProbs), s!, cells);
     records.push(record);
     manifest?.append(record as unknown as { file: string });
@@ -131,7 +131,7 @@ export async function sweepCommand(o: Options): Promise<void> {
 
 
 /** The table as text: one row per strength. */
-export function formatSweepTable(t: SweepTable, draws: number, reference: string): string {
+export function formatSweepTable(t: StrengthSweepTable, draws: number, reference: string): string {
   const pct = (v: number | null) => (v === null ? '     –' : `${v.toFixed(1).padStart(5)} %`);
   const p = (v: number | null) => (v === null ? '   –' : v.toFixed(3));
   const lines = [`top-1 accuracy against ${reference === 'labels' ? 'the true labels' : 'the clean top-1'}, ${t.n} images (clean ${pct(t.clean).trim()})`, ''];
@@ -151,7 +151,7 @@ async function rgbOf(x: tf.Tensor4D): Promise<Float32Array> {
  * The example strip: top row the crop then the adversarial decoded image at each strength; bottom row
  * the crop then random draw 0 at each strength (when there are draws). 4 px white gaps.
  */
-function writeStrip(path: string, crop: Float32Array, cells: readonly SweepCell[]): void {
+function writeStrip(path: string, crop: Float32Array, cells: readonly StrengthSweepCell[]): void {
   const shape = cells[0]!.adversarial.image!.shape;
   const [, h, w] = shape as [number, number, number, number];
   const lead = crop.length === h * w * 3 ? [crop] : []; // the crop leads each row when the decoder keeps its size

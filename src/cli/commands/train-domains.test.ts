@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, renameSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDomainsFixture, writeTinyDecoderFolder, writeTinyVggFolder } from '../../testing/domains-fixture';
@@ -122,10 +122,20 @@ test('advbn train --data: bad folders and options fail with what was found and w
   const r4 = run('train', '--data', join(dir, 'data'), '--arms', 'advbn,plain', ...common());
   assert.equal(r4.status, 2);
   assert.match(r4.stderr, /--arms must start with plain/);
-  const r6 = run('train', '--data', join(dir, 'data'), '--arms', 'plain,random', ...common());
-  assert.equal(r6.status, 2);
-  assert.match(r6.stderr, /--arms takes plain, advbn, random-uniform, random-matched, mixstyle, dsu; got "random"/);
+  const r7 = run('train', '--data', join(dir, 'data'), '--arms', 'plain,random', ...common());
+  assert.equal(r7.status, 2);
+  assert.match(r7.stderr, /--arms takes plain, advbn, random-uniform, random-matched, mixstyle, dsu; got "random"/);
   const r5 = run('train', '--data', join(dir, 'data'), '--pictures', join(dir, 'pics-bad'), '--decoder', join(dir, 'decoder-pool'), ...common());
   assert.equal(r5.status, 2);
   assert.match(r5.stderr, /decoder-pool decodes block1_pool, not the split layer block5_conv1/);
+  // Regression: an --extra-test folder holding copies of the training photos (renamed) was accepted.
+  const copy = join(dir, 'copy');
+  cpSync(join(dir, 'data', 'photo'), join(copy, 'clipart'), { recursive: true });
+  const copied = readdirSync(join(copy, 'clipart'))[0]!;
+  renameSync(join(copy, 'clipart', copied, '0.png'), join(copy, 'clipart', copied, 'renamed.png'));
+  const r6 = run('train', '--data', join(dir, 'data'), '--extra-test', join(dir, 'extra'), '--extra-test', copy, ...common());
+  assert.equal(r6.status, 2, r6.stderr);
+  const n = readdirSync(join(copy, 'clipart')).reduce((k, c) => k + readdirSync(join(copy, 'clipart', c)).length, 0);
+  assert.match(r6.stderr, new RegExp(`--extra-test .*copy: ${n} images are byte for byte a training image of .*data \\(clipart/[a-z]+/\\d\\.png = photo/[a-z]+/\\d\\.png; .*\\); test images must not be training images`));
+  assert.match(r6.stderr, /renamed\.png = photo\/[a-z]+\/0\.png/);
 });

@@ -13,9 +13,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Options, UsageError } from '../args';
 import { DEFAULT_MODEL_DIR, loadDecoderFolder, loadVgg, progress } from '../vgg';
 import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cache';
+import { contentOverlap } from '../data-overlap';
 import { writeDomainPictures, type PictureBatch } from '../domains-pictures';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet } from '../../core/domains-features';
-import { compareOnDomains, domainArms, DOMAIN_ARMS, sweepArms, type DomainArm, type DomainArmName, type DomainCompareResult } from '../../core/domains-compare';
+import { compareOnDomains, domainArms, DOMAIN_ARMS, mSweepArms, type DomainArm, type DomainArmName, type DomainCompareResult } from '../../core/domains-compare';
 import { cleanHead, DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../../core/advbn-training';
 import { previewAdvbnBatch, spreadIndices } from '../../core/batch-preview';
 import type { Decoder } from '../../models/decoder';
@@ -82,7 +83,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
     sweepM = parseList(sweep, 'sweep-m');
     if (sweepM[0] !== 0) throw new UsageError('--sweep-m must start with 0 (plain fine-tuning, the reference of every Δ).');
   }
-  const arms: DomainArm[] = sweepM ? sweepArms(sweepM, base) : domainArms(armList as DomainArmName[], base);
+  const arms: DomainArm[] = sweepM ? mSweepArms(sweepM, base) : domainArms(armList as DomainArmName[], base);
   for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
 
   const t0 = performance.now();
@@ -92,9 +93,16 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
   }
   const layout = listDomainsFolder(root);
   if (!layout.domains.includes(source)) throw new UsageError(`--source ${source} is not a domain of ${data}; its domains: ${layout.domains.join(', ')}.`);
+  const sourceFiles = { root, paths: layout.items[source]!.map((i) => i.path) };
   const extraLayouts: Array<[string, DomainsLayout]> = extras.map((d) => {
     const l = listDomainsFolder(resolve(d));
     checkSameClasses(layout, l, d);
+    // A target that holds training images would inflate every number: refuse it.
+    const overlap = contentOverlap(sourceFiles, { root: resolve(d), paths: l.domains.flatMap((dom) => l.items[dom]!.map((i) => i.path)) });
+    if (overlap.length) {
+      const shown = overlap.slice(0, 3).map(([t, s]) => `${t} = ${s}`).join('; ');
+      throw new UsageError(`--extra-test ${d}: ${overlap.length} image${overlap.length === 1 ? ' is' : 's are'} byte for byte a training image of ${data} (${shown}${overlap.length > 3 ? '; …' : ''}); test images must not be training images.`);
+    }
     return [resolve(d), l];
   });
   const targets = layout.domains.filter((d) => d !== source);

@@ -10,7 +10,7 @@ import { ImportError, checkAborted, type ByteSource, type ImportOptions } from '
 
 export const SUPPORTED_FILES = [
   'vgg19_weights_tf_dim_ordering_tf_kernels.h5 (Keras VGG-19; the _notop variant as an encoder)',
-  'vgg19-dcbc3b2f.pth (torchvision VGG-19)',
+  'vgg19-dcbb9e9d.pth (torchvision VGG-19)',
   'vgg_normalised.pth + decoder.pth (the AdvBN authors\' AdaIN encoder and decoder)',
 ];
 

@@ -87,6 +87,20 @@ export function DeltaChart(props: { title: string; values: Float32Array | null; 
 }
 
 /**
+ * Beside the δ bars when ε > 1: δ is drawn from [1 − ε, 1 + ε], so a scale can be negative — σ's
+ * scale crosses zero and the features' deviations flip sign (the paper's defaults, ε = 1.1, allow it).
+ */
+export function DeltaNote({ eps }: { eps: number }) {
+  if (!(eps > 1)) return null;
+  return (
+    <p className="muted small" data-testid="delta-note">
+      ε &gt; 1: each δ is drawn from [{(1 - eps).toFixed(2)}, {(1 + eps).toFixed(2)}], so a bar below zero is allowed — the scale of σ
+      (and of μ) crosses zero and that channel's deviations (mean) flip sign. The paper's defaults (ε = 1.1) allow it.
+    </p>
+  );
+}
+
+/**
  * An RGBA image on a canvas, shown enlarged (pixelated for small models). The pixels carry their own
  * size, so the canvas always matches them.
  */

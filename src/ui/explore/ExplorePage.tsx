@@ -8,7 +8,7 @@
  *   debounced; a newer run cancels the one in flight) → step events (RunPanels, RunReadouts).
  */
 import type { ImportResult } from '../../worker/import-protocol';
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { RunRequest } from '../../worker/explore-protocol';
 import { useApp } from '../app-store';
@@ -17,10 +17,12 @@ import { argmax } from '../../common/predictions';
 import { pick, useExplore } from './explore-store';
 import type { SourceImage } from './images';
 import { ImageInput } from './ImageInput';
+import { keepImage, keptImage, restoreImage } from './session-image';
+import { ToyModelNote } from '../vgg19/GetVgg19';
 import { Controls } from './Controls';
 import { ModelPanel, NoModelPanel, useModels } from './ModelPanel';
 import { ErrorBoundary } from '../ErrorBoundary';
-import { SweepPanel } from './SweepPanel';
+import { StrengthSweepPanel } from './StrengthSweepPanel';
 import { ShiftsPanel } from './ShiftsPanel';
 import { useUrlSync } from './useUrlSync';
 import { useCroppedImage, useLayerChoice, useLoadedModel, useModelSample } from './useExploreModel';
@@ -53,7 +55,14 @@ export function ExplorePage() {
   const { loaded, loadError, progress } = useLoadedModel(current, modelKey, runCtrl);
 
   // ---- the image ----
-  const [userImage, setUserImage] = useState<SourceImage | null>(null);
+  // The user's image is kept for the session (session-image.ts): it survives Train and back, and a reload.
+  const [userImage, setUserImageState] = useState<SourceImage | null>(keptImage);
+  const setUserImage = useCallback((img: SourceImage | null) => { keepImage(img); setUserImageState(img); }, []);
+  useEffect(() => {
+    let live = true;
+    if (!userImage) void restoreImage().then((img) => { if (live && img) setUserImageState(img); });
+    return () => { live = false; };
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps -- once, on opening the page
   const [sampleIndex, setSampleIndex] = useState(0);
   const sample = useModelSample(current, sampleIndex);
   const source = userImage ?? sample;
@@ -61,8 +70,11 @@ export function ExplorePage() {
     // Back to the model's samples; a second click shows the next one.
     if (userImage) setUserImage(null);
     else setSampleIndex((i) => i + 1);
-  }, [userImage]);
+  }, [userImage, setUserImage]);
   const { img, imgError } = useCroppedImage(loaded, source, runCtrl);
+  // A model of drawn shapes (the style world) names one of its shapes for any photo: say so.
+  const drawnModel = !!current?.entry.samples?.some((x) => x.kind === 'style-world');
+  const vgg = present.find((m) => m.entry.labels === 'imagenet' && m.entry.inputSize === 224);
 
   // ---- layer, mode, label ----
   // An autoencoder apart from the classifier (an imported encoder with its decoder), when chosen.
@@ -108,7 +120,12 @@ export function ExplorePage() {
             />
           </ErrorBoundary>
           <ErrorBoundary name="Image panel" onReset={() => setUserImage(null)}>
-            <ImageInput image={source} onImage={setUserImage} onSample={onSample} sampleCount={current?.entry.samples?.length ?? 0} workerError={imgError} />
+            <ImageInput image={source} onImage={setUserImage} onSample={onSample} sampleCount={current?.entry.samples?.length ?? 0} workerError={imgError}>
+              {userImage && drawnModel && loaded && (
+                <ToyModelNote labels={loaded.labels} vgg={vgg ?? null} onUseVgg={(id) => setSettings({ model: id, layer: '', label: -1 })} />
+              )}
+              {userImage && <p className="muted small" data-testid="image-link-note">Your image stays with this tab while you switch pages or reload; a link cannot carry it (a link opens on the model's sample).</p>}
+            </ImageInput>
           </ErrorBoundary>
           <ErrorBoundary name="Settings panel">
             <Controls layers={layers} layer={layer} hasDecoder={hasDecoder} labels={labels} cleanTop1={cleanTop1}
@@ -123,7 +140,7 @@ export function ExplorePage() {
           />
 
           <ErrorBoundary name="Strength sweep">
-            <SweepPanel target={target} labels={labels} settings={settings} busy={r.runState === 'running'} />
+            <StrengthSweepPanel target={target} labels={labels} settings={settings} busy={r.runState === 'running'} />
           </ErrorBoundary>
 
           <ErrorBoundary name="Shifts side by side">

@@ -2,12 +2,13 @@
  * Where the picture comes from: file picker, drag and drop, paste, camera snapshot, or the sample.
  * Shows the picture with the centre crop the model sees outlined.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { centerCropRect } from '../../common/preprocessing';
 import { decodeImageFile, ImageInputError, paint, snapshotVideo, type SourceImage } from './images';
 
 /** `image` null: the model's sample is still loading. `onSample` shows the model's (next) sample image. */
-export function ImageInput(props: { image: SourceImage | null; onImage(img: SourceImage): void; onSample(): void; sampleCount: number; workerError?: string | null }) {
+/** `children`: notes about the image shown under it (what the model can make of it, what a link keeps). */
+export function ImageInput(props: { image: SourceImage | null; onImage(img: SourceImage): void; onSample(): void; sampleCount: number; workerError?: string | null; children?: ReactNode }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [drag, setDrag] = useState(false);
@@ -128,6 +129,7 @@ export function ImageInput(props: { image: SourceImage | null; onImage(img: Sour
         </svg>
       </div>
       <div className="muted small" data-testid="source-name">{props.image ? `${props.image.name} · ${w}×${h} · centre crop ${crop.size}×${crop.size}` : 'loading the sample…'}</div>
+      {props.children}
     </div>
   );
 }

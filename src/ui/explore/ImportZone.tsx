@@ -7,6 +7,7 @@ import { useCallback, useRef, useState } from 'react';
 import { engine, RequestCancelled } from '../../worker/client';
 import { importId, SUPPORTED_WEIGHT_FILES, type ImportEvent, type ImportRequest, type ImportResult } from '../../worker/import-protocol';
 import type { KnownModel } from '../../common/registry';
+import { Vgg19Download } from '../vgg19/GetVgg19';
 
 const MB = 1024 * 1024;
 
@@ -17,7 +18,8 @@ function kerasDecoders(models: KnownModel[] | null): ImportRequest['kerasDecoder
   return { base: m.source.base, dirs: Object.fromEntries(m.decoders.map((l) => [l, m.entry.decoders[l]!])) };
 }
 
-export function ImportZone(props: { models: KnownModel[] | null; onImported(r: ImportResult): Promise<void> }) {
+/** `offerDownload`: also offer VGG-19's published files, downloaded by this browser and imported here. */
+export function ImportZone(props: { models: KnownModel[] | null; onImported(r: ImportResult): Promise<void>; offerDownload?: boolean }) {
   const [progress, setProgress] = useState<ImportEvent | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -34,7 +36,7 @@ export function ImportZone(props: { models: KnownModel[] | null; onImported(r: I
     setProgress({ kind: 'import-progress', file: files[0]!.name, index: 0, count: files.length, phase: 'read', bytes: 0, totalBytes: files[0]!.size });
     try {
       const payload: ImportRequest = { files, id: importId(files.map((f) => f.name)), kerasDecoders: kerasDecoders(props.models) };
-      const r = await engine().request<ImportResult>('models.import', payload, { signal: c.signal, onEvent: (e) => setProgress(e as ImportEvent) });
+      const r = await engine().request('models.import', payload, { signal: c.signal, onEvent: (e) => setProgress(e as ImportEvent) });
       await props.onImported(r);
       setDone(`Imported ${r.description} in ${(r.ms / 1000).toFixed(1)} s; kept in this browser.`);
     } catch (e) {
@@ -65,6 +67,7 @@ export function ImportZone(props: { models: KnownModel[] | null; onImported(r: I
       <ul className="small muted supported-files">
         {SUPPORTED_WEIGHT_FILES.map((s) => <li key={s.file}><code>{s.file}</code> — {s.what}</li>)}
       </ul>
+      {props.offerDownload && <Vgg19Download onFile={(f) => void start([f])} busy={!!p} />}
       {p && (
         <div className="import-progress" data-testid="import-status" data-phase={p.phase}>
           <progress data-testid="import-progress" max={1} value={frac} />

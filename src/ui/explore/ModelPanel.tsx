@@ -11,9 +11,9 @@ import { idbDeletePrefix, idbPut, metaGet, metaPut } from '../../common/idb-cach
 import type { ModelProgress } from '../../worker/explore-protocol';
 import type { ImportResult } from '../../worker/import-protocol';
 import { ImportZone } from './ImportZone';
+import { hasVgg19, missingWhy, Vgg19Missing } from '../vgg19/GetVgg19';
+import { FOLDERS_KEY, keepImport, type PickedFolder } from '../vgg19/keep-import';
 
-interface PickedFolder { root: string; prefix: string; entries: RegistryEntry[]; decoders: Record<string, string[]>; at: number }
-const FOLDERS_KEY = 'picked-folders';
 
 function pickedModel(f: PickedFolder, e: RegistryEntry, source: FileSource): KnownModel {
   return { entry: e, source, origin: `picked folder "${f.root}" (${new Date(f.at).toLocaleString()})`, present: true, decoders: f.decoders[e.id] ?? [] };
@@ -94,13 +94,9 @@ export function useModels() {
 
   /** An import the worker kept in IndexedDB: listed like a picked folder (and kept across reloads). */
   const addImported = useCallback(async (r: ImportResult): Promise<void> => {
-    const at = Date.now();
-    const folder: PickedFolder = { root: `imported ${r.entry.id}`, prefix: r.prefix, entries: [r.entry], decoders: { [r.entry.id]: r.decoders }, at };
-    const old = (await metaGet<PickedFolder[]>(FOLDERS_KEY)) ?? [];
-    for (const f of old.filter((o) => o.root === folder.root)) await idbDeletePrefix(f.prefix).catch(() => undefined);
-    await metaPut(FOLDERS_KEY, [...old.filter((o) => o.root !== folder.root), folder]).catch(() => undefined);
-    const model = { ...pickedModel(folder, r.entry, { kind: 'idb', prefix: r.prefix }), origin: `imported ${new Date(at).toLocaleString()}` };
-    setPicked((prev) => [...prev.filter((p) => !(p.source.kind === 'idb' && old.some((o) => o.root === folder.root && o.prefix === (p.source as { prefix: string }).prefix))), model]);
+    const { folder, replaced } = await keepImport(r);
+    const model = { ...pickedModel(folder, r.entry, { kind: 'idb', prefix: r.prefix }), origin: `imported ${new Date(folder.at).toLocaleString()}` };
+    setPicked((prev) => [...prev.filter((p) => !(p.source.kind === 'idb' && replaced.some((o) => o.prefix === (p.source as { prefix: string }).prefix))), model]);
   }, []);
 
   const models = served ? merge(served, picked) : null;
@@ -140,7 +136,7 @@ export function ModelPanel(props: {
         <select aria-label="Model" value={current?.entry.id ?? ''} onChange={(e) => props.onSelect(e.target.value)}>
           {!current && <option value="">— choose a model —</option>}
           {(models ?? []).filter((m) => m.entry.role !== 'encoder').map((m) => (
-            <option key={m.entry.id} value={m.entry.id} disabled={!m.present}>
+            <option key={m.entry.id} value={m.entry.id} disabled={!m.present} title={m.present ? undefined : missingWhy(m)}>
               {m.entry.name}{m.present ? '' : ' (not found)'}
             </option>
           ))}
@@ -160,15 +156,11 @@ export function ModelPanel(props: {
           : props.loadError ? ''
           : `loading ${current.entry.name}${props.progress?.total ? `: ${props.progress.loaded}/${props.progress.total} weight files, ${(props.progress.bytes / 1048576).toFixed(1)} MB` : '…'}`}
       </div>
-      {!hasVgg19(models) && <p className="small muted" data-testid="no-vgg19">No VGG-19 here: import one of the files below to run the model the paper is about.</p>}
-      <ImportZone models={models} onImported={props.onImported} />
+      {models && !hasVgg19(models)
+        ? <Vgg19Missing testid="no-vgg19"><ImportZone models={models} onImported={props.onImported} offerDownload /></Vgg19Missing>
+        : <ImportZone models={models} onImported={props.onImported} />}
     </div>
   );
-}
-
-/** Whether a 1000-class 224 px VGG classifier is present (served, picked or imported). */
-function hasVgg19(models: KnownModel[] | null): boolean {
-  return (models ?? []).some((m) => m.present && m.entry.role !== 'encoder' && m.entry.inputSize === 224 && m.entry.labels === 'imagenet');
 }
 
 export function NoModelPanel(props: { error: string | null; models: KnownModel[]; onPick(list: FileList | null): Promise<string | null>; folderError: string | null; busy: boolean; onImported(r: ImportResult): Promise<void> }) {
@@ -179,14 +171,14 @@ export function NoModelPanel(props: { error: string | null; models: KnownModel[]
       <ul>{props.models.map((m) => <li key={m.entry.id}><code>{isAbsoluteUrl(m.entry.path) ? m.entry.path : `models/${m.entry.path}/model.json`}</code> — {m.entry.name}{m.problem ? <div className="small muted" data-testid="model-problem">{m.problem}</div> : null}</li>)}</ul>
       <p>To get one, either</p>
       <ol>
-        <li>import VGG-19 weights you have (below): the Keras <code>.h5</code>, torchvision's <code>.pth</code>, or the AdvBN authors' two files;</li>
+        <li>get VGG-19 (below: the two published files, a download in this browser, or <code>npx advbn get vgg19</code>), or import weights you have: the Keras <code>.h5</code>, torchvision's <code>.pth</code>, or the AdvBN authors' two files;</li>
         <li>link the shared VGG-19 weights into the served folder and reload:<br /><code>ln -s ../../shared/models/vgg19-imagenet-tfjs models/vgg19-imagenet-tfjs</code></li>
         <li>train the small style-world model with the Train page or the CLI, or</li>
         <li>pick a folder on this computer: a <code>models/</code> folder with <code>index.json</code>, or a single model folder with <code>model.json</code> and its shards (decoders in sub-folders with <code>decoder.json</code>). It is kept in this browser.</li>
       </ol>
       <FolderPicker onPick={props.onPick} busy={props.busy} />
       {props.folderError && <div className="error" role="alert" data-testid="folder-error">{props.folderError}</div>}
-      <ImportZone models={props.models} onImported={props.onImported} />
+      <Vgg19Missing testid="no-vgg19"><ImportZone models={props.models} onImported={props.onImported} offerDownload /></Vgg19Missing>
     </div>
   );
 }

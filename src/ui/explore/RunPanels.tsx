@@ -5,7 +5,7 @@
  */
 import { useCallback, useMemo, useState } from 'react';
 import { ErrorBoundary } from '../ErrorBoundary';
-import { DeltaChart, LossChart, Predictions, RgbaView } from './Charts';
+import { DeltaChart, DeltaNote, LossChart, Predictions, RgbaView } from './Charts';
 import { downloadCanvas, exportScale, stripCanvas } from './images';
 import { psnrRgba, psnrWord } from './psnr';
 import type { ExploreSettings } from './explore-store';
@@ -118,7 +118,7 @@ export function RunPanels({ r, status, canRun, backend, img, size, modelId, laye
 
 /** Predictions and charts. */
 export function RunReadouts({ r, img, labels, attacked, settings }: Pick<RunPanelsProps, 'r' | 'img' | 'attacked' | 'settings'> & { labels: string[] }) {
-  const { last, shown, stepMs } = r;
+  const { last, shown, stepMs, meanDecodeMs } = r;
   return (
     <>
       <ErrorBoundary name="Predictions">
@@ -137,7 +137,9 @@ export function RunReadouts({ r, img, labels, attacked, settings }: Pick<RunPane
           <div className="muted small">attacked class: {attacked !== null ? `${labels[attacked]?.split(',')[0] ?? attacked}${settings.label < 0 ? ' (clean top-1)' : ''}${settings.targeted ? ', targeted' : ''}` : '—'}</div>
           <DeltaChart title="δμ per channel" values={last?.deltaMu ?? null} eps={settings.eps} testid="delta-mu" />
           <DeltaChart title="δσ per channel" values={last?.deltaSigma ?? null} eps={settings.eps} testid="delta-sigma" />
+          <DeltaNote eps={settings.eps} />
           {stepMs.length > 0 && <div className="muted small" data-testid="step-ms">ms per step: {stepMs.map((v) => v.toFixed(0)).join(' · ')}</div>}
+          {meanDecodeMs !== null && <div className="muted small" data-testid="decode-ms">decoding each filmstrip image, apart from the step: {meanDecodeMs.toFixed(0)} ms</div>}
         </div>
       </ErrorBoundary>
     </>

@@ -49,7 +49,7 @@ export function ShiftsPanel(props: {
         ...t, randomDraws: draws, seed: 1, corruption: { name: corruption, severity },
         style: s ? { rgba: s.rgba, width: s.width, height: s.height, alpha } : null,
       };
-      engine().request<ShiftsResult>('explore.shifts', req, { signal: ctrl.signal })
+      engine().request('explore.shifts', req, { signal: ctrl.signal })
         .then((r) => { if (!ctrl.signal.aborted) { setRes({ ...r, model: t.model ?? '' }); setState('done'); setError(null); } })
         .catch((e: Error) => { if (!ctrl.signal.aborted && !(e instanceof RequestCancelled)) { setState('error'); setError(e.message); } });
     }, 250);

@@ -6,7 +6,7 @@ import { readHash } from '../url-state';
 test('settings survive a round trip through the URL', () => {
   const s: ExploreSettings = {
     model: 'vgg19', layer: 'block3_conv1', ae: 'adain', eps: 0.45, tau: 0.15, steps: 4, coupled: false,
-    mode: 'image', label: 281, targeted: true, sweep: 'grid', sweepEps: '0,0.25,1.5', draws: 4,
+    mode: 'image', label: 281, targeted: true, strengthSweep: 'grid', strengthSweepEps: '0,0.25,1.5', draws: 4,
     shifts: true, alpha: 0.35, corruption: 'blur', severity: 5,
   };
   const hash = `#/explore?${settingsToParams(s).toString()}`;
@@ -74,16 +74,16 @@ test('a link with NaN, out-of-range or unknown values: each is named, with what 
 
 test('the strength sweep in the link: kind, ε list and draws; bad values are named and replaced', () => {
   const s = settingsFromParams(new URLSearchParams('sweep=paper&draws=5'));
-  assert.equal(s.sweep, 'paper');
+  assert.equal(s.strengthSweep, 'paper');
   assert.equal(settingsToParams(s).toString(), 'sweep=paper&draws=5');
   assert.deepEqual(sweepStrengths(s).map((x) => [x.eps, x.tau, x.steps]), [[0.1, 0.2, 1], [0.3, 0.2, 2], [0.5, 0.2, 3], [0.7, 0.2, 4], [0.9, 0.2, 5], [1.1, 0.2, 6], [1.3, 0.2, 7], [1.5, 0.2, 8]]);
   const g = settingsFromParams(new URLSearchParams('sweep=grid&sweepEps=0, 0.5,1&steps=3&tau=0.3'));
   assert.deepEqual(sweepStrengths(g), [{ eps: 0, tau: 0.3, steps: 3 }, { eps: 0.5, tau: 0.3, steps: 3 }, { eps: 1, tau: 0.3, steps: 3 }]);
-  assert.equal(g.sweepEps, '0,0.5,1');
-  assert.deepEqual(sweepStrengths({ ...g, sweep: '' }), []);
+  assert.equal(g.strengthSweepEps, '0,0.5,1');
+  assert.deepEqual(sweepStrengths({ ...g, strengthSweep: '' }), []);
   const bad = new URLSearchParams('sweep=wide&sweepEps=0,abc&draws=99');
   const b = settingsFromParams(bad);
-  assert.deepEqual([b.sweep, b.sweepEps, b.draws], ['', DEFAULT_SETTINGS.sweepEps, 10]);
+  assert.deepEqual([b.strengthSweep, b.strengthSweepEps, b.draws], ['', DEFAULT_SETTINGS.strengthSweepEps, 10]);
   assert.deepEqual(linkProblems(bad), [
     'sweep=wide in the link is unknown (paper or grid); no sweep.',
     'sweepEps=0,abc in the link is not a list of up to 12 ε from 0 to 2; using 0,0.3,0.5,0.7,0.9,1.1.',

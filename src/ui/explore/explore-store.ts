@@ -30,9 +30,9 @@ export interface ExploreSettings {
   label: number;
   targeted: boolean;
   /** The strength sweep: '' none; 'paper': τ = 0.2, m = 1…8, ε = m·τ − 0.1; 'grid': the ε list at this m and τ. */
-  sweep: SweepKind;
+  strengthSweep: StrengthSweepKind;
   /** The ε list of a 'grid' sweep, comma-separated. */
-  sweepEps: string;
+  strengthSweepEps: string;
   /** Random-δ draws per strength in the sweep (and in the shifts side by side). */
   draws: number;
   /** The shifts side by side are open. */
@@ -44,7 +44,7 @@ export interface ExploreSettings {
   severity: number;
 }
 
-export type SweepKind = '' | 'paper' | 'grid';
+export type StrengthSweepKind = '' | 'paper' | 'grid';
 export const DEFAULT_SWEEP_EPS = '0,0.3,0.5,0.7,0.9,1.1';
 export const MAX_SWEEP_CELLS = 12;
 export const MAX_DRAWS = 10;
@@ -61,14 +61,15 @@ export const DEFAULT_SETTINGS: Readonly<ExploreSettings> = Object.freeze({
   model: '', layer: '', ae: '',
   eps: PAPER_DEFAULTS.eps, tau: PAPER_DEFAULTS.tau, steps: PAPER_DEFAULTS.steps,
   coupled: false, mode: 'feature', label: -1, targeted: false,
-  sweep: '', sweepEps: DEFAULT_SWEEP_EPS, draws: 3,
+  strengthSweep: '', strengthSweepEps: DEFAULT_SWEEP_EPS, draws: 3,
   shifts: false, alpha: 1, corruption: 'noise', severity: 3,
 });
 
 export const SETTINGS_FIELDS: FieldSpec = {
   model: 'string', layer: 'string', ae: 'string', eps: 'number', tau: 'number', steps: 'number',
   coupled: 'boolean', mode: 'string', label: 'number', targeted: 'boolean',
-  sweep: 'string', sweepEps: 'string', draws: 'number',
+  // The strength sweep's URL parameters keep their first names (sweep, sweepEps), so saved links still work.
+  strengthSweep: { type: 'string', param: 'sweep' }, strengthSweepEps: { type: 'string', param: 'sweepEps' }, draws: 'number',
   shifts: 'boolean', alpha: 'number', corruption: 'string', severity: 'number',
 };
 
@@ -81,9 +82,9 @@ export function parseSweepEps(text: string): number[] | null {
 }
 
 /** The sweep's strengths: the paper's m = 1…8 at τ = 0.2, or the ε grid at the current m and τ. */
-export function sweepStrengths(s: Pick<ExploreSettings, 'sweep' | 'sweepEps' | 'tau' | 'steps'>): Array<{ eps: number; tau: number; steps: number }> {
-  if (s.sweep === 'paper') return Array.from({ length: 8 }, (_, i) => ({ eps: ablationEps(i + 1, 0.2), tau: 0.2, steps: i + 1 }));
-  if (s.sweep === 'grid') return (parseSweepEps(s.sweepEps) ?? parseSweepEps(DEFAULT_SWEEP_EPS)!).map((eps) => ({ eps, tau: s.tau, steps: s.steps }));
+export function sweepStrengths(s: Pick<ExploreSettings, 'strengthSweep' | 'strengthSweepEps' | 'tau' | 'steps'>): Array<{ eps: number; tau: number; steps: number }> {
+  if (s.strengthSweep === 'paper') return Array.from({ length: 8 }, (_, i) => ({ eps: ablationEps(i + 1, 0.2), tau: 0.2, steps: i + 1 }));
+  if (s.strengthSweep === 'grid') return (parseSweepEps(s.strengthSweepEps) ?? parseSweepEps(DEFAULT_SWEEP_EPS)!).map((eps) => ({ eps, tau: s.tau, steps: s.steps }));
   return [];
 }
 
@@ -99,9 +100,9 @@ export function normalizeSettings(s: ExploreSettings): ExploreSettings {
   if (out.coupled) out.eps = round(clamp(ablationEps(out.steps, out.tau), RANGES.eps.min, RANGES.eps.max));
   if (out.mode !== 'feature' && out.mode !== 'image') out.mode = 'feature';
   out.label = Number.isInteger(s.label) && s.label >= 0 ? s.label : -1;
-  if (out.sweep !== '' && out.sweep !== 'paper' && out.sweep !== 'grid') out.sweep = '';
-  const eps = typeof s.sweepEps === 'string' ? parseSweepEps(s.sweepEps) : null;
-  out.sweepEps = eps ? eps.join(',') : DEFAULT_SWEEP_EPS;
+  if (out.strengthSweep !== '' && out.strengthSweep !== 'paper' && out.strengthSweep !== 'grid') out.strengthSweep = '';
+  const eps = typeof s.strengthSweepEps === 'string' ? parseSweepEps(s.strengthSweepEps) : null;
+  out.strengthSweepEps = eps ? eps.join(',') : DEFAULT_SWEEP_EPS;
   out.draws = Math.round(clamp(Number.isFinite(s.draws) ? s.draws : DEFAULT_SETTINGS.draws, 0, MAX_DRAWS));
   out.shifts = s.shifts === true;
   // α on the slider's 0.05 grid.
@@ -150,7 +151,7 @@ export function linkProblems(params: URLSearchParams): string[] {
   const sweep = params.get('sweep');
   if (sweep !== null && !['', 'paper', 'grid'].includes(sweep)) out.push(`sweep=${sweep} in the link is unknown (paper or grid); no sweep.`);
   const sweepEps = params.get('sweepEps');
-  if (sweepEps !== null && !parseSweepEps(sweepEps)) out.push(`sweepEps=${sweepEps} in the link is not a list of up to ${MAX_SWEEP_CELLS} ε from ${RANGES.eps.min} to ${RANGES.eps.max}; using ${s.sweepEps}.`);
+  if (sweepEps !== null && !parseSweepEps(sweepEps)) out.push(`sweepEps=${sweepEps} in the link is not a list of up to ${MAX_SWEEP_CELLS} ε from ${RANGES.eps.min} to ${RANGES.eps.max}; using ${s.strengthSweepEps}.`);
   const draws = params.get('draws');
   if (draws !== null && String(s.draws) !== draws) out.push(`draws=${draws} in the link is not a whole number from 0 to ${MAX_DRAWS}; using ${s.draws}.`);
   for (const key of ['alpha', 'severity'] as const) {
@@ -198,7 +199,7 @@ export const useExplore = create<ExploreStore>((set, get) => ({
 export function pick(s: ExploreSettings): ExploreSettings {
   return {
     model: s.model, layer: s.layer, ae: s.ae, eps: s.eps, tau: s.tau, steps: s.steps, coupled: s.coupled,
-    mode: s.mode, label: s.label, targeted: s.targeted, sweep: s.sweep, sweepEps: s.sweepEps, draws: s.draws,
+    mode: s.mode, label: s.label, targeted: s.targeted, strengthSweep: s.strengthSweep, strengthSweepEps: s.strengthSweepEps, draws: s.draws,
     shifts: s.shifts, alpha: s.alpha, corruption: s.corruption, severity: s.severity,
   };
 }

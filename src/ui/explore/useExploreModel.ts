@@ -5,8 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type MutableRefObject } from 'react';
 import { engine, RequestCancelled } from '../../worker/client';
-import type { ImageResult, ModelProgress, ModelResult } from '../../worker/explore-protocol';
-import type { SampleResult } from '../../worker/style-world-protocol';
+import type { ImageResult, ModelProgress } from '../../worker/explore-protocol';
 import { entryLabels, initialLayer, joinPath, offeredLayers, type KnownModel } from '../../common/registry';
 import { useApp } from '../app-store';
 import { fetchSampleFile, sampleImage, styleWorldSource, type SourceImage, type SquareImage } from './images';
@@ -38,7 +37,7 @@ export function useModelSample(m: KnownModel | null, index: number): SourceImage
     let live = true;
     if (spec.kind === 'style-world') {
       setImg(null);
-      engine().request<SampleResult>('styleworld.sample', { family: spec.family, seed: spec.seed, index: spec.index })
+      engine().request('styleworld.sample', { family: spec.family, seed: spec.seed, index: spec.index })
         .then((r) => { if (live) setImg(styleWorldSource(r, spec.family, spec.seed, spec.index)); })
         .catch((e: Error) => { if (live) setImg(fallback(`its sample could not be drawn: ${e.message}`)); });
       return () => { live = false; };
@@ -74,7 +73,7 @@ export function useLoadedModel(current: KnownModel | null, modelKey: string, run
     setLoadError(null);
     setProgress(null);
     engine()
-      .request<ModelResult>('explore.model', { key: modelKey, source: m.source, entry: m.entry }, { signal: ctrl.signal, onEvent: (p) => setProgress(p as ModelProgress) })
+      .request('explore.model', { key: modelKey, source: m.source, entry: m.entry }, { signal: ctrl.signal, onEvent: (p) => setProgress(p as ModelProgress) })
       .then((r) => {
         if (ctrl.signal.aborted) return;
         setLoaded({ ...r, labels: entryLabels(m.entry, r.classes) });
@@ -95,7 +94,7 @@ export function useCroppedImage(loaded: Loaded | null, source: SourceImage | nul
     const ctrl = new AbortController();
     setImgError(null);
     engine()
-      .request<ImageResult>('explore.image', { key: source.key, rgba: source.rgba, width: source.width, height: source.height }, { signal: ctrl.signal })
+      .request('explore.image', { key: source.key, rgba: source.rgba, width: source.width, height: source.height }, { signal: ctrl.signal })
       .then((r) => { if (!ctrl.signal.aborted) setImgRes({ ...r, modelKey: loaded.key, pic: { rgba: r.crop, size: r.size } }); })
       .catch((e: Error) => { if (!ctrl.signal.aborted && !(e instanceof RequestCancelled)) setImgError(e.message); });
     return () => ctrl.abort();

@@ -5,8 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { engine, RequestCancelled } from '../../worker/client';
-import type { MemoryResult } from '../../worker/protocol';
-import type { RunEvent, RunRequest, RunResult, StepEvent } from '../../worker/explore-protocol';
+import type { RunEvent, RunRequest, StepEvent } from '../../worker/explore-protocol';
 import type { SquareImage } from './images';
 import type { Loaded, RunControl } from './useExploreModel';
 
@@ -62,7 +61,7 @@ export function useExploreRun(request: RunRequest | null, backend: string | null
         stale: prev.modelKey !== runModel ? [] : prev.steps.length ? prev.steps : prev.stale,
       }));
       engine()
-        .request<RunResult>('explore.run', req, {
+        .request('explore.run', req, {
           signal: ctrl.signal,
           onEvent: (p) => {
             if (ctrl.signal.aborted) return;
@@ -76,7 +75,7 @@ export function useExploreRun(request: RunRequest | null, backend: string | null
           },
         })
         .then(async () => {
-          const mem = await engine().request<MemoryResult>('memory', {});
+          const mem = await engine().request('memory', {});
           if (ctrl.signal.aborted) return;
           setTensors(mem.numTensors);
           setRun((r) => (r.id === id ? { ...r, state: 'done' } : r));
@@ -107,6 +106,7 @@ export function useExploreRun(request: RunRequest | null, backend: string | null
   const ofThisModel = run.modelKey === modelKey && loaded?.key === modelKey;
   const shown = !ofThisModel ? [] : run.steps.length ? run.steps : run.stale;
   const stepMs = ofThisModel ? run.steps.map((s) => s.ms) : [];
+  const decodeMs = ofThisModel ? run.steps.map((s) => s.decodeMs).filter((v) => v > 0) : [];
   return {
     run, tensors, runsDone, stop,
     rerun: () => setNonce((n) => n + 1),
@@ -119,6 +119,8 @@ export function useExploreRun(request: RunRequest | null, backend: string | null
     first: shown[0] ?? null,
     last: shown[shown.length - 1] ?? null,
     stepMs,
+    /** Mean ms of decoding one filmstrip image (apart from the PGD step), or null without a decoder. */
+    meanDecodeMs: decodeMs.length ? decodeMs.reduce((a, b) => a + b, 0) / decodeMs.length : null,
     meanMs: stepMs.length ? stepMs.reduce((a, b) => a + b, 0) / stepMs.length : null,
     frames: shown.flatMap((s) => (s.pic ? [s.pic] : [])),
   };

@@ -35,7 +35,7 @@ export function AdvbnBatchPreview(props: { model: ModelRef | null; layer: string
     const ctrl = new AbortController();
     const timer = setTimeout(() => {
       const req: PreviewRequest = { model, layer, eps, tau, steps, seed, n: 8 };
-      engine().request<PreviewResult>('train.preview', req, { signal: ctrl.signal })
+      engine().request('train.preview', req, { signal: ctrl.signal })
         .then((r) => { if (!ctrl.signal.aborted) { setRes(r); setError(null); } })
         .catch((e: Error) => { if (!ctrl.signal.aborted && !(e instanceof RequestCancelled)) setError(e.message); });
     }, 300);

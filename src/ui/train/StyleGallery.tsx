@@ -31,7 +31,7 @@ export function StyleGallery({ count = 4 }: { count?: number }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const ctrl = new AbortController();
-    engine().request<GalleryResult>('styleworld.gallery', { count }, { signal: ctrl.signal })
+    engine().request('styleworld.gallery', { count }, { signal: ctrl.signal })
       .then((r) => { if (!ctrl.signal.aborted) setG(r); })
       .catch((e: Error) => { if (!ctrl.signal.aborted && !(e instanceof RequestCancelled)) setError(e.message); });
     return () => ctrl.abort();

@@ -12,7 +12,8 @@ import type { KnownModel } from '../../common/registry';
 import type { LayerInfo } from '../../worker/train-protocol';
 import { readHash, writeHash } from '../url-state';
 import { useApp } from '../app-store';
-import { CompareCurves, Curves } from './Curves';
+import { CompareCurves, compareLossCurveEnds, Curves, lossCurveEnds } from './Curves';
+import { plannedSteps } from '../../common/train-types';
 import { CompareTable, verdict } from './CompareTable';
 import { StyleGallery } from './StyleGallery';
 import { AdvbnBatchPreview } from './AdvbnBatchPreview';
@@ -62,11 +63,14 @@ export function TrainPage() {
   const run = useTrainRun(model, folder, layers);
   const { state, phase, steps, total, error, setError, result, cmp, cmpResult, kept, saved, saveError, running } = run;
   const { done, allSteps, elapsed, eta, last } = run.progress;
+  // The charts' step axis: the run's steps once it reports them; before, what the settings will give
+  // (style world: trainSize images; a folder's size is known only when read).
+  const axisSteps = total > 0 ? total : settings.data === 'style-world' ? plannedSteps(settings.trainSize, settings.batchSize, settings.epochs) : 0;
 
   useEffect(() => {
     if (!model || !backend) return;
     let live = true;
-    engine().request<LayerInfo[]>('train.layers', { source: model.source, entry: model.entry })
+    engine().request('train.layers', { source: model.source, entry: model.entry })
       .then((ls) => {
         if (!live) return;
         setLayers(ls);
@@ -136,11 +140,11 @@ export function TrainPage() {
             <div className="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={allSteps || 1} aria-valuenow={done} data-testid="progress">
               <div style={{ width: `${allSteps ? (100 * done) / allSteps : 0}%` }} />
             </div>
-            {last && <p className="muted small" data-testid="last-step">last batch: clean loss {last.cleanLoss.toFixed(3)} ({pct(last.cleanAcc)}%){last.advLoss !== null ? `, AdvBN loss ${last.advLoss.toFixed(3)} (${pct(last.advAcc ?? undefined)}%)` : ''}{last.pgdLoss ? `; PGD raised the loss ${last.pgdLoss[0].toFixed(2)} → ${last.pgdLoss[1].toFixed(2)}` : ''}</p>}
+            {last && <p className="muted small" data-testid="last-step">curves end at (smoothed, as drawn): {cmp ? compareLossCurveEnds(cmp.plain, cmp.advbn) : lossCurveEnds(steps)}.<br />Last batch alone: clean loss {last.cleanLoss.toFixed(3)} ({pct(last.cleanAcc)}%){last.advLoss !== null ? `, AdvBN loss ${last.advLoss.toFixed(3)} (${pct(last.advAcc ?? undefined)}%)` : ''}{last.pgdLoss ? `; PGD raised the loss ${last.pgdLoss[0].toFixed(2)} → ${last.pgdLoss[1].toFixed(2)}` : ''}</p>}
             {error && <div className="error" role="alert" data-testid="train-error">{error}</div>}
             {cmp
-              ? <CompareCurves plain={cmp.plain} advbn={cmp.advbn} total={Math.max(total, 2)} caption={cmp.seeds > 1 ? `seed ${cmp.seed} (${cmp.seedIndex + 1} of ${cmp.seeds})` : undefined} />
-              : <Curves steps={steps} total={Math.max(total, 2)} />}
+              ? <CompareCurves plain={cmp.plain} advbn={cmp.advbn} total={axisSteps} caption={cmp.seeds > 1 ? `seed ${cmp.seed} (${cmp.seedIndex + 1} of ${cmp.seeds})` : undefined} />
+              : <Curves steps={steps} total={axisSteps} />}
           </div>
           {result?.before && result.after && (
             <div className="panel" data-testid="report">

@@ -30,8 +30,8 @@ export interface TrainSettings extends TrainRunSettings {
   dM: number;
   /** Also train the random-δ control arm. */
   dRandom: boolean;
-  /** Strength sweep instead of the arms: m values ("0,1,2,3,6"); empty: the three-arm comparison. */
-  dSweep: string;
+  /** The m sweep (the paper's strength ablation) instead of the arms: m values ("0,1,2,3,6"); empty: the three-arm comparison. */
+  dMSweep: string;
 }
 
 export const DEFAULT_TRAIN_UI: Readonly<TrainSettings> = Object.freeze({
@@ -39,14 +39,16 @@ export const DEFAULT_TRAIN_UI: Readonly<TrainSettings> = Object.freeze({
   eps: DEFAULT_TRAIN_SETTINGS.pgd.eps, tau: DEFAULT_TRAIN_SETTINGS.pgd.tau, pgdSteps: DEFAULT_TRAIN_SETTINGS.pgd.steps,
   lr: DEFAULT_TRAIN_SETTINGS.lr, epochs: 2, batchSize: 32, trainSize: 1000, testSize: 100, seed: 1,
   // The CLI's 2-core defaults (advbn train --data DIR): see src/cli/commands/train-domains.ts.
-  dModel: '', dLayer: 'block5_conv1', dSize: 80, dSource: 'photo', dTestSize: 500, dEpochs: 1, dLr: 1e-4, dEps: 0.5, dTau: 0.2, dM: 3, dRandom: true, dSweep: '',
+  dModel: '', dLayer: 'block5_conv1', dSize: 80, dSource: 'photo', dTestSize: 500, dEpochs: 1, dLr: 1e-4, dEps: 0.5, dTau: 0.2, dM: 3, dRandom: true, dMSweep: '',
 });
 
 export const TRAIN_FIELDS: FieldSpec = {
   model: 'string', layer: 'string', data: 'string', compare: 'boolean', seeds: 'number', advbn: 'boolean', eps: 'number', tau: 'number', pgdSteps: 'number',
   lr: 'number', epochs: 'number', batchSize: 'number', trainSize: 'number', testSize: 'number', seed: 'number',
   dModel: 'string', dLayer: 'string', dSize: 'number', dSource: 'string', dTestSize: 'number', dEpochs: 'number', dLr: 'number',
-  dEps: 'number', dTau: 'number', dM: 'number', dRandom: 'boolean', dSweep: 'string',
+  dEps: 'number', dTau: 'number', dM: 'number', dRandom: 'boolean',
+  // The m sweep's URL parameter keeps its first name (dSweep), so saved links still work.
+  dMSweep: { type: 'string', param: 'dSweep' },
 };
 
 const clamp = (v: number, lo: number, hi: number, fallback: number) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : fallback);
@@ -64,12 +66,12 @@ export function normalizeTrainSettings(s: TrainSettings): TrainSettings {
     testSize: Math.round(clamp(s.testSize, 0, 2000, d.testSize)), seed: Math.round(clamp(s.seed, 0, 1e9, d.seed)),
     dSize: Math.round(clamp(s.dSize, 32, 224, d.dSize)), dTestSize: Math.round(clamp(s.dTestSize, 0, 5000, d.dTestSize)),
     dEpochs: clamp(s.dEpochs, 0.05, 50, d.dEpochs), dLr: clamp(s.dLr, 1e-6, 1, d.dLr), dEps: clamp(s.dEps, 0, 2, d.dEps),
-    dTau: clamp(s.dTau, 0, 1, d.dTau), dM: Math.round(clamp(s.dM, 1, 20, d.dM)), dRandom: s.dRandom !== false, dSweep: typeof s.dSweep === 'string' ? s.dSweep : '',
+    dTau: clamp(s.dTau, 0, 1, d.dTau), dM: Math.round(clamp(s.dM, 1, 20, d.dM)), dRandom: s.dRandom !== false, dMSweep: typeof s.dMSweep === 'string' ? s.dMSweep : '',
   };
 }
 
 /**
- * The m values of a strength sweep ("0, 1, 2, 3, 6" → [0, 1, 2, 3, 6]); null for none; an Error naming what
+ * The m values of an m sweep ("0, 1, 2, 3, 6" → [0, 1, 2, 3, 6]); null for none; an Error naming what
  * is wrong for a list that is not whole numbers from 0 to 20 starting with 0.
  */
 export function parseSweepM(text: string): number[] | null | Error {

@@ -2,15 +2,18 @@
  * The models a Train mode can fine-tune: those served with the app (models/index.json) and those kept
  * in this browser (trained here before, or imported), filtered by what the mode needs.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { probeServedModels, type KnownModel, type RegistryEntry } from '../../common/registry';
 import { metaGet } from '../../common/idb-cache';
 import { PICKED_FOLDERS_KEY } from './saved-models';
 
 /** `models` is null while looking; `error` says why the served list could not be read (or the search failed). */
-export function useTrainModels(keep: (m: KnownModel) => boolean): { models: KnownModel[] | null; error: string | null } {
+/** `refresh()` looks again (after an import on this page). */
+export function useTrainModels(keep: (m: KnownModel) => boolean): { models: KnownModel[] | null; error: string | null; refresh(): void } {
   const [models, setModels] = useState<KnownModel[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const refresh = useCallback(() => setVersion((v) => v + 1), []);
   const keepRef = useRef(keep);
   useEffect(() => {
     let live = true;
@@ -24,6 +27,6 @@ export function useTrainModels(keep: (m: KnownModel) => boolean): { models: Know
       setError(served.error);
     })().catch((e: Error) => live && setError(e.message));
     return () => { live = false; };
-  }, []);
-  return { models, error };
+  }, [version]);
+  return { models, error, refresh };
 }

@@ -5,6 +5,7 @@
  */
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { engine, RequestCancelled } from '../../worker/client';
+import type { Requests } from '../../worker/protocol';
 import type { KnownModel } from '../../common/registry';
 import type { StepResult } from '../../common/train-types';
 import type {
@@ -45,17 +46,18 @@ interface StreamHandlers<E> {
  * phase line, step events go to `onStep` and are shown at most ~10 times a second; at the end the run is
  * 'done' (`onResult` gets the result), 'cancelled' or 'error', and its clock stops.
  */
-async function streamTraining<Q extends 'train.run' | 'train.compare', E extends TrainEvent | CompareEvent>(
-  type: Q, req: Q extends 'train.run' ? TrainRunRequest : TrainCompareRequest, run: RunClock, ui: RunSetters,
-  h: StreamHandlers<E>, onResult: (r: Q extends 'train.run' ? TrainRunResult : TrainCompareResult) => void,
+async function streamTraining<Q extends 'train.run' | 'train.compare'>(
+  type: Q, req: Requests[Q]['payload'], run: RunClock, ui: RunSetters,
+  h: StreamHandlers<Requests[Q]['event']>, onResult: (r: Requests[Q]['result']) => void,
 ): Promise<void> {
+  type E = Requests[Q]['event'];
   let flush = 0;
   const show = () => { flush = 0; h.show(); };
   try {
-    const r = await engine().request<Q extends 'train.run' ? TrainRunResult : TrainCompareResult>(type, req, {
+    const r = await engine().request(type, req, {
       signal: run.ctrl.signal,
       onEvent: (p) => {
-        const e = p as E;
+        const e = p as TrainEvent | CompareEvent;
         if (e.kind === 'phase') {
           ui.setPhase({ phase: e.phase, done: e.done, total: e.total });
           if (e.phase === 'training') h.onTraining(e as Extract<E, { kind: 'phase' }>);
@@ -86,7 +88,7 @@ async function streamTraining<Q extends 'train.run' | 'train.compare', E extends
 /** One fine-tuning run (plain or AdvBN, as the settings say). */
 function trainOne(run: RunClock, req: TrainRunRequest, ui: RunSetters): Promise<void> {
   const buffer: StepResult[] = [];
-  return streamTraining<'train.run', TrainEvent>('train.run', req, run, ui, {
+  return streamTraining('train.run', req, run, ui, {
     onTraining: (e) => { run.trainStart = performance.now(); ui.setTotal(e.total ?? 0); },
     onStep: ({ kind: _k, total: _t, ...step }) => { buffer.push(step); },
     show: () => ui.setSteps([...buffer]),
@@ -98,7 +100,7 @@ function trainCompared(run: RunClock, req: TrainCompareRequest, ui: RunSetters):
   const seed0 = req.data.kind === 'style-world' ? req.data.seed : 1;
   let cur: CompareCurvesState = { plain: [], advbn: [], seed: seed0, seedIndex: 0, seeds: req.seeds };
   const show = () => { ui.setCmp({ ...cur, plain: [...cur.plain], advbn: [...cur.advbn] }); ui.setSteps([...cur.advbn]); };
-  return streamTraining<'train.compare', CompareEvent>('train.compare', req, run, ui, {
+  return streamTraining('train.compare', req, run, ui, {
     onTraining: (e) => {
       if (e.seed == null) return;
       cur = { plain: [], advbn: [], seed: e.seed, seedIndex: e.seed - seed0, seeds: req.seeds };

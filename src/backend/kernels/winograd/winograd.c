@@ -89,7 +89,7 @@ void wino4_filter(const float *w, float *U, int Ci, int Co, int flip) {
   } while (0)
 
 /* Input transform of tiles [t0, t1) into V[36][t1-t0][K]; tmp: 36·4 floats of scratch. */
-static void input_transform(const float *x, float *Vb, float *tmp, int H, int W, int K, int padT, int padL,
+void input_transform(const float *x, float *Vb, float *tmp, int H, int W, int K, int padT, int padL,
                             int tilesW, int tilesPerImage, int t0, int t1) {
   const int T = t1 - t0;
   const V zero = wasm_f32x4_splat(0.f);

@@ -14,6 +14,9 @@ import { readDomainsFolder, type PickedDomains } from './domains-data';
 import { DomainsTable } from './DomainsTable';
 import { useTrainModels } from '../useTrainModels';
 import { useDomainsRun } from './useDomainsRun';
+import { ImportZone } from '../../explore/ImportZone';
+import { Vgg19Missing } from '../../vgg19/GetVgg19';
+import { keepImport } from '../../vgg19/keep-import';
 
 /** VGG-19 classifiers (served, or imported into this browser): what the domains comparison fine-tunes. */
 const isVgg = (m: KnownModel) => m.present && m.entry.role !== 'encoder' && m.entry.inputSize >= 128;
@@ -36,7 +39,7 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
   useEffect(() => {
     if (!model || !ready) return;
     let live = true;
-    engine().request<LayerInfo[]>('train.layers', { source: model.source, entry: model.entry })
+    engine().request('train.layers', { source: model.source, entry: model.entry })
       .then((ls) => { if (live) setLayers(ls); })
       .catch((e: Error) => live && setError(`Cannot read ${model.entry.name}: ${e.message}`));
     return () => { live = false; };
@@ -56,6 +59,9 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
   }, [set]);
 
   const running = state === 'running' || state === 'paused';
+  // Why Compare cannot start yet (the button says it in its title and beside it).
+  const startWhy = !ready ? 'The engine is still starting.' : !model ? (models ? 'No VGG-19 here: get or import one (above).' : 'Looking for VGG-19…')
+    : !picked ? 'Pick a domains folder first (root/<domain>/<class>/<image>, e.g. PACS).' : '';
   const num = (key: 'dSize' | 'dTestSize' | 'dEpochs' | 'dLr' | 'dEps' | 'dTau' | 'dM' | 'seeds' | 'batchSize', label: string, aria: string, stepBy: number, disabled = false) => (
     <label>{label}<input type="number" aria-label={aria} value={settings[key]} step={stepBy} disabled={disabled} onChange={(e) => set({ [key]: Number(e.target.value) })} /></label>
   );
@@ -94,24 +100,29 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
               {(models ?? []).map((m) => <option key={m.entry.id} value={m.entry.id}>{m.entry.name}</option>)}
             </select>
           </label>
-          {models && !models.length && <p className="error small">No VGG-19 found: link or import one (README, "Models").</p>}
+          {models && !models.length && (
+            <Vgg19Missing testid="no-vgg19-train">
+              <ImportZone models={models} offerDownload onImported={async (r) => { await keepImport(r); set({ dModel: r.entry.id }); found.refresh(); }} />
+            </Vgg19Missing>
+          )}
           <label>split layer l
             <select aria-label="Domains split layer" value={settings.dLayer} onChange={(e) => set({ dLayer: e.target.value })}>
               {(splitLayers.length ? splitLayers.map((l) => l.name) : [settings.dLayer]).map((n) => <option key={n} value={n}>{n}</option>)}
             </select>
           </label>
-          {/* A strength sweep sets τ 0.2 and ε = m·τ − 0.1 per m: these three do not apply then. */}
-          <div className="row">{num('dEps', 'ε', 'Domains epsilon', 0.1, !!settings.dSweep)}{num('dTau', 'τ', 'Domains tau', 0.05, !!settings.dSweep)}{num('dM', 'm', 'Domains PGD steps', 1, !!settings.dSweep)}</div>
+          {/* An m sweep sets τ 0.2 and ε = m·τ − 0.1 per m: these three do not apply then. */}
+          <div className="row">{num('dEps', 'ε', 'Domains epsilon', 0.1, !!settings.dMSweep)}{num('dTau', 'τ', 'Domains tau', 0.05, !!settings.dMSweep)}{num('dM', 'm', 'Domains PGD steps', 1, !!settings.dMSweep)}</div>
           <div className="row">{num('dEpochs', 'epochs', 'Domains epochs', 0.5)}{num('batchSize', 'batch', 'Domains batch size', 8)}{num('dLr', 'lr (Adam)', 'Domains learning rate', 0.0001)}</div>
           <div className="row">{num('seeds', 'seeds', 'Domains seeds', 1)}</div>
-          <label className="inline"><input type="checkbox" aria-label="Control arms" checked={settings.dRandom} onChange={(e) => set({ dRandom: e.target.checked })} disabled={!!settings.dSweep} /> the controls: random δ uniform in [1 − ε, 1 + ε] and of AdvBN's sizes in a random direction (AdvBN's loss), MixStyle, DSU</label>
-          <label className="inline"><input type="checkbox" aria-label="Strength sweep" checked={!!settings.dSweep} onChange={(e) => set({ dSweep: e.target.checked ? '0,1,2,3,6' : '' })} /> strength sweep instead (the paper's Figure 4: τ 0.2, ε = m·τ − 0.1)</label>
-          {settings.dSweep && <label>m values (0 = plain)<input aria-label="Sweep m values" value={settings.dSweep} onChange={(e) => set({ dSweep: e.target.value })} /></label>}
+          <label className="inline"><input type="checkbox" aria-label="Control arms" checked={settings.dRandom} onChange={(e) => set({ dRandom: e.target.checked })} disabled={!!settings.dMSweep} /> the controls: random δ uniform in [1 − ε, 1 + ε] and of AdvBN's sizes in a random direction (AdvBN's loss), MixStyle, DSU</label>
+          <label className="inline"><input type="checkbox" aria-label="Strength sweep" checked={!!settings.dMSweep} onChange={(e) => set({ dMSweep: e.target.checked ? '0,1,2,3,6' : '' })} /> strength sweep instead (the paper's Figure 4: τ 0.2, ε = m·τ − 0.1)</label>
+          {settings.dMSweep && <label>m values (0 = plain)<input aria-label="Sweep m values" value={settings.dMSweep} onChange={(e) => set({ dMSweep: e.target.value })} /></label>}
         </fieldset>
         <div className="row buttons">
-          {!running && <button className="primary" onClick={() => void start()} disabled={!ready || !model || !picked} data-testid="domains-start">{settings.dSweep ? `Sweep m = ${settings.dSweep}` : `Compare plain, AdvBN${settings.dRandom ? ' and the controls' : ''}`}</button>}
+          {!running && <button className="primary" onClick={() => void start()} disabled={!!startWhy} title={startWhy || undefined} aria-describedby={startWhy ? 'domains-start-why' : undefined} data-testid="domains-start">{settings.dMSweep ? `Sweep m = ${settings.dMSweep}` : `Compare plain, AdvBN${settings.dRandom ? ' and the controls' : ''}`}</button>}
           {running && <button onClick={() => void togglePause()} data-testid="domains-pause">{state === 'paused' ? 'Resume' : 'Pause'}</button>}
           {running && <button onClick={cancel} data-testid="domains-cancel">Cancel</button>}
+          {!running && startWhy && <span className="muted small" id="domains-start-why" data-testid="domains-start-why">{startWhy}</span>}
         </div>
       </div>
       <div className="train-results">

@@ -8,7 +8,7 @@
 import { ARM_LABELS, type ArmSetStats } from '../../../common/domains-summary';
 import { formatInterval, withinNoise, type Interval } from '../../../common/bootstrap';
 import type { TrainDomainsResult } from '../../../worker/domains-protocol';
-import { SweepChart } from './SweepChart';
+import { MSweepChart } from './MSweepChart';
 import { BatchRows } from '../AdvbnBatchPreview';
 
 const cell = (s: ArmSetStats | undefined) => (!s ? '—' : s.seeds.length > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean.toFixed(1));
@@ -67,7 +67,7 @@ export function DomainsTable({ result, decoderLayers }: { result: TrainDomainsRe
   return (
     <div className="panel" data-testid="domains-report">
       <h3>{result.sweepM ? 'Accuracy against AdvBN strength (the paper\'s Figure 4)' : `Plain vs AdvBN${main.length > 2 ? ` vs ${main.slice(2).map((a) => ARM_LABELS[a] ?? a).join(', ')}` : ''} on unseen styles`}</h3>
-      {result.sweepM && <SweepChart summary={result.summary} ms={result.sweepM} arms={main} />}
+      {result.sweepM && <MSweepChart summary={result.summary} ms={result.sweepM} arms={main} />}
       {result.verdicts.map((v) => <p key={v} className="verdict" data-testid="domains-verdict">{v}</p>)}
       <Table r={result} arms={main} testId="domains-table"
         caption={`Top-1 accuracy (%), mean ± std over ${seeds.length} seed${seeds.length > 1 ? 's' : ''} (${seeds.join(', ')}); Δ against plain [95 % interval, paired bootstrap over seeds and test images; uncoloured: within noise]. Each column says which BatchNorms its numbers use.`} />

@@ -33,7 +33,7 @@ export function useDomainsRun(model: KnownModel | null, picked: PickedDomains | 
     if (!picked) { setError('Pick a domains folder first (root/<domain>/<class>/<image>, e.g. PACS).'); return; }
     if (!model) return;
     if (end < 0) { setError(`${model.entry.name} has no block5_pool layer: the domains comparison fine-tunes a VGG-19.`); return; }
-    const sweepM = parseSweepM(s.dSweep);
+    const sweepM = parseSweepM(s.dMSweep);
     if (sweepM instanceof Error) { setError(sweepM.message); return; }
     const id = `domains-${Date.now()}`;
     const ctrl = new AbortController();
@@ -47,7 +47,7 @@ export function useDomainsRun(model: KnownModel | null, picked: PickedDomains | 
         arms: s.dRandom ? [...DOMAIN_ARMS] : ['plain', 'advbn'], seeds: s.seeds, epochs: s.dEpochs, batchSize: s.batchSize,
         lr: s.dLr, eps: s.dEps, tau: s.dTau, pgdSteps: s.dM, ...(sweepM ? { sweepM } : {}),
       };
-      const r = await engine().request<TrainDomainsResult>('train.domains', req, {
+      const r = await engine().request('train.domains', req, {
         signal: ctrl.signal,
         onEvent: (p) => {
           const e = p as DomainsEvent;

@@ -58,23 +58,23 @@ export function matchedDeltaValues(adv: { mu: ArrayLike<number>; sigma: ArrayLik
 }
 
 /** What a state of δ gives: probabilities [N × K] (of the shown image in image mode) and, when asked, the decoded image. */
-export interface SweepOutcome {
+export interface StrengthSweepOutcome {
   probs: Float32Array;
   image?: { data: Float32Array; shape: number[] };
 }
 
-export interface SweepCell {
+export interface StrengthSweepCell {
   index: number;
   strength: Strength;
-  adversarial: SweepOutcome;
+  adversarial: StrengthSweepOutcome;
   /** One per random draw: uniform in [1 − ε, 1 + ε]. */
-  random: SweepOutcome[];
+  random: StrengthSweepOutcome[];
   /** As many draws of random δ with the adversarial δ's sizes (never decoded). */
-  matched: SweepOutcome[];
+  matched: StrengthSweepOutcome[];
   ms: number;
 }
 
-export interface SweepRequest {
+export interface StrengthSweepRequest {
   /** RGB [0, 1], [N, H, W, 3]. A batch shares μ, σ and δ. */
   images: tf.Tensor4D;
   mode: LossMode;
@@ -90,7 +90,7 @@ export interface SweepRequest {
   decode?: { adversarial?: boolean; random?: number };
 }
 
-export interface SweepStart {
+export interface StrengthSweepStart {
   cleanProbs: Float32Array;
   classes: number;
   labels: number[];
@@ -100,7 +100,7 @@ export interface SweepStart {
  * Yields one cell per strength, in order, as each is done (so a page can draw them progressively);
  * `onStart` receives the clean predictions first. Cancel with the signal (PGD throws its AbortError).
  */
-export async function* sweep(c: Classifier, req: SweepRequest, options: { signal?: AbortSignal; onStart?: (s: SweepStart) => void } = {}): AsyncGenerator<SweepCell, void, void> {
+export async function* sweep(c: Classifier, req: StrengthSweepRequest, options: { signal?: AbortSignal; onStart?: (s: StrengthSweepStart) => void } = {}): AsyncGenerator<StrengthSweepCell, void, void> {
   if (!Number.isInteger(req.randomDraws) || req.randomDraws < 0) throw new RangeError(`Random draws must be a whole number ≥ 0, got ${req.randomDraws}.`);
   req.strengths.forEach(validatePgdSettings);
   const decodeAdv = !!req.decode?.adversarial, decodeRandom = req.decode?.random ?? 0;
@@ -131,13 +131,13 @@ export async function* sweep(c: Classifier, req: SweepRequest, options: { signal
         run.delta.mu.dispose();
         run.delta.sigma.dispose();
         const last = run.reports[run.reports.length - 1]!;
-        const adversarial: SweepOutcome = { probs: last.probs, ...(last.image ? { image: last.image } : {}) };
-        const random: SweepOutcome[] = [];
+        const adversarial: StrengthSweepOutcome = { probs: last.probs, ...(last.image ? { image: last.image } : {}) };
+        const random: StrengthSweepOutcome[] = [];
         for (let d = 0; d < req.randomDraws; d++) {
           const v = randomDeltaValues(channels, strength.eps, req.seed, req.key, d);
           random.push(await evaluate(f, v, c.split.relu, mean, objective, d < decodeRandom));
         }
-        const matched: SweepOutcome[] = [];
+        const matched: StrengthSweepOutcome[] = [];
         for (let d = 0; d < req.randomDraws; d++) {
           matched.push(await evaluate(f, matchedDeltaValues(adv, req.seed, req.key, d), c.split.relu, mean, objective, false));
         }
@@ -151,13 +151,13 @@ export async function* sweep(c: Classifier, req: SweepRequest, options: { signal
   }
 }
 
-async function evaluate(f: tf.Tensor, v: { mu: Float32Array; sigma: Float32Array }, relu: boolean, mean: tf.Tensor1D, objective: ReturnType<typeof makeObjective>, wantImage: boolean): Promise<SweepOutcome> {
+async function evaluate(f: tf.Tensor, v: { mu: Float32Array; sigma: Float32Array }, relu: boolean, mean: tf.Tensor1D, objective: ReturnType<typeof makeObjective>, wantImage: boolean): Promise<StrengthSweepOutcome> {
   const { probs, image } = tf.tidy(() => {
     const o = objective(perturbFeatures(f, tf.tensor1d(v.mu), tf.tensor1d(v.sigma), relu, mean), wantImage);
     return { probs: tf.softmax(o.logits as tf.Tensor2D), image: wantImage ? o.image : undefined };
   });
   const [p, img] = await Promise.all([probs.data() as Promise<Float32Array>, image ? (image.data() as Promise<Float32Array>) : Promise.resolve(null)]);
-  const out: SweepOutcome = { probs: p };
+  const out: StrengthSweepOutcome = { probs: p };
   if (img && image) out.image = { data: img, shape: image.shape };
   tf.dispose([probs, image ?? []]);
   return out;
@@ -167,7 +167,7 @@ async function evaluate(f: tf.Tensor, v: { mu: Float32Array; sigma: Float32Array
 // Accuracy tables (no tensors): what a folder run records per image, and the table made from records.
 
 /** One image's outcome at every strength: top-1 classes and p(true class). */
-export interface SweepRecord {
+export interface StrengthSweepRecord {
   file: string;
   /** The class accuracy is measured against (the true label, or the clean top-1 when no labels are known). */
   truth: number;
@@ -191,9 +191,9 @@ export function rowOf(probs: Float32Array, classes: number, row: number): Float3
 }
 
 /** The record of row `row` of a finished sweep (cells in strength order). */
-export function sweepRecord(file: string, truth: number, start: SweepStart, cells: readonly SweepCell[], row = 0): SweepRecord {
+export function sweepRecord(file: string, truth: number, start: StrengthSweepStart, cells: readonly StrengthSweepCell[], row = 0): StrengthSweepRecord {
   const k = start.classes;
-  const pOf = (o: SweepOutcome) => rowOf(o.probs, k, row)[truth]!;
+  const pOf = (o: StrengthSweepOutcome) => rowOf(o.probs, k, row)[truth]!;
   return {
     file, truth,
     clean: argmax(rowOf(start.cleanProbs, k, row)),
@@ -206,7 +206,7 @@ export function sweepRecord(file: string, truth: number, start: SweepStart, cell
   };
 }
 
-export interface SweepTable {
+export interface StrengthSweepTable {
   eps: number[];
   /** Top-1 accuracy (%) under the adversarial δ at each strength. */
   adversarial: number[];
@@ -227,7 +227,7 @@ export interface SweepTable {
 const round = (v: number, digits: number) => (Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : null as unknown as number);
 
 /** The accuracy table of a set of records (order does not matter: records are sorted by file first). */
-export function sweepTable(strengths: readonly Strength[], records: readonly SweepRecord[]): SweepTable {
+export function sweepTable(strengths: readonly Strength[], records: readonly StrengthSweepRecord[]): StrengthSweepTable {
   const rows = [...records].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const s = strengths.length;
   for (const r of rows) {
@@ -235,7 +235,7 @@ export function sweepTable(strengths: readonly Strength[], records: readonly Swe
   }
   const pct = (hits: number, total: number) => (total ? round((100 * hits) / total, 2) : null as unknown as number);
   const mean = (vs: number[]) => (vs.length ? round(vs.reduce((a, b) => a + b, 0) / vs.length, 4) : null as unknown as number);
-  const drawAccuracy = (rs: readonly SweepRecord[], draws: (r: SweepRecord) => number[]) => {
+  const drawAccuracy = (rs: readonly StrengthSweepRecord[], draws: (r: StrengthSweepRecord) => number[]) => {
     let hits = 0, total = 0;
     for (const r of rs) for (const t of draws(r)) { total++; if (t === r.truth) hits++; }
     return pct(hits, total);

@@ -7,36 +7,36 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { engine, RequestCancelled } from '../../worker/client';
-import type { SweepCellEvent, SweepEvent, SweepRequest, SweepResult } from '../../worker/explore-protocol';
+import type { StrengthSweepCellEvent, StrengthSweepEvent, StrengthSweepRequest } from '../../worker/explore-protocol';
 import { MAX_DRAWS, parseSweepEps, sweepStrengths, useExplore, type ExploreSettings } from './explore-store';
 import { RgbaView } from './Charts';
 import { downloadCanvas, exportScale, paint, type SquareImage } from './images';
 
-export interface SweepTarget {
+export interface StrengthSweepTarget {
   model: string; image: string; layer: string; decoder: boolean; mode: 'feature' | 'image';
   /** Attacked class; null: the clean top-1. */
   label: number | null;
 }
 
-interface Cell extends SweepCellEvent { pic: SquareImage | null }
-interface SweepState { state: 'idle' | 'running' | 'done' | 'stopped' | 'error'; cells: Cell[]; label: number | null; error: string | null; count: number; model: string }
-const IDLE: SweepState = { state: 'idle', cells: [], label: null, error: null, count: 0, model: '' };
+interface Cell extends StrengthSweepCellEvent { pic: SquareImage | null }
+interface StrengthSweepState { state: 'idle' | 'running' | 'done' | 'stopped' | 'error'; cells: Cell[]; label: number | null; error: string | null; count: number; model: string }
+const IDLE: StrengthSweepState = { state: 'idle', cells: [], label: null, error: null, count: 0, model: '' };
 
 const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
 const spread = (v: number[]) => (v.length ? [Math.min(...v), Math.max(...v)] as const : null);
 const pct = (p: number) => `${(100 * p).toFixed(p < 0.1 && p > 0 ? 1 : 0)}%`;
 const short = (name: string | undefined, i: number) => name?.split(',')[0] ?? `class ${i}`;
 
-export function SweepPanel(props: { target: SweepTarget | null; labels: string[]; settings: ExploreSettings; busy: boolean }) {
+export function StrengthSweepPanel(props: { target: StrengthSweepTarget | null; labels: string[]; settings: ExploreSettings; busy: boolean }) {
   const { target, labels, settings } = props;
   const set = useExplore((s) => s.set);
-  const [st, setSt] = useState<SweepState>(IDLE);
+  const [st, setSt] = useState<StrengthSweepState>(IDLE);
   const [nonce, setNonce] = useState(0);
   const ctrlRef = useRef<AbortController | null>(null);
   const strengths = sweepStrengths(settings);
-  const [epsText, setEpsText] = useState(settings.sweepEps);
-  useEffect(() => setEpsText(settings.sweepEps), [settings.sweepEps]);
-  const request: SweepRequest | null = target && settings.sweep ? {
+  const [epsText, setEpsText] = useState(settings.strengthSweepEps);
+  useEffect(() => setEpsText(settings.strengthSweepEps), [settings.strengthSweepEps]);
+  const request: StrengthSweepRequest | null = target && settings.strengthSweep ? {
     model: target.model, image: target.image, layer: target.layer, decoder: target.decoder, mode: target.mode,
     label: target.label, strengths, randomDraws: settings.draws, seed: 1,
   } : null;
@@ -52,13 +52,13 @@ export function SweepPanel(props: { target: SweepTarget | null; labels: string[]
     const ctrl = new AbortController();
     ctrlRef.current = ctrl;
     // Only the latest sweep writes the state: a replaced one (settings changed) settles silently.
-    const update = (f: (s: SweepState) => SweepState) => { if (runId.current === id) setSt(f); };
+    const update = (f: (s: StrengthSweepState) => StrengthSweepState) => { if (runId.current === id) setSt(f); };
     setSt({ ...IDLE, state: 'running', count: req.strengths.length, model: req.model ?? '' });
-    engine().request<SweepResult>('explore.sweep', req, {
+    engine().request('explore.sweep', req, {
       signal: ctrl.signal,
       onEvent: (p) => {
         if (ctrl.signal.aborted) return;
-        const ev = p as SweepEvent;
+        const ev = p as StrengthSweepEvent;
         if (ev.kind === 'sweep-start') update((s) => ({ ...s, label: ev.label }));
         else update((s) => ({ ...s, cells: [...s.cells, { ...ev, pic: ev.image ? { rgba: ev.image, size: ev.size } : null }] }));
       },
@@ -80,7 +80,7 @@ export function SweepPanel(props: { target: SweepTarget | null; labels: string[]
   const exportPng = async () => {
     setExportError(null);
     try {
-      await downloadCanvas(sweepCanvas(cells, labels, className), `advbn-sweep-${settings.sweep}-${target?.layer ?? ''}.png`);
+      await downloadCanvas(sweepCanvas(cells, labels, className), `advbn-sweep-${settings.strengthSweep}-${target?.layer ?? ''}.png`);
     } catch (e) {
       setExportError(`The PNG could not be made: ${(e as Error).message}`);
     }
@@ -88,37 +88,37 @@ export function SweepPanel(props: { target: SweepTarget | null; labels: string[]
 
   return (
     <div className="panel sweep" data-testid="sweep" data-state={st.state} data-cells={cells.length}>
-      <h3>Strength sweep: the decoded image and p({className}) as the perturbation grows</h3>
+      <h3>Strength sweep: the decoded image and {label !== null ? `p(${className})` : 'the probability of the clean top-1 class'} as the perturbation grows</h3>
       <div className="row sweep-controls">
         <label>strengths{' '}
-          <select aria-label="Sweep strengths" value={settings.sweep || 'paper'} onChange={(e) => set({ sweep: e.target.value as ExploreSettings['sweep'] })}>
+          <select aria-label="Sweep strengths" value={settings.strengthSweep || 'paper'} onChange={(e) => set({ strengthSweep: e.target.value as ExploreSettings['strengthSweep'] })}>
             <option value="paper">paper: τ 0.2, m 1…8, ε = m·τ − 0.1</option>
             <option value="grid">ε grid at m = {settings.steps}, τ = {settings.tau}</option>
           </select>
         </label>
-        {settings.sweep === 'grid' && (
+        {settings.strengthSweep === 'grid' && (
           <label>ε{' '}
             <input aria-label="Sweep ε list" value={epsText} size={22} onChange={(e) => setEpsText(e.target.value)}
-              onBlur={() => { if (parseSweepEps(epsText)) set({ sweepEps: epsText }); else setEpsText(settings.sweepEps); }} />
+              onBlur={() => { if (parseSweepEps(epsText)) set({ strengthSweepEps: epsText }); else setEpsText(settings.strengthSweepEps); }} />
           </label>
         )}
         <label>random draws{' '}
           <input aria-label="Random draws" type="number" min={0} max={MAX_DRAWS} value={settings.draws} onChange={(e) => set({ draws: Number(e.target.value) })} style={{ width: '3.5em' }} />
         </label>
-        <button type="button" onClick={() => (settings.sweep ? setNonce((n) => n + 1) : set({ sweep: 'paper' }))} disabled={!target}>Sweep strengths</button>
+        <button type="button" onClick={() => (settings.strengthSweep ? setNonce((n) => n + 1) : set({ strengthSweep: 'paper' }))} disabled={!target}>Sweep strengths</button>
         <button type="button" onClick={cancel} disabled={st.state !== 'running'}>Cancel sweep</button>
         <button type="button" onClick={() => void exportPng()} disabled={!cells.some((c) => c.pic)}>Download sweep PNG</button>
-        {settings.sweep && <button type="button" onClick={() => set({ sweep: '' })}>Close</button>}
+        {settings.strengthSweep && <button type="button" onClick={() => set({ strengthSweep: '' })}>Close</button>}
       </div>
       <div className="muted small" data-testid="sweep-status" role="status">
-        {!settings.sweep ? 'Runs AdvBN at each strength on this image, beside random δ of the same ε.'
+        {!settings.strengthSweep ? 'Runs AdvBN at each strength on this image, beside random δ of the same ε.'
           : st.state === 'running' ? `sweeping: ${st.cells.length} of ${st.count} strengths done${props.busy ? ' (after the run in progress)' : ''}…`
           : st.state === 'done' ? `done: ${st.cells.length} strengths, ${Math.round(st.cells.reduce((a, c) => a + c.ms, 0))} ms`
           : st.state === 'stopped' ? `cancelled after ${st.cells.length} of ${st.count} strengths`
           : st.state === 'error' ? '' : ''}
       </div>
       {st.state === 'error' && <div className="error" role="alert" data-testid="sweep-error">{st.error}</div>}
-      {settings.sweep && (
+      {settings.strengthSweep && (
         <>
           <div className="sweep-row">
             {cells.map((c) => {

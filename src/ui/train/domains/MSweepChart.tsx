@@ -7,7 +7,7 @@ import type { DomainSummary } from '../../../common/domains-summary';
 
 const COLORS = ['#1b6ca8', '#d9822b', '#2e9e5b', '#b03a48', '#7a4fa3', '#6b6b6b', '#c1a01a'];
 
-export function SweepChart({ summary, ms, arms }: { summary: DomainSummary; ms: number[]; arms: string[] }) {
+export function MSweepChart({ summary, ms, arms }: { summary: DomainSummary; ms: number[]; arms: string[] }) {
   const W = 520, H = 260, L = 44, R = 120, T = 14, B = 36;
   const lines = [...summary.sets.map((s) => ({ name: s, get: (a: string) => summary.arms[a]?.[s] })), { name: 'mean target', get: (a: string) => summary.meanTarget[a] }]
     .filter((l) => arms.every((a) => l.get(a)));

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadStyleWorldClassifier } from '../testing/style-world-classifier';
 import { renderBatch, TRAIN_FAMILIES } from '../data/style-world';
 import { classify, type Classifier } from './attack';
-import { epsStrengths, paperStrengths, randomDeltaValues, sweep, sweepRecord, sweepTable, type SweepCell, type SweepRecord, type SweepStart } from './sweep';
+import { epsStrengths, paperStrengths, randomDeltaValues, sweep, sweepRecord, sweepTable, type StrengthSweepCell, type StrengthSweepRecord, type StrengthSweepStart } from './strength-sweep';
 import type { Network } from '../models/network';
 
 let c: Classifier, decoder: Network;
@@ -20,9 +20,9 @@ const images = (n: number, start = 0) => {
   return { x: tf.tensor4d(b.pixels, [n, 64, 64, 3]), labels: b.labels };
 };
 
-async function runAll(req: Parameters<typeof sweep>[1]): Promise<{ start: SweepStart; cells: SweepCell[] }> {
-  let start: SweepStart | null = null;
-  const cells: SweepCell[] = [];
+async function runAll(req: Parameters<typeof sweep>[1]): Promise<{ start: StrengthSweepStart; cells: StrengthSweepCell[] }> {
+  let start: StrengthSweepStart | null = null;
+  const cells: StrengthSweepCell[] = [];
   for await (const cell of sweep(c, req, { onStart: (s) => { start = s; } })) cells.push(cell);
   return { start: start!, cells };
 }
@@ -52,7 +52,7 @@ test('random δ: uniform in [1 − ε, 1 + ε], the same draw for the same seed 
 
 test('feature mode: ε = 0 is the clean prediction; the adversarial δ lowers p(true class) more than random δ of the same ε', async () => {
   const strengths = epsStrengths([0, 0.5, 1.1], 0.2, 4);
-  const records: SweepRecord[] = [];
+  const records: StrengthSweepRecord[] = [];
   for (let i = 0; i < 4; i++) {
     const { x, labels } = images(1, i);
     const { start, cells } = await runAll({ images: x, mode: 'feature', decoder: null, strengths, labels, randomDraws: 3, seed: 1, key: `img${i}` });
@@ -111,7 +111,7 @@ test('the tensor count stays flat over sweeps, a cancelled sweep included', asyn
 
 test('the accuracy table: % top-1 against the truth per strength, random over every draw; record order does not matter', () => {
   const s = epsStrengths([0, 1], 0.2, 3);
-  const r = (file: string, truth: number, clean: number, adv: number[], rnd: number[][]): SweepRecord => ({ file, truth, clean, adversarial: adv, random: rnd, adversarial_p: [0.9, 0.1], random_p: [0.9, 0.5] });
+  const r = (file: string, truth: number, clean: number, adv: number[], rnd: number[][]): StrengthSweepRecord => ({ file, truth, clean, adversarial: adv, random: rnd, adversarial_p: [0.9, 0.1], random_p: [0.9, 0.5] });
   const records = [r('b', 1, 1, [1, 0], [[1, 1], [1, 2]]), r('a', 2, 2, [2, 2], [[2, 2], [0, 0]]), r('c', 0, 1, [1, 1], [[1, 1], [0, 1]])];
   const t = sweepTable(s, records);
   assert.deepEqual({ eps: t.eps, adversarial: t.adversarial, random: t.random, n: t.n, clean: t.clean },

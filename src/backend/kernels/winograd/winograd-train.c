@@ -1,0 +1,288 @@
+/*
+ * Kernels for training on top of winograd.c (same module, same rules: no data segment, no stack, every
+ * buffer from the caller). Built with winograd.c by scripts/build-winograd-wasm.sh.
+ *
+ * wino4_filter_simd: the same filter transform as winograd.c's wino4_filter, U[ξ = 6i+j][n/8][k][n%8] =
+ * (G g_{k,n} Gᵀ)[i][j], four filters (n … n+3) at a time in SIMD lanes. In training every fine-tuned
+ * filter changes every step, so its transforms (forward and ∂L/∂x) are redone every step: the scalar
+ * transform took ≈ 65–100 ms per 512×512 filter (advbn bench --train --profile), 14 of them per step of
+ * the block4_conv1 head.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+typedef v128_t V;
+
+static inline V add(V a, V b) { return wasm_f32x4_add(a, b); }
+static inline V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
+static inline V mulc(V a, float c) { return wasm_f32x4_mul(a, wasm_f32x4_splat(c)); }
+
+/* The rows of G (points 0, ±1, ±2 and ∞, as wino4_filter) applied to (g0, g1, g2). */
+#define GT(g0, g1, g2, o0, o1, o2, o3, o4, o5)                                  \
+  do {                                                                          \
+    const V s02 = add(g0, g2), q = add(mulc(g0, 1.f / 24), mulc(g2, 1.f / 6)), \
+            h = mulc(g1, 1.f / 12);                                             \
+    o0 = mulc(g0, 0.25f);                                                       \
+    o1 = mulc(add(s02, g1), -1.f / 6);                                          \
+    o2 = mulc(sub(s02, g1), -1.f / 6);                                          \
+    o3 = add(q, h);                                                             \
+    o4 = sub(q, h);                                                             \
+    o5 = g2;                                                                    \
+  } while (0)
+
+/* Row i of t = G g times Gᵀ, stored at u + (6i + j)·su for j = 0…5. */
+#define ROW(i, a, b, c)                                                          \
+  do {                                                                           \
+    V o0, o1, o2, o3, o4, o5;                                                    \
+    GT(a, b, c, o0, o1, o2, o3, o4, o5);                                         \
+    float *ui = u + (i) * 6 * su;                                                \
+    wasm_v128_store(ui, o0); wasm_v128_store(ui + su, o1);                       \
+    wasm_v128_store(ui + 2 * su, o2); wasm_v128_store(ui + 3 * su, o3);          \
+    wasm_v128_store(ui + 4 * su, o4); wasm_v128_store(ui + 5 * su, o5);          \
+  } while (0)
+
+/* The 6×6 transform of nine vectors g{a}{b} (tap a, b) into u (lanes: four consecutive n). */
+#define TRANSFORM()                                                                          \
+  do {                                                                                       \
+    V t00, t10, t20, t30, t40, t50, t01, t11, t21, t31, t41, t51, t02, t12, t22, t32, t42, t52; \
+    GT(g00, g10, g20, t00, t10, t20, t30, t40, t50);                                         \
+    GT(g01, g11, g21, t01, t11, t21, t31, t41, t51);                                         \
+    GT(g02, g12, g22, t02, t12, t22, t32, t42, t52);                                         \
+    ROW(0, t00, t01, t02); ROW(1, t10, t11, t12); ROW(2, t20, t21, t22);                     \
+    ROW(3, t30, t31, t32); ROW(4, t40, t41, t42); ROW(5, t50, t51, t52);                     \
+  } while (0)
+
+/*
+ * w: [3][3][Ci][Co]. flip = 0: K = Ci, N = Co; flip = 1: K = Co, N = Ci, g_{k,n}[a][b] = w[2-a][2-b][n][k]
+ * (the filter of ∂L/∂x). Ci and Co multiples of 8 (checked by the caller).
+ */
+EXPORT(wino4_filter_simd)
+void wino4_filter_simd(const float *w, float *U, int Ci, int Co, int flip) {
+  const int K = flip ? Co : Ci, N = flip ? Ci : Co;
+  const long su = (long)N * K, tap = (long)Ci * Co;
+  if (!flip) {
+    /* n in blocks of four, k inner: the stores of consecutive k are adjacent (32 bytes apart). */
+    for (int n = 0; n < N; n += 4) {
+      for (int k = 0; k < K; k++) {
+        const float *p = w + (long)k * Co + n;
+#define L(a, b) wasm_v128_load(p + ((a) * 3 + (b)) * tap)
+        const V g00 = L(0, 0), g01 = L(0, 1), g02 = L(0, 2), g10 = L(1, 0), g11 = L(1, 1), g12 = L(1, 2),
+                g20 = L(2, 0), g21 = L(2, 1), g22 = L(2, 2);
+#undef L
+        float *u = U + (long)(n / 8) * K * 8 + k * 8 + n % 8;
+        TRANSFORM();
+      }
+    }
+  } else {
+    /* n (= ci) in blocks of four, k (= co) inner: the four rows w[·][·][n … n+3][k] are read in order. */
+    for (int n = 0; n < N; n += 4) {
+      for (int k = 0; k < K; k++) {
+        const float *p = w + (long)n * Co + k;
+#define L(a, b) wasm_f32x4_make(p[(8 - (a) * 3 - (b)) * tap], p[(8 - (a) * 3 - (b)) * tap + Co], \
+                                p[(8 - (a) * 3 - (b)) * tap + 2 * Co], p[(8 - (a) * 3 - (b)) * tap + 3 * Co])
+        const V g00 = L(0, 0), g01 = L(0, 1), g02 = L(0, 2), g10 = L(1, 0), g11 = L(1, 1), g12 = L(1, 2),
+                g20 = L(2, 0), g21 = L(2, 1), g22 = L(2, 2);
+#undef L
+        float *u = U + (long)(n / 8) * K * 8 + k * 8 + n % 8;
+        TRANSFORM();
+      }
+    }
+  }
+}
+
+/*
+ * ∂L/∂W of a 3×3 stride-1 convolution in the Winograd domain: the adjoint of winograd.c's forward pass,
+ *
+ *   Y = Aᵀ [U ⊙ V] A,  U = G g Gᵀ   ⇒   ∂L/∂U[ξ][k][n] = Σ_tiles V[ξ][t][k] · (A ∂Y_t Aᵀ)[ξ][n],
+ *                                      ∂L/∂g = Gᵀ (∂L/∂U) G,
+ *
+ * with V = Bᵀ d B the input tiles (winograd.c's input_transform) and ∂Y_t the 4×4 tile of dy (zero outside
+ * Ho×Wo, as the forward pass crops there). 36 GEMMs Vᵀ·∂M of K × T × N instead of 9 direct ones of
+ * K × 16T × N: 4× fewer multiplications on whole tiles (≈ 2.8× at 10×10, 1.6× at 5×5).
+ */
+void input_transform(const float *x, float *Vb, float *tmp, int H, int W, int K, int padT, int padL,
+                     int tilesW, int tilesPerImage, int t0, int t1);
+
+/* A applied to four vectors (a row or a column of a 4×4 tile of dy): six vectors. */
+#define AA(y0, y1, y2, y3, o0, o1, o2, o3, o4, o5)                        \
+  do {                                                                    \
+    const V e = add(y0, y2), f = add(y1, y3), e4 = add(y0, mulc(y2, 4.f)), \
+            f2 = add(mulc(y1, 2.f), mulc(y3, 8.f));                       \
+    o0 = y0; o1 = add(e, f); o2 = sub(e, f); o3 = add(e4, f2); o4 = sub(e4, f2); o5 = y3; \
+  } while (0)
+
+/* ∂M[36][t1-t0][n1-n0] = A ∂Y Aᵀ for tiles [t0, t1) and channels [n0, n1) of dy [·][Ho][Wo][N]; tmp: 96 floats. */
+static void dy_transform(const float *dy, float *Mb, float *tmp, int Ho, int Wo, int N, int n0, int n1,
+                         int tilesW, int tilesPerImage, int t0, int t1) {
+  const int T = t1 - t0, nw = n1 - n0;
+  const long ms = (long)T * nw;
+  const V zero = wasm_f32x4_splat(0.f);
+  for (int t = t0; t < t1; t++) {
+    const int img = t / tilesPerImage, r = t % tilesPerImage;
+    const int y0 = (r / tilesW) * 4, x0 = (r % tilesW) * 4;
+    const float *di = dy + (long)img * Ho * Wo * N;
+    float *mt = Mb + (long)(t - t0) * nw - n0;
+    for (int c = n0; c < n1; c += 4) {
+      for (int a = 0; a < 4; a++) {
+        const int row = y0 + a < Ho;
+        const float *d = di + ((long)(y0 + a) * Wo + x0) * N + c;
+#define D(b) (row && x0 + (b) < Wo ? wasm_v128_load(d + (b) * N) : zero)
+        const V d0 = D(0), d1 = D(1), d2 = D(2), d3 = D(3);
+#undef D
+        V o0, o1, o2, o3, o4, o5;
+        AA(d0, d1, d2, d3, o0, o1, o2, o3, o4, o5);
+        float *ta = tmp + a * 24;
+        wasm_v128_store(ta, o0); wasm_v128_store(ta + 4, o1); wasm_v128_store(ta + 8, o2);
+        wasm_v128_store(ta + 12, o3); wasm_v128_store(ta + 16, o4); wasm_v128_store(ta + 20, o5);
+      }
+      for (int j = 0; j < 6; j++) {
+        V o0, o1, o2, o3, o4, o5;
+        AA(wasm_v128_load(tmp + j * 4), wasm_v128_load(tmp + 24 + j * 4), wasm_v128_load(tmp + 48 + j * 4),
+           wasm_v128_load(tmp + 72 + j * 4), o0, o1, o2, o3, o4, o5);
+        float *m = mt + c + j * ms;
+        wasm_v128_store(m, o0); wasm_v128_store(m + 6 * ms, o1); wasm_v128_store(m + 12 * ms, o2);
+        wasm_v128_store(m + 18 * ms, o3); wasm_v128_store(m + 24 * ms, o4); wasm_v128_store(m + 30 * ms, o5);
+      }
+    }
+  }
+}
+
+/* C[K][nw] (+)= Aᵀ · B with A = V[T][K], B = ∂M[T][nw]: blocks of 4 k × 8 n held in registers over all T. */
+static void gemm_tn(const float *A, const float *B, float *C, int T, int K, int nw, int first) {
+  for (int k = 0; k < K; k += 4) {
+    for (int n = 0; n < nw; n += 8) {
+      float *c = C + (long)k * nw + n;
+      V c00, c01, c10, c11, c20, c21, c30, c31;
+      if (first) {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.f);
+      } else {
+        c00 = wasm_v128_load(c); c01 = wasm_v128_load(c + 4);
+        c10 = wasm_v128_load(c + nw); c11 = wasm_v128_load(c + nw + 4);
+        c20 = wasm_v128_load(c + 2 * nw); c21 = wasm_v128_load(c + 2 * nw + 4);
+        c30 = wasm_v128_load(c + 3 * nw); c31 = wasm_v128_load(c + 3 * nw + 4);
+      }
+      const float *a = A + k, *b = B + n;
+      for (int t = 0; t < T; t++, a += K, b += nw) {
+        const V b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+        V s = wasm_v128_load32_splat(a);
+        c00 = add(wasm_f32x4_mul(s, b0), c00); c01 = add(wasm_f32x4_mul(s, b1), c01);
+        s = wasm_v128_load32_splat(a + 1);
+        c10 = add(wasm_f32x4_mul(s, b0), c10); c11 = add(wasm_f32x4_mul(s, b1), c11);
+        s = wasm_v128_load32_splat(a + 2);
+        c20 = add(wasm_f32x4_mul(s, b0), c20); c21 = add(wasm_f32x4_mul(s, b1), c21);
+        s = wasm_v128_load32_splat(a + 3);
+        c30 = add(wasm_f32x4_mul(s, b0), c30); c31 = add(wasm_f32x4_mul(s, b1), c31);
+      }
+      wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
+      wasm_v128_store(c + nw, c10); wasm_v128_store(c + nw + 4, c11);
+      wasm_v128_store(c + 2 * nw, c20); wasm_v128_store(c + 2 * nw + 4, c21);
+      wasm_v128_store(c + 3 * nw, c30); wasm_v128_store(c + 3 * nw + 4, c31);
+    }
+  }
+}
+
+/*
+ * Accumulates ∂L/∂U for output tiles [t0, t1) and output channels [n0, n1) into dU[36][K][n1-n0] (first: overwrite).
+ * x [·][H][W][K] with the forward pass's padding padT/padL, dy [·][Ho][Wo][N]. Vb: 36·(t1-t0)·K floats,
+ * Mb: 36·(t1-t0)·(n1-n0), tmp: 144.
+ */
+EXPORT(wino4_dw)
+void wino4_dw(const float *x, const float *dy, float *dU, float *Vb, float *Mb, float *tmp, int H, int W, int K,
+              int N, int padT, int padL, int Ho, int Wo, int t0, int t1, int n0, int n1, int first) {
+  const int tilesW = (Wo + 3) / 4, tilesPerImage = ((Ho + 3) / 4) * tilesW, T = t1 - t0, nw = n1 - n0;
+  input_transform(x, Vb, tmp, H, W, K, padT, padL, tilesW, tilesPerImage, t0, t1);
+  dy_transform(dy, Mb, tmp, Ho, Wo, N, n0, n1, tilesW, tilesPerImage, t0, t1);
+  for (int xi = 0; xi < 36; xi++)
+    gemm_tn(Vb + (long)xi * T * K, Mb + (long)xi * T * nw, dU + (long)xi * K * nw, T, K, nw, first);
+}
+
+/* Gᵀ applied to six vectors: three. */
+#define GTT(u0, u1, u2, u3, u4, u5, o0, o1, o2)                                          \
+  do {                                                                                   \
+    const V p12 = add(u1, u2), m12 = sub(u2, u1), p34 = add(u3, u4), m34 = sub(u3, u4); \
+    o0 = add(add(mulc(u0, 0.25f), mulc(p12, -1.f / 6)), mulc(p34, 1.f / 24));           \
+    o1 = add(mulc(m12, 1.f / 6), mulc(m34, 1.f / 12));                                  \
+    o2 = add(add(mulc(p12, -1.f / 6), mulc(p34, 1.f / 6)), u5);                         \
+  } while (0)
+
+/* dW[3][3][K][N], columns [n0, n1) = Gᵀ dU G, dU[36][K][n1-n0] from wino4_dw. */
+EXPORT(wino4_dw_finish)
+void wino4_dw_finish(const float *dU, float *dW, int K, int N, int n0, int n1) {
+  const int nw = n1 - n0;
+  const long us = (long)K * nw, ws = (long)K * N;
+  for (int k = 0; k < K; k++) {
+    for (int n = 0; n < nw; n += 4) {
+      const float *u = dU + (long)k * nw + n;
+      V r0[3], r1[3], r2[3], r3[3], r4[3], r5[3];
+#define R(i, r) GTT(wasm_v128_load(u + (6 * (i)) * us), wasm_v128_load(u + (6 * (i) + 1) * us), wasm_v128_load(u + (6 * (i) + 2) * us), \
+                    wasm_v128_load(u + (6 * (i) + 3) * us), wasm_v128_load(u + (6 * (i) + 4) * us), wasm_v128_load(u + (6 * (i) + 5) * us), \
+                    r[0], r[1], r[2])
+      R(0, r0); R(1, r1); R(2, r2); R(3, r3); R(4, r4); R(5, r5);
+#undef R
+      float *o = dW + (long)k * N + n0 + n;
+      for (int b = 0; b < 3; b++) {
+        V g0, g1, g2;
+        GTT(r0[b], r1[b], r2[b], r3[b], r4[b], r5[b], g0, g1, g2);
+        wasm_v128_store(o + b * ws, g0); wasm_v128_store(o + (3 + b) * ws, g1); wasm_v128_store(o + (6 + b) * ws, g2);
+      }
+    }
+  }
+}
+
+/*
+ * Small maps (5×5, 6×6, 10×10: VGG-19's block4–5 at 80 px) waste most of a 4×4 tile: a 5×5 image needs
+ * 2×2 tiles, 64 outputs for 25. Laid side by side in a mosaic with one zero row and column between them
+ * (the 'same' padding each neighbour needs), a batch fills its tiles: 72 tiles instead of 128 for 32 images
+ * of 5×5. The convolution runs on the mosaic as one image; only the images' cells are copied back.
+ * mosaic_pack: m [Hm][Wm][C] = 0, then image b of x [B][H][W][C] at rows (b / cols)(H+1), columns (b % cols)(W+1).
+ * mosaic_unpack: the reverse copy into y [B][H][W][C]. C a multiple of 4.
+ */
+EXPORT(mosaic_pack)
+void mosaic_pack(const float *x, float *m, int B, int H, int W, int C, int cols, int Hm, int Wm) {
+  const V zero = wasm_f32x4_splat(0.f);
+  const long total = (long)Hm * Wm * C;
+  for (long i = 0; i < total; i += 4) wasm_v128_store(m + i, zero);
+  for (int b = 0; b < B; b++) {
+    const int r0 = (b / cols) * (H + 1), c0 = (b % cols) * (W + 1);
+    for (int h = 0; h < H; h++) {
+      const float *s = x + (((long)b * H + h) * W) * C;
+      float *d = m + ((long)(r0 + h) * Wm + c0) * C;
+      for (long i = 0; i < (long)W * C; i += 4) wasm_v128_store(d + i, wasm_v128_load(s + i));
+    }
+  }
+}
+
+EXPORT(mosaic_unpack)
+void mosaic_unpack(const float *m, float *y, int B, int H, int W, int C, int cols, int Wm) {
+  for (int b = 0; b < B; b++) {
+    const int r0 = (b / cols) * (H + 1), c0 = (b % cols) * (W + 1);
+    for (int h = 0; h < H; h++) {
+      const float *s = m + ((long)(r0 + h) * Wm + c0) * C;
+      float *d = y + (((long)b * H + h) * W) * C;
+      for (long i = 0; i < (long)W * C; i += 4) wasm_v128_store(d + i, wasm_v128_load(s + i));
+    }
+  }
+}
+
+/*
+ * out[c] = scale · Σ_r x[r][c] for x [R][C] (C a multiple of 4): Sum and Mean over every axis but the last,
+ * what BatchNorm's moments and gradients reduce. tfjs-backend-wasm transposes the input to bring those axes
+ * innermost first (a full copy through a generic transpose) and then sums. Rows four at a time.
+ */
+EXPORT(colsum)
+void colsum(const float *x, float *out, int R, int C, float scale) {
+  const V zero = wasm_f32x4_splat(0.f);
+  for (int c = 0; c < C; c += 4) wasm_v128_store(out + c, zero);
+  int r = 0;
+  for (; r + 4 <= R; r += 4) {
+    const float *a = x + (long)r * C;
+    for (int c = 0; c < C; c += 4) {
+      const V s = add(add(wasm_v128_load(a + c), wasm_v128_load(a + C + c)), add(wasm_v128_load(a + 2 * C + c), wasm_v128_load(a + 3 * C + c)));
+      wasm_v128_store(out + c, add(wasm_v128_load(out + c), s));
+    }
+  }
+  for (; r < R; r++)
+    for (int c = 0; c < C; c += 4) wasm_v128_store(out + c, add(wasm_v128_load(out + c), wasm_v128_load(x + (long)r * C + c)));
+  if (scale != 1.f)
+    for (int c = 0; c < C; c += 4) wasm_v128_store(out + c, mulc(wasm_v128_load(out + c), scale));
+}

@@ -21,7 +21,7 @@ const skip = vggBrowserSkipReason();
 
 after(stopServer);
 
-test('Train page: a domains folder — plain vs AdvBN vs random δ on VGG-19 over 2 seeds, table with branches, verdicts; a bad folder keeps the results', { skip: skip ?? false, timeout: 900_000 }, async () => {
+test('Train page: a domains folder — plain vs AdvBN vs the controls on VGG-19 over 2 seeds, table with branches and bootstrap intervals, verdicts; a bad folder keeps the results', { skip: skip ?? false, timeout: 900_000 }, async () => {
   let linked = true;
   try { lstatSync(LINK); } catch { linked = false; }
   if (!linked) symlinkSync(VGG_DIR, LINK, 'dir');
@@ -46,14 +46,15 @@ test('Train page: a domains folder — plain vs AdvBN vs random δ on VGG-19 ove
     const table = page.getByTestId('domains-table');
     for (const set of ['source-val', 'neon', 'sketch', 'mean target']) assert.equal(await table.locator(`tr[data-set="${set}"]`).count(), 1, set);
     const head = await table.locator('thead').innerText();
-    assert.match(head, /plain[\s\S]*advbn[\s\S]*rule: clean BNs on source-val, auxiliary BNs on targets[\s\S]*random/);
-    assert.match(head, /Δ advbn[\s\S]*Δ random/);
+    assert.match(head, /plain[\s\S]*advbn[\s\S]*rule: clean BNs on source-val, auxiliary BNs on targets[\s\S]*random-uniform[\s\S]*random-matched[\s\S]*mixstyle[\s\S]*dsu/);
+    assert.match(head, /Δ advbn[\s\S]*Δ random-uniform[\s\S]*Δ random-matched[\s\S]*Δ mixstyle[\s\S]*Δ dsu/);
     const cells = await table.locator('tr[data-set="sketch"] td').allInnerTexts();
-    assert.equal(cells.length, 5);
-    for (const c of cells.slice(0, 3)) assert.match(c, /^\d+(\.\d)? ± \d+(\.\d)?$/, `mean ± std over 2 seeds: "${c}"`);
-    assert.equal(await page.getByTestId('domains-verdict').count(), 3);
-    assert.match(await page.getByTestId('domains-verdict').first().innerText(), /AdvBN vs plain, mean target accuracy: [+-]\d+\.\d points/);
-    assert.equal(await page.getByTestId('domains-branches').locator('tr[data-set="neon"] td').count(), 9);
+    assert.equal(cells.length, 11);
+    for (const c of cells.slice(0, 6)) assert.match(c, /^\d+(\.\d)? ± \d+(\.\d)?$/, `mean ± std over 2 seeds: "${c}"`);
+    for (const c of cells.slice(6)) assert.match(c, /^[+−]\d+\.\d \[[+−]\d+\.\d, [+−]\d+\.\d\]$/, `Δ [95 % interval]: "${c}"`);
+    assert.equal(await page.getByTestId('domains-verdict').count(), 10);
+    assert.match(await page.getByTestId('domains-verdict').first().innerText(), /AdvBN vs plain, mean target accuracy: [+−]\d+\.\d \[[+−]\d+\.\d, [+−]\d+\.\d\] points/);
+    assert.equal(await page.getByTestId('domains-branches').locator('tr[data-set="neon"] td').count(), 13);
     assert.match(await page.getByTestId('domains-timing').innerText(), /features computed for 90 images/);
     await page.getByTestId('domains-divergence').waitFor();
     // No VGG-19 decoder at block5_conv1: the page says where the decoded training batch can be seen.

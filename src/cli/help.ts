@@ -46,12 +46,14 @@ export const HELP: Record<string, string> = {
             [--paper [--max-steps 8]] [--random-draws 5] [--seed 1] [--mode feature|image] [--decoder DIR]
             [--labels FILE] [--count N] [--shard K/N] [--manifest FILE.jsonl] [--restart] [--out strip.png] [--json]
   Top-1 accuracy of the folder's images (sorted; --count: the first N) under AdvBN at each strength, and
-  under random δ of the same ε (δμ, δσ uniform in [1 − ε, 1 + ε], --random-draws seeded draws per image).
+  under two random controls, --random-draws seeded draws each per image: uniform random δ (δμ, δσ uniform in
+  [1 − ε, 1 + ε]) and random δ of the same size (the adversarial δ's per-channel |δ − 1|, permuted across
+  channels, random signs).
   Strengths: an ε grid at fixed --steps and --tau, or --paper: τ = 0.2, m = 1…--max-steps, ε = m·τ − 0.1.
   Labels: --labels (default $ADVBN_CLASSES_JSON), as for perturb; without, accuracy is agreement with the
   clean top-1. --mode image needs --decoder (the loss and the predictions are the classifier's on the
   decoded image). --out: a PNG strip of the first image (top row AdvBN, bottom row random draw 0).
-  --json: {"eps": […], "adversarial": [acc %…], "random": [acc %…], "n": N, …}.
+  --json: {"eps": […], "adversarial": [acc %…], "random": [acc %…], "matched": [acc %…], "n": N, …}.
   --manifest: one line per finished image; a rerun skips what is there (resume; --restart starts over). --shard K/N (K from 0)
   sweeps every N-th image from the K-th; 'advbn merge' joins the shards' manifests.`,
   merge: `advbn merge MANIFEST|DIR… [--out merged.jsonl] [--allow-missing] [--json]
@@ -108,16 +110,19 @@ advbn train --data style-world --base --out DIR [--epochs 4] [--train-size 4000]
 advbn train --data DIR [--source photo] [--extra-test DIR]… [--compare] [--seeds 3] [--seed 1] [--json]
               [--model VGG19_DIR] [--layer block5_conv1] [--size 80] [--epochs 1] [--batch 32] [--lr 1e-4]
               [--optimizer adam|sgd] [--eps 0.5] [--tau 0.2] [--pgd-steps 3] [--test-size 500]
-              [--arms plain,advbn,random] [--sweep-m 0,1,2,3,6] [--cache-dir DIR] [--no-cache] [--no-divergence]
+              [--arms plain,advbn,random-uniform,random-matched,mixstyle,dsu] [--sweep-m 0,1,2,3,6] [--cache-dir DIR] [--no-cache] [--no-divergence]
               [--preset gpu] [--pictures DIR] [--decoder DIR]
   A domains folder (DIR/<domain>/<class>/<image>, e.g. PACS): VGG-19 split at --layer, features computed once
   per image and cached (default ~/.cache/advbn/features); VGG-19's own layers after the split through block5
   fine-tuned, a BatchNorm inserted after each convolution (identity on the source statistics, with an
   auxiliary twin), average pooling and a new linear layer. Arms from the same base on the same batches:
-  plain, AdvBN (PGD on δ, head in inference mode with the auxiliary BNs), random δ (uniform in [1 − ε, 1 + ε]).
+  plain, advbn (PGD on δ, head in inference mode with the auxiliary BNs), random-uniform (δ uniform in
+  [1 − ε, 1 + ε]), random-matched (PGD's per-channel sizes |δ − 1|, permuted, random signs), mixstyle, dsu
+  (per-instance statistics mixed / resampled, p 0.5, single loss).
   The source's seeded fifth is source-val; every other domain (at most --test-size images, 0 = all) is a
   target; --extra-test folders' domains are extra/<domain>. Prints per set and arm mean ± std over seeds,
-  Δ against plain paired by seed, verdicts; advbn/random follow the paper's rule (clean BNs on source-val,
+  Δ against plain with its 95 % interval (paired bootstrap over seeds and test images; "within noise" when
+  it holds 0), verdicts; advbn/random-* follow the paper's rule (clean BNs on source-val,
   auxiliary BNs elsewhere), *-clean-bn / *-aux-bn give each branch. --sweep-m: the strength ablation
   (τ 0.2, ε = m·τ − 0.1; m 0 = plain). --preset gpu: 224 px, block4_conv1, 10 epochs, every test image.
   --pictures DIR: per target a grid of test images, bars above/below green or red for plain/AdvBN (seed 1);

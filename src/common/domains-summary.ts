@@ -1,14 +1,16 @@
 /**
- * Summary of a domains comparison (plain / AdvBN / random-δ fine-tuning, several seeds): per test set and
- * arm, mean ± std over seeds, Δ against plain paired by seed, and a verdict. No tfjs: the Train page and
- * the CLI both format results with it.
+ * Summary of a domains comparison (plain fine-tuning against AdvBN and its controls, several seeds): per
+ * test set and arm, mean ± std over seeds, Δ against plain paired by seed, a paired bootstrap over seeds
+ * and test images (Δ and its 95 % interval, bootstrap.ts), and verdicts from the intervals. No tfjs: the
+ * Train page and the CLI both format results with it.
  *
- * Which BN branch a number uses: plain fine-tuning has one (the clean BNs). AdvBN and random-δ have two,
- * and the headline arms `advbn` and `random` follow the paper's rule, fixed in advance: the clean BNs on
- * source-val (the training style), the auxiliary BNs on target and extra sets (unseen styles). The arms
- * `advbn-clean-bn`, `advbn-aux-bn`, `random-clean-bn`, `random-aux-bn` give each branch on every set.
+ * Which BN branch a number uses: plain, MixStyle and DSU have one (the clean BNs). AdvBN and the random-δ
+ * controls have two, and their headline arms (`advbn`, `random-uniform`, `random-matched`) follow the
+ * paper's rule, fixed in advance: the clean BNs on source-val (the training style), the auxiliary BNs on
+ * target and extra sets (unseen styles). `<arm>-clean-bn` and `<arm>-aux-bn` give each branch on every set.
  */
 import { meanStd, type MeanStd } from './compare-summary';
+import { formatInterval, intervalVerdict, pairedBootstrap, type BootstrapResult, type Interval } from './bootstrap';
 
 export type SetKind = 'source-val' | 'target' | 'extra';
 
@@ -18,11 +20,22 @@ export interface ArmAccuracy {
   aux: Record<string, number> | null;
 }
 
+/** Top-1 prediction per test image of one trained arm of one seed, per set and BN branch. */
+export interface ArmPredictions {
+  clean: Record<string, ArrayLike<number>>;
+  aux: Record<string, ArrayLike<number>> | null;
+}
+
 export interface SeedArmResult {
   seed: number;
   arm: string;
   accuracy: ArmAccuracy;
+  /** Per-image predictions: with the sets' labels, what the bootstrap resamples. */
+  predictions?: ArmPredictions;
 }
+
+/** A set as the summary sees it; with `labels` (and every result's predictions) the bootstrap runs. */
+export interface SummarySet { name: string; kind: SetKind; labels?: ArrayLike<number> }
 
 export interface ArmSetStats { mean: number; std: number; seeds: number[] }
 
@@ -36,6 +49,11 @@ export interface DomainSummary {
   meanTarget: Record<string, ArmSetStats>;
   meanTargetDelta: Record<string, ArmSetStats>;
   seeds: number[];
+  /**
+   * Paired bootstrap over seeds and test images (when predictions and labels are there): per reported arm,
+   * Δ against plain per set and for the mean target; `vsAdvbn[arm]`: AdvBN − that control.
+   */
+  bootstrap?: { vsPlain: Record<string, BootstrapResult>; vsAdvbn: Record<string, BootstrapResult> };
 }
 
 /** The branch the paper's rule picks for a set: clean BNs on the source style, auxiliary BNs elsewhere. */
@@ -53,7 +71,7 @@ const round = (v: number) => Math.round(v * 100) / 100;
  * Builds the summary from per-seed results. `arms` are the trained arms' names ('plain' first);
  * each arm with auxiliary BNs is reported three ways (rule, clean BNs, auxiliary BNs).
  */
-export function summarizeDomains(sets: Array<{ name: string; kind: SetKind }>, results: SeedArmResult[], armNames: string[]): DomainSummary {
+export function summarizeDomains(sets: SummarySet[], results: SeedArmResult[], armNames: string[]): DomainSummary {
   const seeds = [...new Set(results.map((r) => r.seed))];
   const get = (arm: string, seed: number) => {
     const r = results.find((x) => x.arm === arm && x.seed === seed);
@@ -61,24 +79,24 @@ export function summarizeDomains(sets: Array<{ name: string; kind: SetKind }>, r
     return r.accuracy;
   };
   /** Accuracy in % of `arm` on `set` for each seed, with the branch chosen by `branch`. */
-  const series = (arm: string, branch: 'rule' | 'clean' | 'aux') => (set: { name: string; kind: SetKind }) => seeds.map((s) => {
+  const series = (arm: string, branch: Branch) => (set: SummarySet) => seeds.map((s) => {
     const a = get(arm, s);
     const b = branch === 'rule' ? ruleBranch(set.kind) : branch;
     const table = b === 'aux' && a.aux ? a.aux : a.clean;
     return 100 * table[set.name]!;
   });
-  const reported: Array<[string, (set: { name: string; kind: SetKind }) => number[]]> = [];
+  const reported: Array<[string, (set: SummarySet) => number[], string, Branch]> = [];
   for (const arm of armNames) {
     const hasAux = seeds.every((s) => get(arm, s).aux !== null);
-    reported.push([arm, series(arm, 'rule')]);
-    if (hasAux) reported.push([`${arm}-clean-bn`, series(arm, 'clean')], [`${arm}-aux-bn`, series(arm, 'aux')]);
+    reported.push([arm, series(arm, 'rule'), arm, 'rule']);
+    if (hasAux) reported.push([`${arm}-clean-bn`, series(arm, 'clean'), arm, 'clean'], [`${arm}-aux-bn`, series(arm, 'aux'), arm, 'aux']);
   }
   const targets = sets.filter((s) => s.kind === 'target');
   const arms: DomainSummary['arms'] = {}, delta: DomainSummary['delta'] = {};
   const meanTarget: DomainSummary['meanTarget'] = {}, meanTargetDelta: DomainSummary['meanTargetDelta'] = {};
   const plain = armNames[0]!;
   const plainSeries = series(plain, 'rule');
-  const meanOver = (f: (set: { name: string; kind: SetKind }) => number[]) =>
+  const meanOver = (f: (set: SummarySet) => number[]) =>
     seeds.map((_, i) => targets.reduce((acc, t) => acc + f(t)[i]!, 0) / Math.max(1, targets.length));
   for (const [name, f] of reported) {
     arms[name] = {};
@@ -94,45 +112,102 @@ export function summarizeDomains(sets: Array<{ name: string; kind: SetKind }>, r
       meanTargetDelta[name] = stats(m.map((x, i) => x - mp[i]!));
     }
   }
-  return { sets: sets.map((s) => s.name), arms, delta, meanTarget, meanTargetDelta, seeds };
+  const sum: DomainSummary = { sets: sets.map((s) => s.name), arms, delta, meanTarget, meanTargetDelta, seeds };
+  const canBootstrap = sets.every((s) => s.labels) && results.every((r) => r.predictions);
+  if (canBootstrap) {
+    /** Per set, per seed: 1 where the arm's prediction (branch by `branch`) is right, else 0. */
+    const correct = (arm: string, branch: Branch) => (set: SummarySet) => seeds.map((sd) => {
+      const r = results.find((x) => x.arm === arm && x.seed === sd)!;
+      const b = branch === 'rule' ? ruleBranch(set.kind) : branch;
+      const pred = (b === 'aux' && r.predictions!.aux ? r.predictions!.aux : r.predictions!.clean)[set.name]!;
+      return Int8Array.from(set.labels!, (l, i) => (pred[i] === l ? 1 : 0));
+    });
+    const targetNames = targets.map((t) => t.name);
+    const diffs = (a: (set: SummarySet) => Int8Array[], b: (set: SummarySet) => Int8Array[]) =>
+      Object.fromEntries(sets.map((set) => {
+        const x = a(set), y = b(set);
+        return [set.name, x.map((xs, k) => Int8Array.from(xs, (v, i) => v - y[k]![i]!))];
+      }));
+    const plainCorrect = correct(plain, 'rule');
+    const vsPlain: Record<string, BootstrapResult> = {}, vsAdvbn: Record<string, BootstrapResult> = {};
+    for (const [name, , arm, branch] of reported) {
+      if (name === plain) continue;
+      vsPlain[name] = pairedBootstrap(diffs(correct(arm, branch), plainCorrect), targetNames);
+    }
+    if (armNames.includes('advbn')) {
+      for (const arm of armNames) {
+        if (arm === plain || arm === 'advbn') continue;
+        vsAdvbn[arm] = pairedBootstrap(diffs(correct('advbn', 'rule'), correct(arm, 'rule')), targetNames);
+      }
+    }
+    sum.bootstrap = { vsPlain, vsAdvbn };
+  }
+  return sum;
+}
+
+type Branch = 'rule' | 'clean' | 'aux';
+
+/** Display names of the arms, for sentences and the page. */
+export const ARM_LABELS: Record<string, string> = {
+  plain: 'plain', advbn: 'AdvBN', 'random-uniform': 'random δ (uniform)', 'random-matched': 'random δ (matched sizes)',
+  mixstyle: 'MixStyle', dsu: 'DSU',
+};
+const label = (arm: string) => ARM_LABELS[arm] ?? arm;
+
+/**
+ * Plain words for a Δ: the bootstrap interval and whether it holds 0 ("within noise"), with the seeds'
+ * mean ± std beside it. Without an interval (no per-image predictions) only mean ± std, and no verdict.
+ */
+export function deltaVerdict(what: string, d: ArmSetStats, ci?: Interval): string {
+  const n = d.seeds.length;
+  const spread = n > 1 ? ` (per seed ${d.seeds.map((v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`).join(', ')})` : ' (one seed)';
+  if (!ci) return `${what}: ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(1)} points${spread}; no per-image predictions, so no interval.`;
+  return `${what}: ${formatInterval(ci)} points (Δ, 95 % paired bootstrap over ${n} seed${n === 1 ? '' : 's'} and the test images)${spread} — ${intervalVerdict(ci)}.`;
 }
 
 /**
- * Plain words for a Δ in points over seeds: beyond the seed noise when it exceeds twice its standard
- * error (paired differences) — a rough guide, not a test.
+ * The verdicts a comparison's page and CLI print: every arm against plain on the mean target, AdvBN
+ * against each control on the mean target, AdvBN on source-val.
  */
-export function deltaVerdict(what: string, d: ArmSetStats): string {
-  const n = d.seeds.length;
-  const gain = `${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(1)} points`;
-  if (n < 2) return `${what}: ${gain} (one seed: run more seeds to see whether it exceeds the noise).`;
-  const se = d.std / Math.sqrt(n);
-  const clear = Math.abs(d.mean) > 2 * se;
-  return `${what}: ${gain} ± ${d.std.toFixed(1)} (std over ${n} seeds) — ${clear ? (d.mean > 0 ? 'a gain beyond the seed noise' : 'worse, beyond the seed noise') : 'within the seed noise'}.`;
-}
-
-/** The verdicts a comparison's page and CLI print: AdvBN and random δ against plain on the mean target, AdvBN on source-val. */
 export function domainVerdicts(sum: DomainSummary): string[] {
   const out: string[] = [];
-  if (sum.meanTargetDelta.advbn) out.push(deltaVerdict('AdvBN vs plain, mean target accuracy', sum.meanTargetDelta.advbn));
-  if (sum.meanTargetDelta.random) out.push(deltaVerdict('random δ vs plain, mean target accuracy', sum.meanTargetDelta.random));
+  const b = sum.bootstrap;
+  const arms = Object.keys(sum.meanTargetDelta).filter((a) => a !== 'plain' && !a.endsWith('-clean-bn') && !a.endsWith('-aux-bn'));
+  for (const a of arms) out.push(deltaVerdict(`${label(a)} vs plain, mean target accuracy`, sum.meanTargetDelta[a]!, b?.vsPlain[a]?.meanTarget ?? undefined));
+  for (const [a, r] of Object.entries(b?.vsAdvbn ?? {})) {
+    if (!r.meanTarget || !sum.meanTarget.advbn || !sum.meanTarget[a]) continue;
+    const per = sum.meanTarget.advbn.seeds.map((v, i) => v - sum.meanTarget[a]!.seeds[i]!);
+    const mean = per.reduce((x, y) => x + y, 0) / per.length;
+    out.push(deltaVerdict(`AdvBN vs ${label(a)}, mean target accuracy`, { mean, std: NaN, seeds: per.map((v) => Math.round(v * 100) / 100) }, r.meanTarget));
+  }
   const sv = sum.delta.advbn?.['source-val'];
-  if (sv) out.push(deltaVerdict('AdvBN vs plain, source-val', sv));
+  if (sv) out.push(deltaVerdict('AdvBN vs plain, source-val', sv, b?.vsPlain.advbn?.sets['source-val']));
   return out;
 }
 
 const cell = (s: ArmSetStats | undefined) => (!s ? '–' : s.seeds.length > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean.toFixed(1));
 const signed = (s: ArmSetStats | undefined) => (!s ? '–' : `${s.mean >= 0 ? '+' : ''}${s.mean.toFixed(1)}${s.seeds.length > 1 ? ` ± ${s.std.toFixed(1)}` : ''}`);
 
-/** A Markdown table: one row per set (and mean target), one column per arm, Δ against plain for each other arm. */
+/**
+ * A Markdown table: one row per set (and mean target), one column per arm (mean ± std over seeds), then Δ
+ * against the first arm for each other arm — with the bootstrap's 95 % interval when the first arm is
+ * plain and the summary has one, else mean ± std of the paired Δ.
+ */
 export function domainMarkdown(sum: DomainSummary, armOrder: string[] = Object.keys(sum.arms)): string {
   const others = armOrder.filter((a) => a !== armOrder[0]);
+  const ci = armOrder[0] === 'plain' ? sum.bootstrap?.vsPlain : undefined;
   const head = `| set | ${armOrder.join(' | ')} | ${others.map((a) => `Δ ${a}`).join(' | ')} |`;
   const sep = `|${'---|'.repeat(1 + armOrder.length + others.length)}`;
-  const rows = sum.sets.map((s) => `| ${s} | ${armOrder.map((a) => cell(sum.arms[a]?.[s])).join(' | ')} | ${others.map((a) => signed(sum.delta[a]?.[s])).join(' | ')} |`);
+  const d = (a: string, set: string | null) => {
+    const i = set === null ? ci?.[a]?.meanTarget : ci?.[a]?.sets[set];
+    return i ? formatInterval(i) : signed(set === null ? sum.meanTargetDelta[a] : sum.delta[a]?.[set]);
+  };
+  const rows = sum.sets.map((s) => `| ${s} | ${armOrder.map((a) => cell(sum.arms[a]?.[s])).join(' | ')} | ${others.map((a) => d(a, s)).join(' | ')} |`);
   if (Object.keys(sum.meanTarget).length) {
-    rows.push(`| **mean target** | ${armOrder.map((a) => cell(sum.meanTarget[a])).join(' | ')} | ${others.map((a) => signed(sum.meanTargetDelta[a])).join(' | ')} |`);
+    rows.push(`| **mean target** | ${armOrder.map((a) => cell(sum.meanTarget[a])).join(' | ')} | ${others.map((a) => d(a, null)).join(' | ')} |`);
   }
-  return [head, sep, ...rows, '', `top-1 accuracy in %, mean ± sample std over ${sum.seeds.length} seed(s) (${sum.seeds.join(', ')}); Δ against ${armOrder[0]}, paired by seed.`].join('\n');
+  const how = ci ? `Δ against plain and its 95 % interval (paired bootstrap over seeds and test images, ${Object.values(ci)[0]?.resamples ?? 0} resamples)` : `Δ against ${armOrder[0]}, mean ± std paired by seed`;
+  return [head, sep, ...rows, '', `top-1 accuracy in %, mean ± sample std over ${sum.seeds.length} seed(s) (${sum.seeds.join(', ')}); ${how}.`].join('\n');
 }
 
 export type { MeanStd };

@@ -3,6 +3,13 @@
  */
 import type { PgdSettings } from './pgd-settings';
 
+/** The arms a domains comparison can run, by name (the JSON, the page and `--arms` use these). */
+export const DOMAIN_ARMS = ['plain', 'advbn', 'random-uniform', 'random-matched', 'mixstyle', 'dsu'] as const;
+export type DomainArmName = (typeof DOMAIN_ARMS)[number];
+
+export type Perturbation = 'adversarial' | 'random-uniform' | 'random-matched';
+export type FeatureAugment = 'mixstyle' | 'dsu';
+
 export interface AdvbnTrainSettings {
   /** false: plain fine-tuning of the same head (the baseline). */
   advbn: boolean;
@@ -28,12 +35,20 @@ export interface AdvbnTrainSettings {
    */
   advBn?: 'auxiliary' | 'frozen';
   /**
-   * How δ is chosen when `advbn` is on. 'adversarial' (default): PGD, the paper. 'random': δμ, δσ drawn
-   * uniformly in [1 − ε, 1 + ε] every step, same loss — the control that separates "adversarial" from
-   * "any noise on the feature statistics".
+   * How δ is chosen when `advbn` is on. 'adversarial' (default): PGD, the paper. The controls, same loss
+   * and BN branch, that separate "the adversarial direction" from "any change of the feature statistics":
+   * 'random-uniform': δμ, δσ drawn uniformly in [1 − ε, 1 + ε] every step (same bound, smaller sizes);
+   * 'random-matched': PGD's δ of the batch with its per-channel sizes |δ − 1| permuted across channels
+   * and given random signs (the same sizes, a random direction).
    */
-  perturbation?: 'adversarial' | 'random';
-  /** Seed of the random-δ draws (the 'random' perturbation). */
+  perturbation?: Perturbation;
+  /**
+   * With `advbn` off: a published perturbation of per-instance feature statistics at the split instead
+   * of none — 'mixstyle' (Zhou et al. 2021) or 'dsu' (Li et al. 2022); single loss CE(perturbed), no
+   * auxiliary BNs.
+   */
+  augment?: FeatureAugment;
+  /** Seed of the controls' random draws (random δ, MixStyle, DSU). */
   seed?: number;
 }
 

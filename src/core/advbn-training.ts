@@ -23,7 +23,9 @@ import { crossEntropy } from './loss';
 import { disposeDelta, perturbFeatures } from './advbn';
 import { runPgd, validatePgdSettings } from './pgd';
 import { channelMean } from './stats';
-import { randomDelta } from './random-delta';
+import { matchedDeltaArrays, randomDelta } from './random-delta';
+import { drawMixStyle, mixStyle } from './mixstyle';
+import { drawDsu, dsu } from './dsu';
 import { mulberry32, type Rng } from '../common/random';
 
 export { DEFAULT_TRAIN_SETTINGS, learningRate, type AdvbnTrainSettings } from '../common/train-settings';
@@ -136,7 +138,7 @@ export interface Trainer {
   settings: AdvbnTrainSettings;
   vars: tf.Variable[];
   optimizer: SgdMomentum | AdamWithSchedule;
-  /** Draws the random-δ control's perturbations (settings.perturbation 'random'); seeded by settings.seed. */
+  /** Draws the controls' random numbers (random δ, MixStyle, DSU); seeded by settings.seed. */
   rng: Rng;
 }
 
@@ -157,6 +159,8 @@ export function createTrainer(base: Network, layer: string | null, preprocessing
   if (!Number.isFinite(w) || w < 0) throw new RangeError(`The adversarial loss weight must be a finite number ≥ 0, got ${settings.advWeight}.`);
   const splitIndex = layer ? layerIndex(base, layer) : -1;
   if (settings.advbn && splitIndex < 0) throw new Error('AdvBN needs a split layer.');
+  if (settings.augment && settings.advbn) throw new Error(`${settings.augment} is an arm of its own: it replaces AdvBN, it does not add to it.`);
+  if (settings.augment && splitIndex < 0) throw new Error(`${settings.augment} needs a split layer.`);
   if (splitIndex >= base.layers.length - 1) throw new Error(`Layer ${layer} is the last layer: there is no head to fine-tune.`);
   const net = prepareForTraining(base, splitIndex, settings.advbn && settings.advBn !== 'frozen');
   const vars = headVariables(net, splitIndex);
@@ -242,10 +246,12 @@ export async function trainStepOnFeatures(t: Trainer, f: tf.Tensor, labels: numb
   const n = t.net.layers.length;
   const y = tf.tensor1d(labels, 'int32');
   let fAdv: tf.Tensor | null = null;
+  /** What the clean path trains on: f, or MixStyle/DSU of f. */
+  let fTrain: tf.Tensor | null = null;
   let pgdLoss: [number, number] | null = null;
   try {
-    if (t.settings.advbn && t.settings.perturbation === 'random') {
-      // The control arm: δ drawn uniformly in [1 − ε, 1 + ε] (no gradient), same loss.
+    if (t.settings.advbn && t.settings.perturbation === 'random-uniform') {
+      // The uniform control: δ drawn uniformly in [1 − ε, 1 + ε] (no gradient), same loss.
       const delta = randomDelta(f.shape[f.rank - 1]!, t.settings.pgd.eps, t.rng);
       const mean = channelMean(f);
       fAdv = perturbFeatures(f, delta.mu, delta.sigma, t.relu, mean);
@@ -254,15 +260,28 @@ export async function trainStepOnFeatures(t: Trainer, f: tf.Tensor, labels: numb
       const head = pgdHead(t);
       const { reports, delta } = await runPgd(f, t.relu, (fa) => ({ logits: head(fa) }), { labels, targeted: false }, t.settings.pgd, { images: false, signal });
       pgdLoss = [reports[0]!.loss, reports[reports.length - 1]!.loss];
+      if (t.settings.perturbation === 'random-matched') {
+        // The matched control: PGD's sizes per channel, shuffled across channels, random signs.
+        const m = matchedDeltaArrays({ mu: await delta.mu.data(), sigma: await delta.sigma.data() }, t.rng);
+        disposeDelta(delta);
+        delta.mu = tf.tensor1d(m.mu);
+        delta.sigma = tf.tensor1d(m.sigma);
+      }
       const mean = channelMean(f);
       fAdv = perturbFeatures(f, delta.mu, delta.sigma, t.relu, mean);
       mean.dispose();
       disposeDelta(delta);
+    } else if (t.settings.augment) {
+      // MixStyle / DSU: the batch's features re-styled (p 0.5), trained through the one clean path.
+      const f4 = f as tf.Tensor4D;
+      fTrain = t.settings.augment === 'mixstyle'
+        ? mixStyle(f4, drawMixStyle(f4.shape[0], t.rng))
+        : dsu(f4, drawDsu(f4.shape[0], f4.shape[3], t.rng));
     }
     const observed: Observed = [];
     const parts: tf.Tensor[] = [];
     const { value, grads } = tf.variableGrads(() => {
-      const logitsClean = forwardRange(t.net, f, t.splitIndex + 1, n, { bn: 'clean', training: true, observedStats: observed });
+      const logitsClean = forwardRange(t.net, fTrain ?? f, t.splitIndex + 1, n, { bn: 'clean', training: true, observedStats: observed });
       const lossClean = crossEntropy(logitsClean, y);
       parts.push(tf.keep(lossClean), tf.keep(correct(logitsClean, y)));
       let loss = lossClean;
@@ -290,7 +309,7 @@ export async function trainStepOnFeatures(t: Trainer, f: tf.Tensor, labels: numb
       ms: performance.now() - t0,
     };
   } finally {
-    tf.dispose([y, fAdv ?? []]);
+    tf.dispose([y, fAdv ?? [], fTrain ?? []]);
   }
 }
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../backend/node/backend-node';
 import { tinyVgg } from '../testing/domains-fixture';
 import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from './domains-model';
-import { compareOnDomains, type DomainArm } from './domains-compare';
+import { compareOnDomains, domainArms, DOMAIN_ARMS, type DomainArm } from './domains-compare';
 import { encodeImages, featureBatches, type FeatureSet } from './domains-features';
 import { DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings } from './advbn-training';
 import { disposeNetwork, forwardRange, layerIndex } from '../models/network';
@@ -23,11 +23,7 @@ async function featureSet(vgg: ReturnType<typeof tinyVgg>, name: string, kind: F
 }
 
 const settings: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: false, lr: 1e-3, optimizer: 'adam', weightDecay: 0, pgd: { eps: 0.5, tau: 0.2, steps: 2 } };
-const ARMS: DomainArm[] = [
-  { name: 'plain', settings },
-  { name: 'advbn', settings: { ...settings, advbn: true } },
-  { name: 'random', settings: { ...settings, advbn: true, perturbation: 'random' } },
-];
+const ARMS: DomainArm[] = domainArms(DOMAIN_ARMS, settings);
 
 test('the inserted BNs start as the identity: the domain network computes VGG\'s own head until the new layers', async () => {
   const vgg = tinyVgg(3);
@@ -57,7 +53,7 @@ test('the inserted BNs start as the identity: the domain network computes VGG\'s
   disposeNetwork(vgg);
 });
 
-test('compareOnDomains: three arms from the same base on the same batches; both BN branches; deterministic; nothing leaks', async () => {
+test('compareOnDomains: every arm from the same base on the same batches; both BN branches; deterministic; nothing leaks', async () => {
   const vgg = tinyVgg(2);
   const train = await featureSet(vgg, 'source-train', 'train', 24, 1);
   const sets = [await featureSet(vgg, 'source-val', 'source-val', 9, 2), await featureSet(vgg, 'sketch', 'target', 9, 3, -0.3)];
@@ -66,29 +62,43 @@ test('compareOnDomains: three arms from the same base on the same batches; both 
   const r = await run();
   assert.equal(tf.memory().numTensors, tensors, 'every tensor of every arm is disposed');
   assert.equal(r.steps, 3);
-  assert.equal(r.runs.length, 6);
+  assert.equal(r.runs.length, 12);
+  let restyled = 0;
   for (const seed of [4, 5]) {
-    const [p, a, n] = ['plain', 'advbn', 'random'].map((arm) => r.runs.find((x) => x.seed === seed && x.arm === arm)!);
+    const [p, a, n, m, mix, dsu] = DOMAIN_ARMS.map((arm) => r.runs.find((x) => x.seed === seed && x.arm === arm)!);
     assert.equal(p!.curve[0]!.cleanLoss, a!.curve[0]!.cleanLoss, 'same base, same first batch');
     assert.equal(p!.curve[0]!.cleanLoss, n!.curve[0]!.cleanLoss);
-    assert.equal(p!.accuracy.aux, null, 'plain fine-tuning has no auxiliary BNs');
-    assert.ok(a!.accuracy.aux && n!.accuracy.aux, 'AdvBN and random δ report their auxiliary branch');
+    assert.equal(p!.curve[0]!.cleanLoss, m!.curve[0]!.cleanLoss);
+    for (const x of [p, mix, dsu]) assert.equal(x!.accuracy.aux, null, 'plain, MixStyle and DSU have no auxiliary BNs');
+    for (const x of [mix, dsu]) assert.ok(x!.curve.every((c) => c.advLoss === null && c.pgdLoss === null), 'MixStyle and DSU: a single loss');
+    for (const x of [mix, dsu]) restyled += x!.curve.filter((c, i) => c.cleanLoss !== p!.curve[i]!.cleanLoss).length;
+    assert.ok(a!.accuracy.aux && n!.accuracy.aux && m!.accuracy.aux, 'AdvBN and random δ report their auxiliary branch');
     assert.ok(a!.curve[0]!.pgdLoss![1] > a!.curve[0]!.pgdLoss![0], 'PGD raises the loss');
-    assert.equal(n!.curve[0]!.pgdLoss, null, 'random δ runs no PGD');
+    assert.equal(n!.curve[0]!.pgdLoss, null, 'uniform random δ runs no PGD');
+    assert.deepEqual(m!.curve[0]!.pgdLoss, a!.curve[0]!.pgdLoss, 'the matched control runs the same PGD on the same first batch');
     assert.notEqual(a!.curve[0]!.advLoss, n!.curve[0]!.advLoss, 'adversarial and random δ differ');
+    assert.ok(m!.curve[0]!.advLoss! < a!.curve[0]!.advLoss!, 'the matched δ (random direction) hurts less than the adversarial one');
     assert.equal(p!.epochSeconds.length, 1);
     assert.ok(Object.keys(p!.divergence).length >= 1 && p!.divergence.block5_conv2_bn!.sketch! >= 0);
   }
+  assert.ok(restyled > 0, 'MixStyle and DSU change what the head trains on');
   const seed4 = r.runs.filter((x) => x.seed === 4).map((x) => x.curve[0]!.cleanLoss);
   const seed5 = r.runs.filter((x) => x.seed === 5).map((x) => x.curve[0]!.cleanLoss);
   assert.notEqual(seed4[0], seed5[0], 'seeds differ (linear layer and batch order)');
   const again = await run();
   assert.deepEqual(again.runs.map((x) => x.accuracy), r.runs.map((x) => x.accuracy), 'same seeds, same results');
   assert.deepEqual(again.runs.map((x) => x.curve.map((c) => c.cleanLoss)), r.runs.map((x) => x.curve.map((c) => c.cleanLoss)));
-  const sum = summarizeDomains(sets.map((s) => ({ name: s.name, kind: s.kind as 'source-val' | 'target' })), r.runs, ['plain', 'advbn', 'random']);
-  assert.deepEqual(Object.keys(sum.arms), ['plain', 'advbn', 'advbn-clean-bn', 'advbn-aux-bn', 'random', 'random-clean-bn', 'random-aux-bn']);
+  const sum = summarizeDomains(sets.map((s) => ({ name: s.name, kind: s.kind as 'source-val' | 'target', labels: s.labels })), r.runs, [...DOMAIN_ARMS]);
+  assert.deepEqual(Object.keys(sum.arms), ['plain', 'advbn', 'advbn-clean-bn', 'advbn-aux-bn', 'random-uniform', 'random-uniform-clean-bn', 'random-uniform-aux-bn',
+    'random-matched', 'random-matched-clean-bn', 'random-matched-aux-bn', 'mixstyle', 'dsu']);
   const adv = r.runs.filter((x) => x.arm === 'advbn');
   assert.deepEqual(sum.arms.advbn!['source-val']!.seeds, adv.map((x) => Math.round(x.accuracy.clean['source-val']! * 10000) / 100), 'source-val: clean BNs');
   assert.deepEqual(sum.arms.advbn!.sketch!.seeds, adv.map((x) => Math.round(x.accuracy.aux!.sketch! * 10000) / 100), 'targets: auxiliary BNs');
+  // The bootstrap's observed Δ is the seeds' mean Δ (every seed has the same test images).
+  const b = sum.bootstrap!;
+  assert.ok(Math.abs(b.vsPlain.advbn!.sets.sketch!.delta - sum.delta.advbn!.sketch!.mean) < 0.02);
+  assert.ok(Math.abs(b.vsPlain.dsu!.meanTarget!.delta - sum.meanTargetDelta.dsu!.mean) < 0.02);
+  assert.deepEqual(Object.keys(b.vsAdvbn), ['random-uniform', 'random-matched', 'mixstyle', 'dsu']);
+  for (const i of Object.values(b.vsPlain).flatMap((x) => Object.values(x.sets))) assert.ok(i.lo <= i.delta && i.delta <= i.hi);
   disposeNetwork(vgg);
 });

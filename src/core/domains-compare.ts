@@ -2,7 +2,8 @@
  * Algorithm 1 on a domains folder, several arms in one run: for every seed, each arm starts from the
  * same base (VGG-19 split at l, the same new linear layer), sees the same batches of source features in
  * the same order (one batch tensor feeds every arm, step by step), and differs only in its settings —
- * plain fine-tuning, AdvBN (PGD on δ), random δ, or AdvBN at other strengths (the m sweep).
+ * plain fine-tuning, AdvBN (PGD on δ), its controls (random δ uniform or magnitude-matched, MixStyle, DSU),
+ * or AdvBN at other strengths (the m sweep).
  * Each trained arm is then evaluated on every set with its clean BNs and, where it has them, its
  * auxiliary BNs; the summary (domains-summary.ts) picks the branch by the paper's rule.
  */
@@ -16,15 +17,29 @@ import { accumulateMoments, momentsToStats, type FeatureMoments } from './stats'
 import { epochSampler } from '../data/batch';
 import { mulberry32 } from '../common/random';
 import { ablationEps } from '../common/pgd-settings';
-import type { ArmAccuracy, SeedArmResult } from '../common/domains-summary';
+import { DOMAIN_ARMS, type DomainArmName } from '../common/train-settings';
+import type { ArmAccuracy, ArmPredictions, SeedArmResult } from '../common/domains-summary';
 
 export interface DomainArm { name: string; settings: AdvbnTrainSettings }
 
-/** The arms of a comparison from their names: plain (no AdvBN), advbn (PGD on δ), random (random δ), same `base` otherwise. */
-export function domainArms(names: Array<'plain' | 'advbn' | 'random'>, base: AdvbnTrainSettings): DomainArm[] {
+export { DOMAIN_ARMS, type DomainArmName };
+
+/**
+ * The arms of a comparison from their names, same `base` otherwise: plain (no perturbation), advbn (PGD
+ * on δ), random-uniform and random-matched (random δ: uniform in [1 − ε, 1 + ε], or PGD's sizes in a
+ * random direction; AdvBN's loss and auxiliary BNs), mixstyle and dsu (single loss, the head's own BNs).
+ */
+export function domainArms(names: readonly DomainArmName[], base: AdvbnTrainSettings): DomainArm[] {
   if (names[0] !== 'plain') throw new Error('The arms must start with plain (every Δ is against it).');
-  return names.map((a) => a === 'plain' ? { name: a, settings: { ...base, advbn: false } }
-    : { name: a, settings: { ...base, advbn: true, perturbation: a === 'random' ? 'random' as const : 'adversarial' as const } });
+  return names.map((a): DomainArm => {
+    switch (a) {
+      case 'plain': return { name: a, settings: { ...base, advbn: false } };
+      case 'mixstyle': case 'dsu': return { name: a, settings: { ...base, advbn: false, augment: a } };
+      case 'advbn': return { name: a, settings: { ...base, advbn: true, perturbation: 'adversarial' } };
+      case 'random-uniform': case 'random-matched': return { name: a, settings: { ...base, advbn: true, perturbation: a } };
+      default: throw new Error(`Unknown arm "${a as string}"; the arms: ${DOMAIN_ARMS.join(', ')}.`);
+    }
+  });
 }
 
 /** The paper's strength ablation: one AdvBN arm per m (τ 0.2, ε = m·τ − 0.1); m = 0 is plain fine-tuning. */
@@ -165,19 +180,21 @@ export async function compareOnDomains(o: DomainCompareOptions): Promise<DomainC
         o.onPhase?.('evaluating', seed, arm.name);
         const hasAux = net.layers.some((l) => l.kind === 'batchnorm' && l.adv);
         const accuracy: ArmAccuracy = { clean: {}, aux: hasAux ? {} : null };
+        const predictions: ArmPredictions = { clean: {}, aux: hasAux ? {} : null };
         const moments = new Map<FeatureSet, Record<string, FeatureMoments>>();
         for (const set of o.sets) {
           const clean = await predictSet(net, set, 'clean', o.divergence !== false);
           const aux = hasAux ? (await predictSet(net, set, 'adv')).pred : null;
           moments.set(set, clean.moments);
           accuracy.clean[set.name] = accuracyOf(clean.pred, set.labels);
-          if (aux) accuracy.aux![set.name] = accuracyOf(aux, set.labels);
+          predictions.clean[set.name] = clean.pred;
+          if (aux) { accuracy.aux![set.name] = accuracyOf(aux, set.labels); predictions.aux![set.name] = aux; }
           o.onPredictions?.(seed, arm.name, set, clean.pred, aux);
         }
         await o.onTrained?.(seed, arm.name, trainers[a]!);
         const ms = curves[a]!.reduce((t, r) => t + r.ms, 0);
         runs.push({
-          seed, arm: arm.name, accuracy, trainSeconds: ms / 1000, epochSeconds: epochMs[a]!.map((x) => x / 1000), curve: curves[a]!,
+          seed, arm: arm.name, accuracy, predictions, trainSeconds: ms / 1000, epochSeconds: epochMs[a]!.map((x) => x / 1000), curve: curves[a]!,
           divergence: o.divergence === false ? {} : await divergences(o.sets, moments),
         });
       }

@@ -2,7 +2,7 @@
  * Shifts side by side, for one image at one split layer (the paper's two key points: the *adversarial*
  * δ matters, and AdvBN's shift lives in the same space as style transfer):
  *   (a) AdvBN's adversarial δ at (ε, τ, m);
- *   (b) random δ of the same ε (seeded draws; see sweep.ts);
+ *   (b) random δ: uniform in [1 − ε, 1 + ε], and of the adversarial δ's sizes (seeded draws; see sweep.ts);
  *   (c) AdaIN to a style image: f_s = σ_style·(f − μ)/σ + μ_style with the style image's statistics at
  *       the split, blended as α·f_s + (1 − α)·f (clamped at 0 after a ReLU, as AdvBN's f_adv);
  *   (d) a common corruption of the photo itself (no decoder: the classifier sees the corrupted crop).
@@ -51,6 +51,8 @@ export interface ShiftsResult {
   cleanProbs: Float32Array;
   adversarial: StrengthSweepOutcome;
   random: StrengthSweepOutcome[];
+  /** Random δ with the adversarial δ's per-channel sizes (sweep.ts), as many draws. */
+  matched: StrengthSweepOutcome[];
   adain?: StrengthSweepOutcome;
   corrupted?: StrengthSweepOutcome;
 }
@@ -65,7 +67,7 @@ export async function compareShifts(c: Classifier, req: ShiftsRequest, signal?: 
     randomDraws: req.randomDraws, seed: req.seed, key: req.key, decode,
   }, { signal, onStart: (s) => { start = s; } })) cell = x;
   if (!cell || !start) throw new Error('The comparison did not run.');
-  const result: ShiftsResult = { cleanProbs: (start as StrengthSweepStart).cleanProbs, adversarial: cell.adversarial, random: cell.random };
+  const result: ShiftsResult = { cleanProbs: (start as StrengthSweepStart).cleanProbs, adversarial: cell.adversarial, random: cell.random, matched: cell.matched };
   if (req.style) {
     const objective = makeObjective(c, req.mode, req.decoder);
     const style = req.style;

@@ -1,8 +1,10 @@
 /**
  * A strength sweep (the paper's Figure 3 and its ablation): for one image (or a batch sharing δ), run
- * AdvBN PGD at a series of strengths, and beside each a control of random δ of the same size
- * (δμ, δσ uniform in [1 − ε, 1 + ε], seeded, several draws). The paper's point: the adversarial δ
- * moves the prediction, a random δ of the same ε barely does.
+ * AdvBN PGD at a series of strengths, and beside each two random controls, seeded, several draws each:
+ * uniform random δ (δμ, δσ uniform in [1 − ε, 1 + ε]: the same bound, smaller sizes, as PGD drives most
+ * channels to ±ε) and random δ of the same size (PGD's δ at that strength with its per-channel sizes
+ * |δ − 1| permuted across channels and given random signs: random-delta.ts). The paper's point: the
+ * adversarial δ moves the prediction, a random δ of the same size barely does.
  *
  * Strengths come either from the paper's parametrisation (τ = 0.2, m = 1…8, ε = m·τ − 0.1) or from an
  * ε grid at a fixed m and τ. The image's features are encoded once and reused for every strength.
@@ -17,7 +19,7 @@ import { preprocess } from '../models/preprocess';
 import type { Network } from '../models/network';
 import { mulberry32 } from '../common/random';
 import { argmax } from '../common/predictions';
-import { randomDeltaArrays } from './random-delta';
+import { matchedDeltaArrays, randomDeltaArrays } from './random-delta';
 
 /** One strength: the PGD settings it runs with (ε also bounds the random control). */
 export type Strength = PgdSettings;
@@ -50,6 +52,11 @@ export function randomDeltaValues(channels: number, eps: number, seed: number, k
   return randomDeltaArrays(channels, eps, mulberry32(mixSeed(seed, key, draw)));
 }
 
+/** Draw `draw` of the magnitude-matched control of an adversarial δ (seeded apart from the uniform draws). */
+export function matchedDeltaValues(adv: { mu: ArrayLike<number>; sigma: ArrayLike<number> }, seed: number, key: string, draw: number): { mu: Float32Array; sigma: Float32Array } {
+  return matchedDeltaArrays(adv, mulberry32(mixSeed(seed, `matched\0${key}`, draw)));
+}
+
 /** What a state of δ gives: probabilities [N × K] (of the shown image in image mode) and, when asked, the decoded image. */
 export interface StrengthSweepOutcome {
   probs: Float32Array;
@@ -60,8 +67,10 @@ export interface StrengthSweepCell {
   index: number;
   strength: Strength;
   adversarial: StrengthSweepOutcome;
-  /** One per random draw. */
+  /** One per random draw: uniform in [1 − ε, 1 + ε]. */
   random: StrengthSweepOutcome[];
+  /** As many draws of random δ with the adversarial δ's sizes (never decoded). */
+  matched: StrengthSweepOutcome[];
   ms: number;
 }
 
@@ -118,6 +127,7 @@ export async function* sweep(c: Classifier, req: StrengthSweepRequest, options: 
         // ε = 0 pins δ at 1: every PGD step is clipped back, so m = 0 gives the same state without the work.
         const settings = strength.eps === 0 ? { ...strength, steps: 0 } : strength;
         const run = await runPgd(f, c.split.relu, objective, { labels, targeted: false }, settings, { signal: options.signal, images: decodeAdv ? 'last' : false });
+        const adv = { mu: await run.delta.mu.data(), sigma: await run.delta.sigma.data() };
         run.delta.mu.dispose();
         run.delta.sigma.dispose();
         const last = run.reports[run.reports.length - 1]!;
@@ -127,7 +137,11 @@ export async function* sweep(c: Classifier, req: StrengthSweepRequest, options: 
           const v = randomDeltaValues(channels, strength.eps, req.seed, req.key, d);
           random.push(await evaluate(f, v, c.split.relu, mean, objective, d < decodeRandom));
         }
-        yield { index: i, strength, adversarial, random, ms: performance.now() - t0 };
+        const matched: StrengthSweepOutcome[] = [];
+        for (let d = 0; d < req.randomDraws; d++) {
+          matched.push(await evaluate(f, matchedDeltaValues(adv, req.seed, req.key, d), c.split.relu, mean, objective, false));
+        }
+        yield { index: i, strength, adversarial, random, matched, ms: performance.now() - t0 };
       }
     } finally {
       mean.dispose();
@@ -166,6 +180,9 @@ export interface StrengthSweepRecord {
   adversarial_p: number[];
   /** Mean over draws of p(truth) under random δ, one per strength. */
   random_p: number[];
+  /** The same under random δ of the adversarial δ's sizes (absent in records made before it existed). */
+  matched?: number[][];
+  matched_p?: number[];
 }
 
 /** Probabilities of row `row` of an [N × K] matrix. */
@@ -184,6 +201,8 @@ export function sweepRecord(file: string, truth: number, start: StrengthSweepSta
     random: cells.map((c) => c.random.map((r) => argmax(rowOf(r.probs, k, row)))),
     adversarial_p: cells.map((c) => round(pOf(c.adversarial), 6)),
     random_p: cells.map((c) => round(c.random.length ? c.random.reduce((s, r) => s + pOf(r), 0) / c.random.length : NaN, 6)),
+    matched: cells.map((c) => c.matched.map((r) => argmax(rowOf(r.probs, k, row)))),
+    matched_p: cells.map((c) => round(c.matched.length ? c.matched.reduce((s, r) => s + pOf(r), 0) / c.matched.length : NaN, 6)),
   };
 }
 
@@ -191,8 +210,10 @@ export interface StrengthSweepTable {
   eps: number[];
   /** Top-1 accuracy (%) under the adversarial δ at each strength. */
   adversarial: number[];
-  /** Top-1 accuracy (%) under random δ at each strength, over every image and draw. */
+  /** Top-1 accuracy (%) under uniform random δ at each strength, over every image and draw. */
   random: number[];
+  /** The same under random δ of the adversarial δ's sizes (null when a record lacks it). */
+  matched: number[] | null;
   n: number;
   steps: number[];
   tau: number[];
@@ -200,6 +221,7 @@ export interface StrengthSweepTable {
   /** Mean p(true class), adversarial and random, at each strength. */
   adversarial_p: number[];
   random_p: number[];
+  matched_p: number[] | null;
 }
 
 const round = (v: number, digits: number) => (Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : null as unknown as number);
@@ -213,19 +235,23 @@ export function sweepTable(strengths: readonly Strength[], records: readonly Str
   }
   const pct = (hits: number, total: number) => (total ? round((100 * hits) / total, 2) : null as unknown as number);
   const mean = (vs: number[]) => (vs.length ? round(vs.reduce((a, b) => a + b, 0) / vs.length, 4) : null as unknown as number);
+  const drawAccuracy = (rs: readonly StrengthSweepRecord[], draws: (r: StrengthSweepRecord) => number[]) => {
+    let hits = 0, total = 0;
+    for (const r of rs) for (const t of draws(r)) { total++; if (t === r.truth) hits++; }
+    return pct(hits, total);
+  };
+  const hasMatched = rows.length > 0 && rows.every((r) => r.matched?.length === s && r.matched_p?.length === s);
   return {
     eps: strengths.map((x) => x.eps),
     adversarial: strengths.map((_, i) => pct(rows.filter((r) => r.adversarial[i] === r.truth).length, rows.length)),
-    random: strengths.map((_, i) => {
-      let hits = 0, total = 0;
-      for (const r of rows) for (const t of r.random[i]!) { total++; if (t === r.truth) hits++; }
-      return pct(hits, total);
-    }),
+    random: strengths.map((_, i) => drawAccuracy(rows, (r) => r.random[i]!)),
+    matched: hasMatched ? strengths.map((_, i) => drawAccuracy(rows, (r) => r.matched![i]!)) : null,
     n: rows.length,
     steps: strengths.map((x) => x.steps),
     tau: strengths.map((x) => x.tau),
     clean: pct(rows.filter((r) => r.clean === r.truth).length, rows.length),
     adversarial_p: strengths.map((_, i) => mean(rows.map((r) => r.adversarial_p[i]!))),
     random_p: strengths.map((_, i) => mean(rows.map((r) => r.random_p[i]!).filter(Number.isFinite))),
+    matched_p: hasMatched ? strengths.map((_, i) => mean(rows.map((r) => r.matched_p![i]!).filter(Number.isFinite))) : null,
   };
 }

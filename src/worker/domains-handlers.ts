@@ -101,7 +101,7 @@ export const domainsHandlers = {
           }
         },
       });
-      const summary = summarizeDomains(evalSets.map((s) => ({ name: s.name, kind: s.kind as SetKind })), result.runs, arms.map((a) => a.name));
+      const summary = summarizeDomains(evalSets.map((s) => ({ name: s.name, kind: s.kind as SetKind, labels: s.labels })), result.runs, arms.map((a) => a.name));
       const secondsPerEpoch = Object.fromEntries(arms.map((a) => {
         const e = result.runs.filter((r) => r.arm === a.name).flatMap((r) => r.epochSeconds);
         return [a.name, e.reduce((x, y) => x + y, 0) / Math.max(1, e.length)];

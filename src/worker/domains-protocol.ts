@@ -6,6 +6,7 @@
  */
 import type { StepResult } from '../common/train-types';
 import type { DomainSummary } from '../common/domains-summary';
+import type { DomainArmName } from '../common/train-settings';
 import type { ModelRef, PreviewResult } from './train-protocol';
 
 /** One set of a domains folder, decoded on the UI thread to size² RGB bytes. */
@@ -20,7 +21,7 @@ export interface DomainsSetData {
   fingerprint: string;
 }
 
-/** Algorithm 1 on a domains folder: plain / AdvBN / random-δ arms over seeds (see core/domains-compare.ts). */
+/** Algorithm 1 on a domains folder: plain / AdvBN / control arms over seeds (see core/domains-compare.ts). */
 export interface TrainDomainsRequest {
   runId: string;
   model: ModelRef;
@@ -29,7 +30,7 @@ export interface TrainDomainsRequest {
   classes: string[];
   /** The source training set first, then source-val, targets, extras. */
   sets: DomainsSetData[];
-  arms: Array<'plain' | 'advbn' | 'random'>;
+  arms: DomainArmName[];
   seeds: number;
   epochs: number;
   batchSize: number;

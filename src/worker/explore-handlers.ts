@@ -333,7 +333,8 @@ export const exploreHandlers = {
         const top1 = argmax(cell.adversarial.probs);
         const ev: StrengthSweepCellEvent = {
           kind: 'cell', index: cell.index, strength: cell.strength, top1, top1Prob: cell.adversarial.probs[top1]!, p: cell.adversarial.probs[label]!,
-          randomP: cell.random.map((r) => r.probs[label]!), randomTop1: cell.random.map((r) => argmax(r.probs)), size, ms: cell.ms,
+          randomP: cell.random.map((r) => r.probs[label]!), randomTop1: cell.random.map((r) => argmax(r.probs)),
+          matchedP: cell.matched.map((r) => r.probs[label]!), size, ms: cell.ms,
         };
         if (cell.adversarial.image) ev.image = rgbToRgba(cell.adversarial.image.data, size, size);
         emit(ev, ev.image ? [ev.image.buffer as ArrayBuffer] : []);
@@ -368,7 +369,7 @@ export const exploreHandlers = {
           return { p: o.probs[label]!, top1, top1Prob: o.probs[top1]!, ...(o.image ? { image: rgbToRgba(o.image.data, size, size) } : {}) };
         };
         return {
-          label, size, clean: out({ probs: r.cleanProbs }), adversarial: out(r.adversarial), random: r.random.map(out),
+          label, size, clean: out({ probs: r.cleanProbs }), adversarial: out(r.adversarial), random: r.random.map(out), matched: r.matched.map(out),
           adain: r.adain ? out(r.adain) : null, corrupted: r.corrupted ? out(r.corrupted) : null,
           styleCrop: styleCrop ? rgbToRgba((await styleCrop.data()) as Float32Array, size, size) : null, ms: performance.now() - t0,
         };

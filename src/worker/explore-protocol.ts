@@ -86,6 +86,8 @@ export interface StrengthSweepCellEvent {
   /** p(label) under each random draw, and their top-1 classes. */
   randomP: number[];
   randomTop1: number[];
+  /** p(label) under each draw of random δ with the adversarial δ's sizes. */
+  matchedP: number[];
   /** Decoded adversarial image (RGBA, size × size), when a decoder is present. */
   image?: Uint8ClampedArray;
   size: number;
@@ -119,6 +121,8 @@ export interface ShiftsResult {
   clean: ShiftOutcome;
   adversarial: ShiftOutcome;
   random: ShiftOutcome[];
+  /** Random δ of the adversarial δ's sizes (never decoded). */
+  matched: ShiftOutcome[];
   adain: ShiftOutcome | null;
   corrupted: ShiftOutcome | null;
   /** The style image as the model saw it (centre crop), when one was given. */

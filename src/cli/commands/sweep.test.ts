@@ -39,7 +39,7 @@ before(() => {
 });
 
 const SWEEP = () => ['sweep', '--images', images, '--model', MODEL, '--labels', labels, '--eps', '0,0.5,1.1', '--steps', '2', '--random-draws', '2', '--json'];
-const TABLE_KEYS = ['eps', 'adversarial', 'random', 'n', 'clean', 'steps', 'tau', 'adversarial_p', 'random_p'] as const;
+const TABLE_KEYS = ['eps', 'adversarial', 'random', 'matched', 'n', 'clean', 'steps', 'tau', 'adversarial_p', 'random_p', 'matched_p'] as const;
 const tableOf = (j: Record<string, unknown>) => Object.fromEntries(TABLE_KEYS.map((k) => [k, j[k]]));
 
 test('sweep --json: accuracy per ε for adversarial and random δ, and a PNG strip of one example', () => {
@@ -52,6 +52,10 @@ test('sweep --json: accuracy per ε for adversarial and random δ, and a PNG str
   for (const v of [...j.adversarial, ...j.random]) assert.ok(v >= 0 && v <= 100, String(v));
   assert.equal(j.adversarial[0], j.clean, 'ε = 0 is the clean accuracy');
   assert.equal(j.random[0], j.clean);
+  // Random δ of the adversarial δ's sizes: at ε 0 PGD's δ is 1, its sizes 0, so it is the clean image too.
+  assert.equal(j.matched.length, 3);
+  assert.equal(j.matched[0], j.clean);
+  assert.equal(j.matched_p.length, 3);
   assert.ok(j.adversarial[2] < j.random[2], `at ε 1.1 the adversarial δ hurts more than random δ: ${j.adversarial} vs ${j.random}`);
   const png = readImage(strip);
   assert.deepEqual([png.width, png.height], [4 * 64 + 3 * 4, 2 * 64 + 4], 'crop + 3 strengths, adversarial and random rows');

@@ -135,10 +135,11 @@ export function formatSweepTable(t: StrengthSweepTable, draws: number, reference
   const pct = (v: number | null) => (v === null ? '     –' : `${v.toFixed(1).padStart(5)} %`);
   const p = (v: number | null) => (v === null ? '   –' : v.toFixed(3));
   const lines = [`top-1 accuracy against ${reference === 'labels' ? 'the true labels' : 'the clean top-1'}, ${t.n} images (clean ${pct(t.clean).trim()})`, ''];
-  lines.push(`   ε     m    τ    adversarial   random (${draws} draws)   p(true) adv / random`);
+  lines.push(`   ε     m    τ    adversarial   uniform (${draws} draws)   same size (${draws} draws)   p(true) adv / uniform / same size`);
   t.eps.forEach((e, i) => {
-    lines.push(`${e.toFixed(2).padStart(5)}  ${String(t.steps[i]).padStart(3)}  ${t.tau[i]!.toFixed(2)}     ${pct(t.adversarial[i]!)}        ${pct(t.random[i]!)}          ${p(t.adversarial_p[i]!)} / ${p(t.random_p[i]!)}`);
+    lines.push(`${e.toFixed(2).padStart(5)}  ${String(t.steps[i]).padStart(3)}  ${t.tau[i]!.toFixed(2)}     ${pct(t.adversarial[i]!)}        ${pct(t.random[i]!)}            ${pct(t.matched?.[i] ?? null)}              ${p(t.adversarial_p[i]!)} / ${p(t.random_p[i]!)} / ${p(t.matched_p?.[i] ?? null)}`);
   });
+  lines.push('', 'uniform: δμ, δσ uniform in [1 − ε, 1 + ε]; same size: the adversarial δ\'s per-channel |δ − 1| permuted across channels, random signs.');
   return lines.join('\n');
 }
 

@@ -24,14 +24,15 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('advbn train --data DIR --source photo --compare --seeds 2 --json: the issue\'s JSON, three arms, both branches, cached features', () => {
+test('advbn train --data DIR --source photo --compare --seeds 2 --json: the issue\'s JSON, every arm, both branches, bootstrap intervals, cached features', () => {
   const r = run('train', '--data', join(dir, 'data'), '--source', 'photo', '--compare', '--seeds', '2', '--json', '--extra-test', join(dir, 'extra'), '--pictures', join(dir, 'pics'), '--decoder', join(dir, 'decoder'), ...common());
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1, 'exactly one JSON line on stdout');
   const out = JSON.parse(lines[0]!);
   assert.deepEqual(out.sets, ['source-val', 'neon', 'sketch', 'extra/clipart']);
-  assert.deepEqual(Object.keys(out.arms), ['plain', 'advbn', 'advbn-clean-bn', 'advbn-aux-bn', 'random', 'random-clean-bn', 'random-aux-bn']);
+  assert.deepEqual(Object.keys(out.arms), ['plain', 'advbn', 'advbn-clean-bn', 'advbn-aux-bn', 'random-uniform', 'random-uniform-clean-bn', 'random-uniform-aux-bn',
+    'random-matched', 'random-matched-clean-bn', 'random-matched-aux-bn', 'mixstyle', 'dsu']);
   for (const arm of Object.values(out.arms) as Array<Record<string, { mean: number; std: number; seeds: number[] }>>) {
     for (const set of out.sets) {
       const s = arm[set]!;
@@ -43,7 +44,16 @@ test('advbn train --data DIR --source photo --compare --seeds 2 --json: the issu
   // The rule: clean BNs on source-val, auxiliary BNs on targets and extras.
   assert.deepEqual(out.arms.advbn['source-val'], out.arms['advbn-clean-bn']['source-val']);
   assert.deepEqual(out.arms.advbn.sketch, out.arms['advbn-aux-bn'].sketch);
-  assert.deepEqual(out.arms.random['extra/clipart'], out.arms['random-aux-bn']['extra/clipart']);
+  assert.deepEqual(out.arms['random-matched']['extra/clipart'], out.arms['random-matched-aux-bn']['extra/clipart']);
+  // The paired bootstrap: Δ against plain with its 95 % interval, per set and mean target; AdvBN against each control.
+  const ci = out.bootstrap.vsPlain['random-matched'];
+  assert.ok(ci.meanTarget.lo <= ci.meanTarget.delta && ci.meanTarget.delta <= ci.meanTarget.hi);
+  assert.ok(Math.abs(ci.sets.sketch.delta - out.delta['random-matched'].sketch.mean) < 0.02);
+  assert.deepEqual(Object.keys(out.bootstrap.vsAdvbn), ['random-uniform', 'random-matched', 'mixstyle', 'dsu']);
+  assert.equal(out.predictions.dsu['2'].clean.sketch.length, out.labels.sketch.length);
+  assert.equal(out.predictions.dsu['2'].aux, null);
+  assert.deepEqual(out.settings.arms.mixstyle, 'mixstyle');
+  assert.deepEqual(out.settings.arms['random-matched'].perturbation, 'random-matched');
   assert.deepEqual(out.delta.plain.sketch.seeds, [0, 0]);
   assert.equal(out.settings.source, 'photo');
   assert.deepEqual(out.settings.targets, ['neon', 'sketch']);
@@ -52,7 +62,9 @@ test('advbn train --data DIR --source photo --compare --seeds 2 --json: the issu
   assert.ok(out.timing.imagesEncoded > 0);
   assert.ok(out.seconds > 0);
   assert.equal(typeof out.meanTarget.advbn.mean, 'number');
-  assert.equal(out.verdicts.length, 3);
+  assert.equal(out.verdicts.length, 10);
+  assert.match(out.verdicts[0], /^AdvBN vs plain, mean target accuracy: [+−]\d+\.\d \[[+−]\d+\.\d, [+−]\d+\.\d\] points \(Δ, 95 % paired bootstrap over 2 seeds/);
+  assert.ok(out.verdicts.some((v: string) => v.startsWith('AdvBN vs random δ (matched sizes), mean target accuracy')));
   assert.ok(readdirSync(join(dir, 'cache')).some((f) => f.endsWith('.bin')), 'features are cached');
   assert.deepEqual(readdirSync(join(dir, 'pics')).sort(), ['advbn-batch.png', 'extra_clipart.png', 'neon.png', 'predictions.json', 'sketch.png']);
   const pics = JSON.parse(readFileSync(join(dir, 'pics', 'predictions.json'), 'utf8'));
@@ -110,6 +122,9 @@ test('advbn train --data: bad folders and options fail with what was found and w
   const r4 = run('train', '--data', join(dir, 'data'), '--arms', 'advbn,plain', ...common());
   assert.equal(r4.status, 2);
   assert.match(r4.stderr, /--arms must start with plain/);
+  const r7 = run('train', '--data', join(dir, 'data'), '--arms', 'plain,random', ...common());
+  assert.equal(r7.status, 2);
+  assert.match(r7.stderr, /--arms takes plain, advbn, random-uniform, random-matched, mixstyle, dsu; got "random"/);
   const r5 = run('train', '--data', join(dir, 'data'), '--pictures', join(dir, 'pics-bad'), '--decoder', join(dir, 'decoder-pool'), ...common());
   assert.equal(r5.status, 2);
   assert.match(r5.stderr, /decoder-pool decodes block1_pool, not the split layer block5_conv1/);

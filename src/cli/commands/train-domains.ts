@@ -2,8 +2,9 @@
  * advbn train --data DIR --source photo [--compare] [--seeds 3] [--json] …
  *   Algorithm 1 on a domains folder (DIR/<domain>/<class>/<image>, e.g. PACS): VGG-19 split at --layer,
  *   its features cached once per image, VGG-19's own layers after the split fine-tuned with inserted
- *   (and auxiliary) BNs and a new linear layer; plain, AdvBN and random-δ arms from the same base with
- *   the same batches, for every seed; accuracy on source-val, every other domain and --extra-test folders.
+ *   (and auxiliary) BNs and a new linear layer; plain, AdvBN and its controls (random-uniform,
+ *   random-matched, mixstyle, dsu; --arms picks) from the same base with the same batches, for every seed;
+ *   accuracy on source-val, every other domain and --extra-test folders, with a paired bootstrap of each Δ.
  * --sweep-m 0,1,2,3,6: the paper's strength ablation instead (τ 0.2, ε = m·τ − 0.1; m 0 = plain).
  */
 import { existsSync, statSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { defaultCacheDir, featureKey, folderFeatureStore } from '../feature-cach
 import { contentOverlap } from '../data-overlap';
 import { writeDomainPictures, type PictureBatch } from '../domains-pictures';
 import { cachedFeatures, encodeImages, featureBatch, type FeatureSet } from '../../core/domains-features';
-import { compareOnDomains, domainArms, mSweepArms, type DomainArm, type DomainCompareResult } from '../../core/domains-compare';
+import { compareOnDomains, domainArms, DOMAIN_ARMS, mSweepArms, type DomainArm, type DomainArmName, type DomainCompareResult } from '../../core/domains-compare';
 import { cleanHead, DEFAULT_TRAIN_SETTINGS, pgdHead, type AdvbnTrainSettings } from '../../core/advbn-training';
 import { previewAdvbnBatch, spreadIndices } from '../../core/batch-preview';
 import type { Decoder } from '../../models/decoder';
@@ -60,7 +61,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
   const seed = o.integer('seed', 1);
   const seedCount = o.integer('seeds', 3);
   const testSize = o.integer('test-size', p.testSize);
-  const armList = o.string('arms', 'plain,advbn,random').split(',').map((s) => s.trim());
+  const armList = o.string('arms', DOMAIN_ARMS.join(',')).split(',').map((s) => s.trim());
   const sweep = o.optionalString('sweep-m');
   const cacheOn = o.flag('cache', true);
   const cacheDir = o.string('cache-dir', defaultCacheDir());
@@ -73,7 +74,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
   o.done();
   if (seedCount < 1) throw new UsageError(`--seeds must be at least 1, got ${seedCount}.`);
   if (size < 32) throw new UsageError(`--size must be at least 32 px, got ${size}.`);
-  for (const a of armList) if (!['plain', 'advbn', 'random'].includes(a)) throw new UsageError(`--arms takes plain, advbn, random; got "${a}".`);
+  for (const a of armList) if (!(DOMAIN_ARMS as readonly string[]).includes(a)) throw new UsageError(`--arms takes ${DOMAIN_ARMS.join(', ')}; got "${a}".`);
   if (armList[0] !== 'plain') throw new UsageError('--arms must start with plain (every Δ is against it).');
 
   const base: AdvbnTrainSettings = { ...DEFAULT_TRAIN_SETTINGS, advbn: false, lr, optimizer, pgd, weightDecay: optimizer === 'sgd' ? DEFAULT_TRAIN_SETTINGS.weightDecay : 0 };
@@ -82,7 +83,7 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
     sweepM = parseList(sweep, 'sweep-m');
     if (sweepM[0] !== 0) throw new UsageError('--sweep-m must start with 0 (plain fine-tuning, the reference of every Δ).');
   }
-  const arms: DomainArm[] = sweepM ? mSweepArms(sweepM, base) : domainArms(armList as Array<'plain' | 'advbn' | 'random'>, base);
+  const arms: DomainArm[] = sweepM ? mSweepArms(sweepM, base) : domainArms(armList as DomainArmName[], base);
   for (const a of arms) if (a.settings.advbn) validatePgdSettings(a.settings.pgd);
 
   const t0 = performance.now();
@@ -175,14 +176,14 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
       for (const f of writeDomainPictures(pictures, pics, layout.classes, size, 24, batchPicture)) log(quiet, `wrote ${f}`);
       if (!decoder) log(quiet, `no decoder at ${decoderDir}: no picture of AdvBN on a training batch (--decoder DIR names one for ${layer})`);
     }
-    const setKinds = evalSets.map((s) => ({ name: s.name, kind: s.kind as SetKind }));
+    const setKinds = evalSets.map((s) => ({ name: s.name, kind: s.kind as SetKind, labels: s.labels }));
     const summary = summarizeDomains(setKinds, result.runs, arms.map((a) => a.name));
     const settings = {
       data: basename(root), source, targets, extras: extraLayouts.map(([r]) => basename(r)), classes: layout.classes, model: basename(modelDir),
       layer, size, epochs, batchSize, steps: result.steps, stepsPerEpoch: result.stepsPerEpoch, lr, optimizer, pgd,
-      arms: Object.fromEntries(arms.map((a) => [a.name, a.settings.advbn ? { perturbation: a.settings.perturbation ?? 'adversarial', pgd: a.settings.pgd } : 'plain'])),
+      arms: Object.fromEntries(arms.map((a) => [a.name, a.settings.advbn ? { perturbation: a.settings.perturbation ?? 'adversarial', pgd: a.settings.pgd } : a.settings.augment ?? 'plain'])),
       seeds, testSize, sizes: Object.fromEntries(sets.map((s) => [s.name, s.labels.length])), backend: tf.getBackend(),
-      branchRule: 'advbn and random: clean BNs on source-val, auxiliary BNs on target and extra sets; *-clean-bn / *-aux-bn: one branch everywhere',
+      branchRule: 'advbn, random-uniform, random-matched: clean BNs on source-val, auxiliary BNs on target and extra sets; *-clean-bn / *-aux-bn: one branch everywhere; plain, mixstyle, dsu: their only BNs',
     };
     const perArm = (name: string) => result.runs.filter((r) => r.arm === name);
     const timing = Object.fromEntries(arms.map((a) => {
@@ -201,12 +202,17 @@ export async function trainDomainsCommand(o: Options, data: string): Promise<voi
       }])),
     } : undefined;
     const divergenceOut = Object.fromEntries(arms.map((a) => [a.name, perArm(a.name).map((r) => r.divergence)]));
+    // Every test image's prediction (per arm, seed, branch, set): the bootstrap can be redone from the JSON.
+    const predictionsOut = Object.fromEntries(arms.map((a) => [a.name, Object.fromEntries(perArm(a.name).map((r) => [r.seed, {
+      clean: Object.fromEntries(Object.entries(r.predictions!.clean).map(([k, v]) => [k, Array.from(v)])),
+      aux: r.predictions!.aux ? Object.fromEntries(Object.entries(r.predictions!.aux).map(([k, v]) => [k, Array.from(v)])) : null,
+    }]))]));
     const seconds = +((performance.now() - t0) / 1000).toFixed(1);
     if (json) {
       process.stdout.write(JSON.stringify({
         sets: summary.sets, arms: summary.arms, delta: summary.delta, meanTarget: summary.meanTarget, meanTargetDelta: summary.meanTargetDelta,
-        verdicts, sweep: sweepOut, settings, timing: { ...timing, encodeSeconds: +encodeSeconds.toFixed(1), imagesEncoded: computed, trainSeconds: +trainSeconds.toFixed(1) },
-        divergence: divergenceOut, seconds,
+        bootstrap: summary.bootstrap, verdicts, sweep: sweepOut, settings, timing: { ...timing, encodeSeconds: +encodeSeconds.toFixed(1), imagesEncoded: computed, trainSeconds: +trainSeconds.toFixed(1) },
+        divergence: divergenceOut, predictions: predictionsOut, labels: Object.fromEntries(evalSets.map((s) => [s.name, s.labels])), seconds,
       }) + '\n');
     } else {
       const order = Object.keys(summary.arms).filter((a) => !a.endsWith('-clean-bn') && !a.endsWith('-aux-bn'));

@@ -65,7 +65,7 @@ export function ShiftsPanel(props: {
   const pic = (rgba: Uint8ClampedArray | undefined): SquareImage | null => (rgba && res ? { rgba, size: res.size } : null);
   const rnd = res && res.random.length ? meanSpread(res.random.map((o) => o.p)) : null;
   const sentence = res && target ? shiftSummary({
-    className: cls, eps: target.settings.eps, clean: res.clean.p, adversarial: res.adversarial.p, random: res.random.map((o) => o.p),
+    className: cls, eps: target.settings.eps, clean: res.clean.p, adversarial: res.adversarial.p, random: res.random.map((o) => o.p), matched: res.matched.map((o) => o.p),
     ...(res.adain ? { adain: { p: res.adain.p, alpha } } : {}),
     ...(res.corrupted ? { corruption: { p: res.corrupted.p, name: corruption, severity } } : {}),
   }) : '';
@@ -102,7 +102,7 @@ export function ShiftsPanel(props: {
               <figcaption>AdvBN δ, ε {target?.settings.eps}<br />{caption(res.adversarial)}</figcaption></figure>
             {res.random[0] && rnd && (
               <figure data-testid="shift-random" data-p={rnd.mean.toFixed(4)}><RgbaView image={pic(res.random[0].image)} testid="shift-img-random" label="random δ" />
-                <figcaption>random δ, same ε (draw 1 of {res.random.length})<br />p({cls}) <b>{pct(rnd.mean)}</b> ± {(100 * rnd.sd).toFixed(0)}<br /><span className="muted">min {pct(rnd.min)} · max {pct(rnd.max)}</span></figcaption></figure>
+                <figcaption>uniform random δ in [1 − ε, 1 + ε] (draw 1 of {res.random.length})<br />p({cls}) <b>{pct(rnd.mean)}</b> ± {(100 * rnd.sd).toFixed(0)}<br /><span className="muted">min {pct(rnd.min)} · max {pct(rnd.max)}</span></figcaption></figure>
             )}
             {res.adain && (
               <figure data-testid="shift-adain" data-p={res.adain.p.toFixed(4)}><RgbaView image={pic(res.adain.image)} testid="shift-img-adain" label="AdaIN" />

@@ -130,7 +130,8 @@ export function StrengthSweepPanel(props: { target: StrengthSweepTarget | null; 
                     ε {c.strength.eps} · m {c.strength.steps}<br />
                     top-1 <b>{short(labels[c.top1], c.top1)}</b> {pct(c.top1Prob)}<br />
                     p({className}) <b>{pct(c.p)}</b>
-                    {c.randomP.length > 0 && <><br /><span className="muted">random δ: {pct(rp)}</span></>}
+                    {c.randomP.length > 0 && <><br /><span className="muted">uniform random δ: {pct(rp)}</span></>}
+                    {c.matchedP.length > 0 && <><br /><span className="muted">same-size random δ: {pct(mean(c.matchedP))}</span></>}
                   </figcaption>
                 </figure>
               );

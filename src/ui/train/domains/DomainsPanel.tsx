@@ -2,7 +2,7 @@
  * The Train page on a domains folder (PACS-style: root/<domain>/<class>/<image>): the paper's model —
  * VGG-19 split at l, its features computed once per image (progress per set, kept in this browser),
  * VGG-19's own layers after l fine-tuned with inserted and auxiliary BNs — trained three ways from the
- * same base on the same batches (plain, AdvBN, random δ) over seeds, then one table per arm and set
+ * same base on the same batches (plain, AdvBN and the controls) over seeds, then one table per arm and set
  * with the BN branch each number uses, Δ against plain, and verdicts.
  */
 import { useCallback, useEffect, useState } from 'react';
@@ -114,12 +114,12 @@ export function DomainsPanel({ ready }: { ready: boolean }) {
           <div className="row">{num('dEps', 'ε', 'Domains epsilon', 0.1, !!settings.dMSweep)}{num('dTau', 'τ', 'Domains tau', 0.05, !!settings.dMSweep)}{num('dM', 'm', 'Domains PGD steps', 1, !!settings.dMSweep)}</div>
           <div className="row">{num('dEpochs', 'epochs', 'Domains epochs', 0.5)}{num('batchSize', 'batch', 'Domains batch size', 8)}{num('dLr', 'lr (Adam)', 'Domains learning rate', 0.0001)}</div>
           <div className="row">{num('seeds', 'seeds', 'Domains seeds', 1)}</div>
-          <label className="inline"><input type="checkbox" aria-label="Random delta arm" checked={settings.dRandom} onChange={(e) => set({ dRandom: e.target.checked })} disabled={!!settings.dMSweep} /> random-δ control (δ uniform in [1 − ε, 1 + ε], same loss)</label>
+          <label className="inline"><input type="checkbox" aria-label="Control arms" checked={settings.dRandom} onChange={(e) => set({ dRandom: e.target.checked })} disabled={!!settings.dMSweep} /> the controls: random δ uniform in [1 − ε, 1 + ε] and of AdvBN's sizes in a random direction (AdvBN's loss), MixStyle, DSU</label>
           <label className="inline"><input type="checkbox" aria-label="Strength sweep" checked={!!settings.dMSweep} onChange={(e) => set({ dMSweep: e.target.checked ? '0,1,2,3,6' : '' })} /> strength sweep instead (the paper's Figure 4: τ 0.2, ε = m·τ − 0.1)</label>
           {settings.dMSweep && <label>m values (0 = plain)<input aria-label="Sweep m values" value={settings.dMSweep} onChange={(e) => set({ dMSweep: e.target.value })} /></label>}
         </fieldset>
         <div className="row buttons">
-          {!running && <button className="primary" onClick={() => void start()} disabled={!!startWhy} title={startWhy || undefined} aria-describedby={startWhy ? 'domains-start-why' : undefined} data-testid="domains-start">{settings.dMSweep ? `Sweep m = ${settings.dMSweep}` : `Compare plain, AdvBN${settings.dRandom ? ', random δ' : ''}`}</button>}
+          {!running && <button className="primary" onClick={() => void start()} disabled={!!startWhy} title={startWhy || undefined} aria-describedby={startWhy ? 'domains-start-why' : undefined} data-testid="domains-start">{settings.dMSweep ? `Sweep m = ${settings.dMSweep}` : `Compare plain, AdvBN${settings.dRandom ? ' and the controls' : ''}`}</button>}
           {running && <button onClick={() => void togglePause()} data-testid="domains-pause">{state === 'paused' ? 'Resume' : 'Pause'}</button>}
           {running && <button onClick={cancel} data-testid="domains-cancel">Cancel</button>}
           {!running && startWhy && <span className="muted small" id="domains-start-why" data-testid="domains-start-why">{startWhy}</span>}

@@ -1,9 +1,12 @@
 /**
- * The domains comparison's result: one row per test set, one column per arm — plain, AdvBN and random δ
- * by the paper's BN rule (clean BNs on source-val, auxiliary BNs on the targets), then each branch on
- * every set — with Δ against plain (paired by seed), the verdicts, the time, and the §7 divergence.
+ * The domains comparison's result: one row per test set, one column per arm — plain, AdvBN and the
+ * controls (random δ uniform and matched, MixStyle, DSU), the arms with auxiliary BNs by the paper's rule
+ * (clean BNs on source-val, auxiliary BNs on the targets), then each branch on every set — with Δ against
+ * plain and its 95 % interval (paired bootstrap over seeds and test images), the verdicts from the
+ * intervals, the time, and the §7 divergence.
  */
-import type { ArmSetStats } from '../../../common/domains-summary';
+import { ARM_LABELS, type ArmSetStats } from '../../../common/domains-summary';
+import { formatInterval, withinNoise, type Interval } from '../../../common/bootstrap';
 import type { TrainDomainsResult } from '../../../worker/domains-protocol';
 import { MSweepChart } from './MSweepChart';
 import { BatchRows } from '../AdvbnBatchPreview';
@@ -11,10 +14,20 @@ import { BatchRows } from '../AdvbnBatchPreview';
 const cell = (s: ArmSetStats | undefined) => (!s ? '—' : s.seeds.length > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean.toFixed(1));
 const signed = (s: ArmSetStats | undefined) => (!s ? '—' : `${s.mean >= 0 ? '+' : ''}${s.mean.toFixed(1)}${s.seeds.length > 1 ? ` ± ${s.std.toFixed(1)}` : ''}`);
 const cls = (s: ArmSetStats | undefined) => (!s ? '' : s.mean > 0.05 ? 'up' : s.mean < -0.05 ? 'down' : '');
+/** A Δ with its bootstrap interval: coloured only when the interval leaves 0 out. */
+const ciCls = (i: Interval) => (withinNoise(i) ? 'noise' : i.delta > 0 ? 'up' : 'down');
 const BRANCH: Record<string, string> = {
-  plain: 'its only (clean) BNs', advbn: 'rule: clean BNs on source-val, auxiliary BNs on targets', random: 'rule: clean BNs on source-val, auxiliary BNs on targets',
+  plain: 'its only (clean) BNs', advbn: 'rule: clean BNs on source-val, auxiliary BNs on targets',
+  'random-uniform': 'rule: clean BNs on source-val, auxiliary BNs on targets', 'random-matched': 'rule: clean BNs on source-val, auxiliary BNs on targets',
+  mixstyle: 'its only (clean) BNs', dsu: 'its only (clean) BNs',
 };
 const branchOf = (arm: string) => BRANCH[arm] ?? (arm.endsWith('-clean-bn') ? 'clean BNs on every set' : arm.endsWith('-aux-bn') ? 'auxiliary BNs on every set' : BRANCH.advbn!);
+
+/** Δ against plain: with its 95 % interval (paired bootstrap) when there is one, else mean ± std over seeds. */
+function DeltaCell({ d, ci }: { d: ArmSetStats | undefined; ci: Interval | undefined }) {
+  if (ci) return <td className={ciCls(ci)} title={withinNoise(ci) ? 'within noise: the 95 % interval holds 0' : 'the 95 % interval leaves 0 out'}>{formatInterval(ci)}</td>;
+  return <td className={cls(d)}>{signed(d)}</td>;
+}
 
 function Table({ r, arms, caption, testId }: { r: TrainDomainsResult; arms: string[]; caption: string; testId: string }) {
   const s = r.summary;
@@ -30,14 +43,14 @@ function Table({ r, arms, caption, testId }: { r: TrainDomainsResult; arms: stri
           <tr key={set} data-set={set} className={set === 'source-val' ? 'clean-row' : ''}>
             <th scope="row">{set}</th>
             {arms.map((a) => <td key={a}>{cell(s.arms[a]?.[set])}</td>)}
-            {others.map((a) => <td key={`d-${a}`} className={cls(s.delta[a]?.[set])}>{signed(s.delta[a]?.[set])}</td>)}
+            {others.map((a) => <DeltaCell key={`d-${a}`} d={s.delta[a]?.[set]} ci={s.bootstrap?.vsPlain[a]?.sets[set]} />)}
           </tr>
         ))}
         {Object.keys(s.meanTarget).length > 0 && (
           <tr className="mean-row" data-set="mean target">
             <th scope="row">mean target</th>
             {arms.map((a) => <td key={a}>{cell(s.meanTarget[a])}</td>)}
-            {others.map((a) => <td key={`d-${a}`} className={cls(s.meanTargetDelta[a])}>{signed(s.meanTargetDelta[a])}</td>)}
+            {others.map((a) => <DeltaCell key={`d-${a}`} d={s.meanTargetDelta[a]} ci={s.bootstrap?.vsPlain[a]?.meanTarget ?? undefined} />)}
           </tr>
         )}
       </tbody>
@@ -53,11 +66,11 @@ export function DomainsTable({ result, decoderLayers }: { result: TrainDomainsRe
   const sets = result.summary.sets.filter((x) => x !== 'source-val');
   return (
     <div className="panel" data-testid="domains-report">
-      <h3>{result.sweepM ? 'Accuracy against AdvBN strength (the paper\'s Figure 4)' : `Plain vs AdvBN${main.includes('random') ? ' vs random δ' : ''} on unseen styles`}</h3>
+      <h3>{result.sweepM ? 'Accuracy against AdvBN strength (the paper\'s Figure 4)' : `Plain vs AdvBN${main.length > 2 ? ` vs ${main.slice(2).map((a) => ARM_LABELS[a] ?? a).join(', ')}` : ''} on unseen styles`}</h3>
       {result.sweepM && <MSweepChart summary={result.summary} ms={result.sweepM} arms={main} />}
       {result.verdicts.map((v) => <p key={v} className="verdict" data-testid="domains-verdict">{v}</p>)}
       <Table r={result} arms={main} testId="domains-table"
-        caption={`Top-1 accuracy (%), mean ± std over ${seeds.length} seed${seeds.length > 1 ? 's' : ''} (${seeds.join(', ')}); Δ against plain, paired by seed. Each column says which BatchNorms its numbers use.`} />
+        caption={`Top-1 accuracy (%), mean ± std over ${seeds.length} seed${seeds.length > 1 ? 's' : ''} (${seeds.join(', ')}); Δ against plain [95 % interval, paired bootstrap over seeds and test images; uncoloured: within noise]. Each column says which BatchNorms its numbers use.`} />
       {branches.length > 0 && (
         <details>
           <summary>Each BN branch on every set</summary>

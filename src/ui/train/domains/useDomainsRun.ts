@@ -1,8 +1,9 @@
 /**
  * The domains comparison's run: the picked folder's sets decoded on this thread, then 'train.domains'
- * (features, then plain / AdvBN / random-δ arms over seeds, or an m sweep) streamed as a phase line and
+ * (features, then plain / AdvBN / control arms over seeds, or an m sweep) streamed as a phase line and
  * the last step, with pause / resume / cancel.
  */
+import { DOMAIN_ARMS } from '../../../common/train-settings';
 import { useCallback, useRef, useState } from 'react';
 import { engine, RequestCancelled } from '../../../worker/client';
 import type { KnownModel } from '../../../common/registry';
@@ -43,7 +44,7 @@ export function useDomainsRun(model: KnownModel | null, picked: PickedDomains | 
       if (ctrl.signal.aborted) throw new RequestCancelled();
       const req: TrainDomainsRequest = {
         runId: id, model: { source: model.source, entry: model.entry }, layer: s.dLayer, size: s.dSize, classes: picked.layout.classes, sets,
-        arms: s.dRandom ? ['plain', 'advbn', 'random'] : ['plain', 'advbn'], seeds: s.seeds, epochs: s.dEpochs, batchSize: s.batchSize,
+        arms: s.dRandom ? [...DOMAIN_ARMS] : ['plain', 'advbn'], seeds: s.seeds, epochs: s.dEpochs, batchSize: s.batchSize,
         lr: s.dLr, eps: s.dEps, tau: s.dTau, pgdSteps: s.dM, ...(sweepM ? { sweepM } : {}),
       };
       const r = await engine().request('train.domains', req, {

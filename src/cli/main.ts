@@ -2,6 +2,7 @@
 import { parseArgs, Options, UsageError } from './args';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withWinogradSimd } from '../backend/kernels/winograd-loader';
 import { NODE_BACKENDS, setAllowSoftwareGpu, setWasmThreads, softwareGpuAllowed, useNodeBackend, type NodeBackend } from '../backend/node/backend-node';
 import { MAX_WASM_THREADS } from '../backend/node/wasm-threads-node';
 import { findSoftwareVulkan, inSoftwareVulkanChild, softwareVulkanEnv } from '../backend/node/software-vulkan';
@@ -90,7 +91,10 @@ export async function main(argv: string[]): Promise<number> {
       setWasmThreads(threads);
     }
     if (name !== 'bench' && name !== 'merge') await useNodeBackend(backend as NodeBackend); // bench picks its own backends; merge computes none
-    await cmd(o);
+    // Training runs our kernels' relaxed-SIMD build (fused multiply-adds); everything else the strict one,
+    // which keeps PGD on the authors' path (winograd-loader.ts).
+    if (name === 'train') await withWinogradSimd('relaxed', () => cmd(o));
+    else await cmd(o);
     return 0;
   } catch (e) {
     const err = e as Error;

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FromWorker, HandlerMap, ToWorker, InitResult, MemoryResult, TypedHandlers } from './protocol';
 import { initBackend, type BackendName } from './backends';
+import { withWinogradSimd } from '../backend/kernels/winograd-loader';
 import { exclusive } from './exclusive';
 import { exploreHandlers } from './explore-handlers';
 import { trainHandlers } from './train-handlers';
@@ -30,6 +31,7 @@ const coreHandlers = {
 /** Every request of `Requests` has its handler here, with its types (a missing or mistyped one does not compile). */
 const typedHandlers: TypedHandlers = { ...coreHandlers, ...exploreHandlers, ...trainHandlers, ...domainsHandlers, ...importHandlers, ...styleWorldHandlers };
 const handlers: HandlerMap = typedHandlers;
+const TRAINING = new Set<string>(['train.run', 'train.compare', 'train.domains']);
 const inFlight = new Map<number, AbortController>();
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(m, transfer);
 
@@ -47,10 +49,12 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
   const ctrl = new AbortController();
   inFlight.set(msg.id, ctrl);
   try {
-    const result = await handler(msg.payload as never, {
+    const run = () => handler(msg.payload as never, {
       signal: ctrl.signal,
       emit: (payload, transfer) => post({ kind: 'event', id: msg.id, payload }, transfer),
     });
+    // Training runs our kernels' relaxed-SIMD build (fused multiply-adds); Explore's PGD the strict one (winograd-loader.ts).
+    const result = TRAINING.has(msg.type) ? await withWinogradSimd('relaxed', run) : await run();
     post({ kind: 'result', id: msg.id, payload: result });
   } catch (err) {
     const aborted = ctrl.signal.aborted || (err as Error)?.name === 'AbortError';

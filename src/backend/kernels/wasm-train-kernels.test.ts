@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../node/backend-node';
-import { backendMemory, offsetOf, setWasmConvKernels, transformedFilterSize, wasmConvKernels, winogradFor, type WasmBackendLike, type WasmConvKernels } from './winograd-loader';
+import { backendMemory, offsetOf, setWasmConvKernels, winogradThreads, setWinogradSimd, transformedFilterSize, wasmConvKernels, winogradFor, type WasmBackendLike, type WasmConvKernels } from './winograd-loader';
 import { repetitions } from './wasm-tile';
 import { reducesLeadingAxes } from './wasm-reduce';
+import { clearWinogradFilters } from './wasm-winograd-conv';
 
 /** Runs `f` with one kernel set and gives back its outputs' values. */
 async function withKernels(k: WasmConvKernels, f: () => tf.Tensor[]): Promise<Float32Array[]> {
@@ -134,15 +135,24 @@ async function trainSmall(k: WasmConvKernels): Promise<{ losses: number[]; weigh
   }
 }
 
-test('six Adam steps on a small conv stack: our kernels and tfjs\'s give the same losses (1e-4 relative) and weights (1e-3 of each tensor\'s largest |w|), and free what they make', async () => {
+test('six Adam steps on a small conv stack: our kernels (strict and relaxed-SIMD builds) and tfjs\'s give the same losses (1e-4 relative) and weights (1e-3 of each tensor\'s largest |w|), and free what they make', async () => {
   await useNodeBackend('wasm');
   const tensors = tf.memory().numTensors;
-  const ours = await trainSmall('ours');
   const theirs = await trainSmall('tfjs');
-  assert.equal(tf.memory().numTensors, tensors);
   assert.ok(theirs.losses[5]! < theirs.losses[0]! * 0.9, `the stack learns: ${theirs.losses.map((l) => l.toFixed(4))}`);
-  ours.losses.forEach((l, i) => assert.ok(Math.abs(l - theirs.losses[i]!) <= 1e-4 * Math.abs(theirs.losses[i]!), `step ${i}: loss ${l} vs ${theirs.losses[i]}`));
-  ours.weights.forEach((w, i) => assert.ok(relErr(w, theirs.weights[i]!) < 1e-3, `weights ${i}: relative difference ${relErr(w, theirs.weights[i]!)}`));
+  for (const build of ['strict', 'relaxed'] as const) {
+    const ran = setWinogradSimd(build);
+    try {
+      // Node 20 turns relaxed SIMD on (backend-node.ts): the relaxed build must run here unless switched off.
+      if (process.env.ADVBN_RELAXED_SIMD !== '0') assert.equal(ran, build, `the ${build} build runs`);
+      const ours = await trainSmall('ours');
+      ours.losses.forEach((l, i) => assert.ok(Math.abs(l - theirs.losses[i]!) <= 1e-4 * Math.abs(theirs.losses[i]!), `${build}, step ${i}: loss ${l} vs ${theirs.losses[i]}`));
+      ours.weights.forEach((w, i) => assert.ok(relErr(w, theirs.weights[i]!) < 1e-3, `${build}, weights ${i}: relative difference ${relErr(w, theirs.weights[i]!)}`));
+    } finally {
+      setWinogradSimd('strict');
+    }
+  }
+  assert.equal(tf.memory().numTensors, tensors);
 });
 
 test('WASM Sum and Mean over every axis but the last (ours) equal tfjs\'s within 1e-5 relative, shapes included; other reductions go to tfjs', async () => {
@@ -161,4 +171,37 @@ test('WASM Sum and Mean over every axis but the last (ours) equal tfjs\'s within
     ours.forEach((o, i) => assert.ok(relErr(o, theirs[i]!) < 1e-5, `${shape} over ${axis} (${i ? 'mean' : 'sum'}): ${relErr(o, theirs[i]!)}`));
   }
   assert.equal(tf.memory().numTensors, tensors);
+});
+
+test('the relaxed-SIMD build runs on every thread when chosen: a conv\'s output channels (each thread computes its own) round differently from the strict build\'s, both within 1e-5 of tfjs', async () => {
+  await useNodeBackend('wasm');
+  const b = tf.backend() as unknown as WasmBackendLike;
+  const x = tf.randomNormal([1, 12, 12, 64], 0, 1, 'float32', 31);
+  const w = tf.randomNormal([3, 3, 64, 64], 0, 0.1, 'float32', 32);
+  const conv = (build: 'strict' | 'relaxed') => {
+    const ran = setWinogradSimd(build);
+    try {
+      if (process.env.ADVBN_RELAXED_SIMD !== '0') assert.equal(ran, build, `the ${build} build runs in Node`);
+      return withKernels('ours', () => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')]);
+    } finally {
+      setWinogradSimd('strict');
+    }
+  };
+  const [strict] = await conv('strict');
+  const [relaxed] = await conv('relaxed');
+  const [ref] = await withKernels('tfjs', () => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')]);
+  tf.dispose([x, w]);
+  clearWinogradFilters(tf.engine().backend);
+  const scale = Math.max(...ref!.map(Math.abs));
+  for (const [name, y] of [['strict', strict!], ['relaxed', relaxed!]] as const) {
+    const err = Math.max(...y.map((v, i) => Math.abs(v - ref![i]!))) / scale;
+    assert.ok(err < 1e-5, `${name}: ${err} of the largest value from tfjs`);
+  }
+  if (process.env.ADVBN_RELAXED_SIMD === '0') return;
+  // winogradConv's split: 64 channels over the threads in panels of 8 (cuts in winograd-loader.ts).
+  const threads = Math.min(winogradThreads(b), 8);
+  for (let t = 0; t < threads; t++) {
+    const lo = Math.floor((t * 64) / 8 / threads) * 8, hi = t === threads - 1 ? 64 : Math.floor(((t + 1) * 64) / 8 / threads) * 8;
+    assert.ok(strict!.some((v, i) => i % 64 >= lo && i % 64 < hi && v !== relaxed![i]), `thread ${t} (channels ${lo}–${hi}) gave the strict build\'s bits`);
+  }
 });

@@ -204,14 +204,14 @@ test('a few Adam steps on a conv stack: our kernels and tfjs\'s give the same lo
   assert.equal(tf.memory().numTensors, tensors);
 });
 
-test('the committed WASM bytes equal a fresh build of winograd.c (when the same clang and wasm-ld are here)', (t) => {
+test('the committed WASM bytes equal a fresh build of winograd.c (when the same clang-19 and wasm-ld are here)', (t) => {
   const committed = readFileSync(new URL('./winograd/winograd-module.generated.ts', import.meta.url), 'utf8');
   let version: string;
   try {
-    version = execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
-    execFileSync('wasm-ld', ['--version']);
+    version = execFileSync('clang-19', ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
+    execFileSync('/usr/lib/llvm-19/bin/wasm-ld', ['--version']);
   } catch {
-    t.skip('clang or wasm-ld not installed (apt-get install clang lld)');
+    t.skip('clang-19 or its wasm-ld not installed (apt-get install clang-19 lld-19)');
     return;
   }
   if (!committed.includes(`// ${version}\n`)) {

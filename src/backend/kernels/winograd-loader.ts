@@ -8,7 +8,9 @@
  * Winograd F(4×4, 3×3) needs 4× fewer multiplications.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WINOGRAD_WASM_PLAIN, WINOGRAD_WASM_SHARED } from './winograd/winograd-module.generated';
+import {
+  WINOGRAD_WASM_PLAIN, WINOGRAD_WASM_RELAXED_PLAIN, WINOGRAD_WASM_RELAXED_SHARED, WINOGRAD_WASM_SHARED,
+} from './winograd/winograd-module.generated';
 
 export type WasmConvKernels = 'tfjs' | 'ours';
 export const WASM_CONV_KERNELS: WasmConvKernels[] = ['tfjs', 'ours'];
@@ -67,8 +69,52 @@ export function backendMemory(backend: WasmBackendLike): WebAssembly.Memory {
   return mem;
 }
 
-const instances = new WeakMap<object, WinogradExports>();
+const instances = new WeakMap<object, Partial<Record<WinogradSimd, WinogradExports>>>();
 let simdOk: boolean | null = null;
+
+/**
+ * Which build of our module runs. 'strict' (mul + add, the default) keeps PGD on the authors' path: it
+ * matches PyTorch's losses step for step (src/core/reference.test.ts). 'relaxed' (f32x4.relaxed_madd in the
+ * GEMMs: fused multiply-adds where the CPU has FMA, 1.3× the GEMM throughput on the dev machine's AMD EPYC)
+ * rounds differently, which flips near-zero gradient signs of a 6-step PGD earlier (one photo's loss 1 %
+ * off PyTorch's at step 3); training, where speed counts and no path is compared, runs it
+ * (`withWinogradSimd('relaxed', …)` around the CLI's and the worker's training). Engines without relaxed
+ * SIMD, and ADVBN_RELAXED_SIMD=0 in Node, stay strict.
+ */
+export type WinogradSimd = 'relaxed' | 'strict';
+let simd: WinogradSimd = 'strict';
+let relaxedOk: boolean | null = null;
+
+/** Whether the relaxed build can run here (the engine validates it, and ADVBN_RELAXED_SIMD is not 0). */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxedOk === null) {
+    const env = typeof process !== 'undefined' ? process.env?.ADVBN_RELAXED_SIMD : undefined;
+    relaxedOk = env !== '0' && WebAssembly.validate(decode(WINOGRAD_WASM_RELAXED_PLAIN));
+  }
+  return relaxedOk;
+}
+/** Picks the build for the calls that follow; returns the one that will run ('strict' where relaxed cannot). */
+export function setWinogradSimd(s: WinogradSimd): WinogradSimd {
+  simd = s === 'relaxed' && relaxedSimdAvailable() ? 'relaxed' : 'strict';
+  return simd;
+}
+export function winogradSimd(): WinogradSimd {
+  return simd;
+}
+/** Runs `f` on build `s`, then goes back to the build before. */
+export async function withWinogradSimd<T>(s: WinogradSimd, f: () => Promise<T>): Promise<T> {
+  const before = simd;
+  setWinogradSimd(s);
+  try {
+    return await f();
+  } finally {
+    simd = before;
+  }
+}
+function moduleBytes(shared: boolean, s: WinogradSimd): Uint8Array<ArrayBuffer> {
+  const relaxed = s === 'relaxed';
+  return decode(shared ? (relaxed ? WINOGRAD_WASM_RELAXED_SHARED : WINOGRAD_WASM_SHARED) : (relaxed ? WINOGRAD_WASM_RELAXED_PLAIN : WINOGRAD_WASM_PLAIN));
+}
 
 /** Whether this engine runs our module (WASM SIMD) on `backend`'s memory. */
 export function winogradAvailable(backend: WasmBackendLike): boolean {
@@ -81,13 +127,14 @@ export function winogradAvailable(backend: WasmBackendLike): boolean {
 
 /** Our module instantiated on `backend`'s memory (once per backend). */
 export function winogradFor(backend: WasmBackendLike): WinogradExports {
-  let ex = instances.get(backend);
+  let byBuild = instances.get(backend);
+  if (!byBuild) instances.set(backend, (byBuild = {}));
+  let ex = byBuild[simd];
   if (!ex) {
     const memory = backendMemory(backend);
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(decode(shared ? WINOGRAD_WASM_SHARED : WINOGRAD_WASM_PLAIN));
-    ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WinogradExports;
-    instances.set(backend, ex);
+    const module = new WebAssembly.Module(moduleBytes(shared, simd));
+    ex = byBuild[simd] = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WinogradExports;
   }
   return ex;
 }
@@ -102,9 +149,13 @@ export function transformedFilterSize(k: number, n: number): number {
   return 36 * k * n;
 }
 
-/** Tiles per call so that one ξ-slice of V (tiles × K) stays in L2 (~128 KiB). */
+/**
+ * Tiles per call: one ξ-slice of V (tiles × K) of up to ~576 KiB, held in L2 while the GEMM streams the
+ * transformed filter past it once per block (72 tiles at K = 512: 5 % faster than the 16 of a 128 KiB slice
+ * at 32×10×10×512→512, scripts/bench-winograd-layer.ts-style timing; more did not pay).
+ */
 export function tileBlock(k: number, totalTiles: number): number {
-  return Math.max(8, Math.min(totalTiles, Math.floor(32768 / k / 4) * 4));
+  return Math.max(8, Math.min(totalTiles, Math.floor(147456 / k / 4) * 4));
 }
 
 /*
@@ -115,16 +166,16 @@ export function tileBlock(k: number, totalTiles: number): number {
  * waits with Atomics.wait (allowed in Node's main thread and in workers, where tfjs runs in the app).
  * The matrix–vector products (wasm-matvec.ts) split their outputs the same way.
  * Control block (Int32Array on a SharedArrayBuffer): [0] job sequence, [1] parts done, [2] stop,
- * [3 … 15] the call's arguments, [16] the job (JOB_*), then per thread (8 slots from 20 + 8·i): its
+ * [3 … 15] the call's arguments, [16] the job (JOB_*), [17] the build (0 strict, 1 relaxed), then per thread (8 slots from 20 + 8·i): its
  * output range n0, n1, scratch (conv: V, M, tmp), and [5] ready.
  */
-const P = 3, KIND = 16, T0 = 20, PER = 8;
+const P = 3, KIND = 16, BUILD = 17, T0 = 20, PER = 8;
 const JOB_CONV = 0, JOB_ROWS = 1, JOB_DOTS = 2, JOB_DW = 3;
 
 /** The helper thread's body (plain JS, run by Node's Worker with eval or a Web Worker from a blob). */
 export const WINOGRAD_WORKER_BODY = `
 function winogradWorker(d) {
-  const ex = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
+  const builds = d.modules.map((m) => m && new WebAssembly.Instance(m, { env: { memory: d.memory } }).exports);
   const c = new Int32Array(d.ctrl), b = ${T0} + ${PER} * d.index;
   let seen = Atomics.load(c, 0);
   Atomics.store(c, b + 5, 1);
@@ -135,7 +186,7 @@ function winogradWorker(d) {
     if (s === seen) continue;
     seen = s;
     if (Atomics.load(c, 2)) return;
-    const kind = c[${KIND}];
+    const kind = c[${KIND}], ex = builds[c[${BUILD}]] || builds[0];
     if (c[b] < c[b + 1] && kind === ${JOB_CONV}) {
       const [x, U, y, H, W, K, N, pt, pl, Ho, Wo, total, tb] = c.subarray(${P}, ${P} + 13);
       for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_conv(x, U, y, c[b + 2], c[b + 3], c[b + 4], H, W, K, N, pt, pl, Ho, Wo, t0, Math.min(total, t0 + tb), c[b], c[b + 1]);
@@ -153,7 +204,7 @@ function winogradWorker(d) {
   }
 }`;
 
-export interface WinogradWorkerData { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: SharedArrayBuffer; index: number }
+export interface WinogradWorkerData { modules: Array<WebAssembly.Module | null>; memory: WebAssembly.Memory; ctrl: SharedArrayBuffer; index: number }
 /** Starts one helper thread that runs WINOGRAD_WORKER_BODY's winogradWorker(data); returns a way to stop it. */
 export type SpawnWinogradWorker = (body: string, data: WinogradWorkerData) => { terminate(): unknown };
 
@@ -169,11 +220,11 @@ export async function startWinogradThreads(backend: WasmBackendLike, threads: nu
   stopWinogradThreads(backend);
   const memory = backendMemory(backend);
   if (threads < 2 || typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer) || !winogradAvailable(backend)) return 1;
-  const module = new WebAssembly.Module(decode(WINOGRAD_WASM_SHARED));
+  const modules = [new WebAssembly.Module(moduleBytes(true, 'strict')), relaxedSimdAvailable() ? new WebAssembly.Module(moduleBytes(true, 'relaxed')) : null];
   const sab = new SharedArrayBuffer(4 * (T0 + PER * threads));
   const ctrl = new Int32Array(sab);
   const workers = [];
-  for (let i = 1; i < threads; i++) workers.push(spawn(WINOGRAD_WORKER_BODY, { module, memory, ctrl: sab, index: i }));
+  for (let i = 1; i < threads; i++) workers.push(spawn(WINOGRAD_WORKER_BODY, { modules, memory, ctrl: sab, index: i }));
   const deadline = Date.now() + 30_000;
   for (let i = 1; i < threads; i++) {
     while (Atomics.load(ctrl, T0 + PER * i + 5) !== 1) {
@@ -210,6 +261,7 @@ function parallel(pool: Pool | undefined, kind: number, args: number[], parts: n
   const c = pool.ctrl;
   c.set(args, P);
   c[KIND] = kind;
+  c[BUILD] = simd === 'relaxed' ? 1 : 0;
   for (let i = 1; i < pool.threads; i++) c.set(i < parts.length ? parts[i]! : [0, 0], T0 + PER * i); // [0, 0]: idle
   Atomics.store(c, 1, 0);
   Atomics.add(c, 0, 1);

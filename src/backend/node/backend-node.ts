@@ -6,9 +6,19 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmConvKernels, type SpawnWinogradWorker } from '../kernels/winograd-loader';
 import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
 import { checkThreads, defaultWasmThreads, registerThreadedWasm } from './wasm-threads-node';
 import { startBackend, type Platform } from '../start';
 import { registerNodeWebGpu, WebGpuUnavailable, type DawnModule, type NodeWebGpu, type NodeWebGpuOptions } from './webgpu-node';
+
+/*
+ * Relaxed SIMD (our kernels' fused multiply-add, winograd-loader.ts) ships in V8 11.4+ (Chrome 114, Node 22);
+ * Node 20's V8 11.3 has it behind a flag. Set before any module compiles; worker threads inherit it.
+ */
+const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 133, 2, 11]);
+if (!WebAssembly.validate(RELAXED_PROBE)) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 export type NodeBackend = 'wasm' | 'webgpu' | 'cpu';
 export const NODE_BACKENDS: NodeBackend[] = ['wasm', 'webgpu', 'cpu'];

@@ -9,7 +9,7 @@
  * The network is the real one (core/domains-model.ts: VGG-19's pretrained layers after --layer, a BN with
  * an auxiliary twin after each convolution, GAP, a linear layer of 7 classes; Adam lr 1e-4, PGD ε 0.5,
  * τ 0.2) on random images of --size px through the frozen encoder (their values do not change the work).
- * Kernel sets (--kernels ours,tfjs) are interleaved step by step, and with `--pytorch PYTHON` so is
+ * Kernel sets (--kernels ours,ours-strict,tfjs: ours as training runs them, i.e. the relaxed-SIMD build where the engine has it; the strict build; tfjs's) are interleaved step by step, and with `--pytorch PYTHON` so is
  * scripts/bench_pytorch_train_step.py (PyTorch's same step, same threads, in a child process that waits
  * on its stdin while ours run), so other load on the machine hits all of them alike.
  * `--profile` adds, per kernel set and mode, where one step goes (tfjs's profiler, per kernel) and the
@@ -27,6 +27,7 @@ import { preprocess } from '../../models/preprocess';
 import { buildDomainNetwork, disposeDomainNetwork, headMoments, pretrainedHead } from '../../core/domains-model';
 import { createTrainer, disposeTrainer, trainStepOnFeatures, DEFAULT_TRAIN_SETTINGS, type AdvbnTrainSettings, type Trainer } from '../../core/advbn-training';
 import { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from '../../backend/kernels/wasm-winograd-conv';
+import { relaxedSimdAvailable, setWinogradSimd, winogradSimd } from '../../backend/kernels/winograd-loader';
 import { filterTransformStats } from '../../backend/kernels/wasm-winograd-conv';
 import { profileKernels, type KernelTime } from './kernel-profile';
 import { DOMAIN_DEFAULTS } from './train-domains';
@@ -34,7 +35,7 @@ import { DOMAIN_DEFAULTS } from './train-domains';
 export type TrainMode = 'train-plain' | 'train-advbn';
 export interface TrainBenchRow {
   backend: 'wasm' | 'pytorch';
-  kernels: WasmConvKernels | 'pytorch';
+  kernels: WasmConvKernels | 'ours-strict' | 'pytorch';
   mode: TrainMode;
   threads: number;
   layer: string;
@@ -79,6 +80,9 @@ async function startPytorch(python: string, args: string[]): Promise<{ step(mode
   };
 }
 
+type BenchKernels = WasmConvKernels | 'ours-strict';
+const BENCH_KERNELS: BenchKernels[] = [...WASM_CONV_KERNELS, 'ours-strict'];
+
 export async function benchTrainCommand(o: Options): Promise<void> {
   const modelDir = o.string('model', DEFAULT_MODEL_DIR);
   const layer = o.string('layer', 'block4_conv1');
@@ -90,17 +94,18 @@ export async function benchTrainCommand(o: Options): Promise<void> {
   const profile = o.flag('profile');
   const python = o.optionalString('pytorch');
   const modes = o.string('modes', 'plain,advbn').split(',').map((s) => `train-${s.trim()}` as TrainMode);
-  const kernelSets = o.string('kernels', 'ours,tfjs').split(',') as WasmConvKernels[];
+  // 'ours' runs our kernels as training does (the relaxed-SIMD build where the engine has it), 'ours-strict' the strict build.
+  const kernelSets = o.string('kernels', 'ours,tfjs').split(',') as BenchKernels[];
   o.string('backends', 'wasm'); // training is timed on WASM only
   o.done();
-  for (const k of kernelSets) if (!WASM_CONV_KERNELS.includes(k)) throw new UsageError(`--kernels takes ${WASM_CONV_KERNELS.join(' and/or ')}, got "${k}".`);
+  for (const k of kernelSets) if (!BENCH_KERNELS.includes(k)) throw new UsageError(`--kernels takes ${BENCH_KERNELS.join(', ')}, got "${k}".`);
   for (const md of modes) if (md !== 'train-plain' && md !== 'train-advbn') throw new UsageError(`--modes takes plain and/or advbn, got "${String(md).slice(6)}".`);
   if (runs < 1) throw new UsageError('--runs must be at least 1.');
   if (batch < 2) throw new UsageError('--batch must be at least 2 (BatchNorm in training mode).');
   if (m < 1) throw new UsageError('--m must be at least 1.');
 
   const info = await useNodeBackend('wasm');
-  const kernelsBefore = wasmConvKernels();
+  const kernelsBefore = wasmConvKernels(), simdBefore = winogradSimd();
   const vgg = await loadVgg(modelDir);
   const li = layerIndex(vgg, layer);
   const x = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
@@ -123,14 +128,18 @@ export async function benchTrainCommand(o: Options): Promise<void> {
     const r = await trainStepOnFeatures(trainers.get(md)!, f, labels, stepNo++, 1e9);
     return { ms: r.ms, cpu_ms: cpuNow() - c0 };
   };
-  const variants: Array<WasmConvKernels | 'pytorch'> = [...kernelSets, ...(torch ? ['pytorch' as const] : [])];
+  const variants: Array<BenchKernels | 'pytorch'> = [...kernelSets, ...(torch ? ['pytorch' as const] : [])];
+  const use = (v: BenchKernels) => {
+    setWasmConvKernels(v === 'ours-strict' ? 'ours' : v);
+    setWinogradSimd(v === 'ours' ? 'relaxed' : 'strict');
+  };
   const times = new Map<string, Array<{ ms: number; cpu_ms: number }>>();
-  const run = async (v: WasmConvKernels | 'pytorch', md: TrainMode) => {
+  const run = async (v: BenchKernels | 'pytorch', md: TrainMode) => {
     if (v === 'pytorch') return torch!.step(md === 'train-plain' ? 'plain' : 'advbn');
-    setWasmConvKernels(v);
+    use(v);
     return step(md);
   };
-  if (!json) log(`${info.detail}; VGG-19 head after ${layer}, ${size} px, batch ${batch}, m ${m}; variants ${variants.join(', ')} interleaved, ${runs} timed steps each after a warm-up`);
+  if (!json) log(`${info.detail}; VGG-19 head after ${layer}, ${size} px, batch ${batch}, m ${m}; variants ${variants.join(', ')} interleaved, ${runs} timed steps each after a warm-up; ours: ${relaxedSimdAvailable() ? 'relaxed-SIMD build (fused multiply-add)' : 'strict-SIMD build (relaxed SIMD not available here)'}`);
   try {
     for (const md of modes) for (const v of kernelSets) await run(v, md); // warm-up (PyTorch warmed up on start)
     for (let r = 0; r < runs; r++) {
@@ -154,10 +163,10 @@ export async function benchTrainCommand(o: Options): Promise<void> {
       const p = rows.find((q) => q.backend === 'pytorch' && q.mode === r.mode);
       return p ? [`${r.mode}: ${r.kernels} ${r.median_ms} ms ÷ PyTorch ${p.median_ms} ms = ${(r.median_ms / p.median_ms).toFixed(2)}`] : [];
     });
-    const profiles: Array<{ kernels: WasmConvKernels; mode: TrainMode; byKernel: KernelTime[]; top: KernelTime[]; filterTransforms: { calls: number; ms: number } }> = [];
+    const profiles: Array<{ kernels: BenchKernels; mode: TrainMode; byKernel: KernelTime[]; top: KernelTime[]; filterTransforms: { calls: number; ms: number } }> = [];
     if (profile) {
       for (const v of kernelSets) for (const md of modes) {
-        setWasmConvKernels(v);
+        use(v);
         const before = { ...filterTransformStats };
         const top = await profileKernels(async () => { await step(md); }, 25, false);
         const byKernel = await profileKernels(async () => { await step(md); }, 40, true);
@@ -181,6 +190,7 @@ export async function benchTrainCommand(o: Options): Promise<void> {
   } finally {
     torch?.stop();
     setWasmConvKernels(kernelsBefore);
+    setWinogradSimd(simdBefore);
     for (const t of trainers.values()) disposeTrainer(t);
     disposeDomainNetwork(net);
     disposeNetwork(vgg);

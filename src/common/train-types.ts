@@ -10,7 +10,7 @@ export interface StepResult {
   /** Same for the AdvBN path (null without AdvBN). */
   advLoss: number | null;
   advAcc: number | null;
-  /** CE of the PGD objective at δ = 1 and at the final δ (eval mode, auxiliary BNs). */
+  /** CE of the PGD objective at δ = 1 and after m − 1 updates, the last state training evaluates (eval mode, auxiliary BNs; PGD runs with `final: false`). */
   pgdLoss: [number, number] | null;
   ms: number;
 }

@@ -258,7 +258,8 @@ export async function trainStepOnFeatures(t: Trainer, f: tf.Tensor, labels: numb
       tf.dispose([mean, delta.mu, delta.sigma]);
     } else if (t.settings.advbn) {
       const head = pgdHead(t);
-      const { reports, delta } = await runPgd(f, t.relu, (fa) => ({ logits: head(fa) }), { labels, targeted: false }, t.settings.pgd, { images: false, signal });
+      // final: false: no forward pass at the last δ (7 convolutions of the block4_conv1 head) only for a report.
+      const { reports, delta } = await runPgd(f, t.relu, (fa) => ({ logits: head(fa) }), { labels, targeted: false }, t.settings.pgd, { images: false, signal, final: false });
       pgdLoss = [reports[0]!.loss, reports[reports.length - 1]!.loss];
       if (t.settings.perturbation === 'random-matched') {
         // The matched control: PGD's sizes per channel, shuffled across channels, random signs.

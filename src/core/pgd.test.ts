@@ -158,3 +158,25 @@ test('image mode without a decoder is a clear error', () => {
   const c = { split: split(tinyConvNet(1), 'conv1'), preprocessing: 'unit' as const };
   assert.throws(() => makeObjective(c, 'image', null), /decoder/);
 });
+
+test('final: false skips the forward pass at the last δ: m reports (δ = 1 … after m − 1 updates), the same δ, one objective call fewer, no tensor left', async () => {
+  const net = tinyConvNet(9);
+  const s = split(net, 'conv2');
+  const f = s.encode(x());
+  let calls = 0;
+  const objective = (fa: tf.Tensor) => { calls++; return { logits: s.head(fa) }; };
+  const settings = { eps: 1.1, tau: 0.2, steps: 4 };
+  const full = await runPgd(f, true, objective, { labels: [1], targeted: false }, settings, { images: false });
+  const fullCalls = calls;
+  calls = 0;
+  const before = tf.memory().numTensors;
+  const short = await runPgd(f, true, objective, { labels: [1], targeted: false }, settings, { images: false, final: false });
+  assert.equal(tf.memory().numTensors, before + 2, 'only the returned δ (μ and σ) is left');
+  assert.equal(full.reports.length, 5);
+  assert.equal(short.reports.length, 4);
+  assert.equal(calls, fullCalls - 1);
+  short.reports.forEach((r, i) => assert.equal(r.loss, full.reports[i]!.loss, `step ${i}`));
+  assert.deepEqual(await short.delta.mu.data(), await full.delta.mu.data());
+  assert.deepEqual(await short.delta.sigma.data(), await full.delta.sigma.data());
+  tf.dispose([f, full.delta.mu, full.delta.sigma, short.delta.mu, short.delta.sigma]);
+});

@@ -72,6 +72,11 @@ export interface PgdOptions {
    * state's only; 'ends': step 0 (the m = 0 reconstruction) and the final state.
    */
   images?: boolean | 'last' | 'ends';
+  /**
+   * Evaluate and report the final state (after the m-th update). Default true: m + 1 reports. false: m
+   * reports, the last after m − 1 updates, and one forward pass fewer (training needs δ, not its loss).
+   */
+  final?: boolean;
 }
 
 export class PgdAbortedError extends Error {
@@ -84,7 +89,7 @@ export class PgdAbortedError extends Error {
 const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
 
 /**
- * Runs PGD and yields m + 1 reports. Returns the final δ (owned by the caller) when the run completes.
+ * Runs PGD and yields m + 1 reports (m with `final: false`). Returns the final δ (owned by the caller) when the run completes.
  * `f` is not modified or disposed. `clampAtZero`: the split layer is a ReLU output.
  */
 export async function* pgd(
@@ -106,7 +111,8 @@ export async function* pgd(
   let delta = identityDelta(channels);
   const imagesOption = options.images ?? true;
   try {
-    for (let step = 0; step <= settings.steps; step++) {
+    const states = options.final === false ? settings.steps - 1 : settings.steps;
+    for (let step = 0; step <= states; step++) {
       if (options.signal?.aborted) throw new PgdAbortedError();
       const t0 = performance.now();
       const last = step === settings.steps;

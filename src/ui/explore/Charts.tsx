@@ -1,5 +1,5 @@
 /** Small SVG views of a PGD run: predictions, loss/probability per step, δμ and δσ per channel. */
-import { useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useMemo, useRef } from 'react';
 import { topK } from '../../common/predictions';
 import { paint, type SquareImage } from './images';
 
@@ -57,28 +57,40 @@ export function LossChart(props: { losses: number[]; probs: number[]; steps: num
   );
 }
 
-/** δ per channel, sorted, as bars around 1 (the identity); ±ε drawn as dashed lines. */
+/**
+ * δ per channel, sorted, as bars around 1 (the identity); ±ε drawn as dashed lines. The bars are two paths
+ * (above and below 1), not an element per channel: at block4_conv1 that was 2 × 512 elements made and
+ * diffed on the page's main thread at every PGD step, CPU the step itself needs on a small machine.
+ */
 export function DeltaChart(props: { title: string; values: Float32Array | null; eps: number; testid: string }) {
   const W = 420, H = 150, L = 40, T = 10, B = 22;
-  const vals = props.values ? Array.from(props.values).sort((a, b) => a - b) : [];
-  const lo = Math.min(0, 1 - props.eps, ...vals), hi = Math.max(2, 1 + props.eps, ...vals);
-  const y = (v: number) => T + (H - T - B) * (1 - (v - lo) / (hi - lo || 1));
-  const bw = vals.length ? (W - L - 6) / vals.length : 0;
-  let mean = 0;
-  for (const v of vals) mean += v / vals.length;
+  const { values, eps } = props;
+  const c = useMemo(() => {
+    const vals = values ? Array.from(values).sort((a, b) => a - b) : [];
+    let lo = Math.min(0, 1 - eps), hi = Math.max(2, 1 + eps), mean = 0;
+    for (const v of vals) { lo = Math.min(lo, v); hi = Math.max(hi, v); mean += v / vals.length; }
+    const y = (v: number) => T + (H - T - B) * (1 - (v - lo) / (hi - lo || 1));
+    const bw = vals.length ? (W - L - 6) / vals.length : 0, w = Math.max(0.6, bw * 0.9).toFixed(2);
+    const up: string[] = [], down: string[] = [];
+    vals.forEach((v, i) => {
+      const top = Math.min(y(v), y(1)), h = Math.max(0.5, Math.abs(y(v) - y(1)));
+      (v >= 1 ? up : down).push(`M${(L + i * bw).toFixed(2)} ${top.toFixed(2)}h${w}v${h.toFixed(2)}h-${w}z`);
+    });
+    return { vals, mean, y, up: up.join(''), down: down.join(''), data: values ? Array.from(values).join(' ') : '' };
+  }, [values, eps]);
+  const { vals, mean, y } = c;
   return (
-    <figure className="chart" data-testid={props.testid} data-values={props.values ? Array.from(props.values).join(' ') : ''}>
+    <figure className="chart" data-testid={props.testid} data-values={c.data}>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${props.title}, one bar per channel, sorted`}>
         <rect x={L} y={T} width={W - L - 6} height={H - T - B} className="chart-bg" />
-        {vals.map((v, i) => (
-          <rect key={i} x={L + i * bw} width={Math.max(0.6, bw * 0.9)} y={Math.min(y(v), y(1))} height={Math.max(0.5, Math.abs(y(v) - y(1)))} className={v >= 1 ? 'bar up' : 'bar down'} />
-        ))}
+        <path d={c.up} className="bar up" />
+        <path d={c.down} className="bar down" />
         <line x1={L} x2={W - 6} y1={y(1)} y2={y(1)} className="axis" />
-        <line x1={L} x2={W - 6} y1={y(1 + props.eps)} y2={y(1 + props.eps)} className="bound" />
-        <line x1={L} x2={W - 6} y1={y(1 - props.eps)} y2={y(1 - props.eps)} className="bound" />
+        <line x1={L} x2={W - 6} y1={y(1 + eps)} y2={y(1 + eps)} className="bound" />
+        <line x1={L} x2={W - 6} y1={y(1 - eps)} y2={y(1 - eps)} className="bound" />
         <text x={4} y={y(1) + 4} className="tick">1</text>
-        <text x={4} y={y(1 + props.eps) + 4} className="tick">{(1 + props.eps).toFixed(2)}</text>
-        <text x={4} y={y(1 - props.eps) + 4} className="tick">{(1 - props.eps).toFixed(2)}</text>
+        <text x={4} y={y(1 + eps) + 4} className="tick">{(1 + eps).toFixed(2)}</text>
+        <text x={4} y={y(1 - eps) + 4} className="tick">{(1 - eps).toFixed(2)}</text>
         <text x={L} y={H - 6} className="tick">{vals.length} channels, sorted</text>
       </svg>
       <figcaption>{props.title}{vals.length ? ` · min ${vals[0]!.toFixed(2)} · mean ${mean.toFixed(2)} · max ${vals[vals.length - 1]!.toFixed(2)}` : ''}</figcaption>

@@ -1,5 +1,5 @@
 /** The PGD controls: ε, τ, m, paper defaults, ablation coupling, layer, loss mode, label, targeted. */
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { RANGES, useExplore } from './explore-store';
 
 function Slider(props: { name: string; aria: string; label: string; value: number; min: number; max: number; step: number; digits: number; disabled?: boolean; onChange(v: number): void; hint?: string }) {
@@ -38,6 +38,9 @@ export function Controls(props: ControlsProps) {
   const [labelText, setLabelText] = useState('');
   const [labelError, setLabelError] = useState<string | null>(null);
   const listId = useId();
+  // The class list (1000 names on ImageNet) is made once per label set: the page re-renders at every PGD
+  // step, and 1000 fresh <option> elements a step cost the main thread more than the rest of the page.
+  const classOptions = useMemo(() => props.labels.map((n, i) => <option key={i} value={n} />), [props.labels]);
   // Keep the text box in step with the chosen label (e.g. from a shared link).
   useEffect(() => {
     setLabelText(s.label >= 0 ? (props.labels[s.label] ?? `class ${s.label}`) : '');
@@ -110,7 +113,7 @@ export function Controls(props: ControlsProps) {
           <input type="text" aria-label="Class to attack" list={listId} value={labelText} placeholder={`clean top-1${props.cleanTop1 !== null ? `: ${props.labels[props.cleanTop1]?.split(',')[0] ?? ''}` : ''}`}
             onChange={(e) => chooseLabel(e.target.value)} />
         </label>
-        <datalist id={listId}>{props.labels.map((n, i) => <option key={i} value={n} />)}</datalist>
+        <datalist id={listId}>{classOptions}</datalist>
         {labelError && <div className="error small" role="alert">{labelError}</div>}
         <div className="row wrap">
           {s.label >= 0 && <button type="button" onClick={() => chooseLabel('')}>Use clean top-1</button>}

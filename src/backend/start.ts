@@ -18,6 +18,7 @@ import { registerWasmSign } from './kernels/wasm-sign';
 import { registerWasmTile } from './kernels/wasm-tile';
 import { registerWasmWinogradFilterGrad } from './kernels/wasm-winograd-filter-grad';
 import { registerWasmReduce } from './kernels/wasm-reduce';
+import { registerWasmFusedAdam } from './kernels/wasm-adam';
 import { startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from './kernels/winograd-loader';
 import { kernelSelfCheck } from './kernel-self-check';
 import { configureWebGpu } from './webgpu-flags';
@@ -50,6 +51,7 @@ export async function startBackend(name: StartableBackend, platform: Platform): 
     platform.prepareWasm();
     registerWasmTrainingKernels();
     registerWasmWinogradKernels();
+    registerWasmFusedAdam();
     registerWasmSign(); // tfjs's gives 0 for |x| ≤ 1.19e-7: PGD's sign(∂L/∂δ) on a confident photo
     registerWasmTile();
     registerWasmWinogradFilterGrad();

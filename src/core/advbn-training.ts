@@ -22,6 +22,7 @@ import { preprocess, type Preprocessing } from '../models/preprocess';
 import { crossEntropy } from './loss';
 import { disposeDelta, perturbFeatures } from './advbn';
 import { runPgd, validatePgdSettings } from './pgd';
+import { Adam } from './adam';
 import { channelMean } from './stats';
 import { matchedDeltaArrays, randomDelta } from './random-delta';
 import { drawMixStyle, mixStyle } from './mixstyle';
@@ -142,15 +143,8 @@ export interface Trainer {
   rng: Rng;
 }
 
-/** Adam whose learning rate can follow the same step schedule (tfjs's AdamOptimizer has a public lr). */
-export class AdamWithSchedule {
-  private adam = tf.train.adam(1e-3);
-  apply(vars: tf.Variable[], grads: tf.NamedTensorMap, lr: number): void {
-    (this.adam as unknown as { learningRate: number }).learningRate = lr;
-    this.adam.applyGradients(vars.filter((v) => grads[v.name]).map((v) => ({ name: v.name, tensor: grads[v.name]! })));
-  }
-  dispose(): void { this.adam.dispose(); }
-}
+/** Adam whose learning rate follows the same step schedule (adam.ts: tfjs's equations, fused where the backend can). */
+export class AdamWithSchedule extends Adam {}
 
 /** Builds a trainer on a prepared copy of `base` (see prepareForTraining). */
 export function createTrainer(base: Network, layer: string | null, preprocessing: Preprocessing, settings: AdvbnTrainSettings): Trainer {

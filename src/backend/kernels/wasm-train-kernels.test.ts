@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../node/backend-node';
-import { backendMemory, offsetOf, setWasmConvKernels, winogradThreads, setWinogradSimd, transformedFilterSize, wasmConvKernels, winogradFor, type WasmBackendLike, type WasmConvKernels } from './winograd-loader';
+import { backendMemory, offsetOf, setWasmConvKernels, winogradThreads, winogradFilterTransform, setWinogradSimd, transformedFilterSize, wasmConvKernels, winogradFor, type WasmBackendLike, type WasmConvKernels } from './winograd-loader';
 import { repetitions } from './wasm-tile';
 import { reducesLeadingAxes } from './wasm-reduce';
 import { clearWinogradFilters } from './wasm-winograd-conv';
@@ -47,16 +47,16 @@ test('WASM Tile (ours) equals tfjs\'s exactly, on repetitions, on what it leaves
   assert.equal(tf.memory().numTensors, tensors);
 });
 
-test('the SIMD filter transform (winograd-train.c) equals the scalar one within 1e-6 relative, forward and flipped', async () => {
+test('the SIMD filter transform (winograd-train.c, threads splitting N) equals the scalar one within 1e-6 relative, forward and flipped', async () => {
   await useNodeBackend('wasm');
   const b = tf.backend() as unknown as WasmBackendLike & { makeOutput(s: number[], d: 'float32'): tf.TensorInfo; disposeData(id: object): void };
   const ex = winogradFor(b);
-  const [ci, co] = [64, 40];
+  const [ci, co] = [128, 136]; // N ≥ 128 on both sides: two threads split N
   const w = tf.randomNormal([3, 3, ci, co], 0, 1, 'float32', 11);
   for (const flip of [0, 1]) {
     const u = [b.makeOutput([transformedFilterSize(ci, co)], 'float32'), b.makeOutput([transformedFilterSize(ci, co)], 'float32')];
     ex.wino4_filter(offsetOf(b, w), offsetOf(b, u[0]!), ci, co, flip);
-    ex.wino4_filter_simd(offsetOf(b, w), offsetOf(b, u[1]!), ci, co, flip);
+    winogradFilterTransform(b, offsetOf(b, w), offsetOf(b, u[1]!), ci, co, flip as 0 | 1); // threads split N
     const heap = new Float32Array(backendMemory(b).buffer);
     const [a, s] = u.map((t) => heap.slice(offsetOf(b, t) / 4, offsetOf(b, t) / 4 + transformedFilterSize(ci, co)));
     for (const t of u) b.disposeData(t.dataId);

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { registerWasmMatVecKernel } from './wasm-matvec';
-import { offsetOf, transformedFilterSize, wasmConvKernels, winogradAvailable, winogradConv, winogradFor, type WasmBackendLike } from './winograd-loader';
+import { offsetOf, transformedFilterSize, wasmConvKernels, winogradAvailable, winogradConv, winogradFilterTransform, type WasmBackendLike } from './winograd-loader';
 
 export { setWasmConvKernels, wasmConvKernels, WASM_CONV_KERNELS, type WasmConvKernels } from './winograd-loader';
 
@@ -65,7 +65,7 @@ function transformed(backend: Backend, filter: TensorInfo, flip: 0 | 1): TensorI
     const [, , ci, co] = filter.shape as [number, number, number, number];
     const t0 = performance.now();
     u = backend.makeOutput([transformedFilterSize(ci, co)], 'float32');
-    winogradFor(backend).wino4_filter_simd(offsetOf(backend, filter), offsetOf(backend, u), ci, co, flip);
+    winogradFilterTransform(backend, offsetOf(backend, filter), offsetOf(backend, u), ci, co, flip);
     filterTransformStats.calls++;
     filterTransformStats.ms += performance.now() - t0;
     e[key] = u;

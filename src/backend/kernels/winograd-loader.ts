@@ -22,6 +22,12 @@ let active: WasmConvKernels = 'ours';
  */
 export function setWasmConvKernels(k: WasmConvKernels): void {
   active = k;
+  for (const f of kernelSetListeners) f(k);
+}
+const kernelSetListeners: Array<(k: WasmConvKernels) => void> = [];
+/** Calls `f` whenever the kernel set changes (kernels that exist only in our set register and unregister). */
+export function onWasmConvKernels(f: (k: WasmConvKernels) => void): void {
+  kernelSetListeners.push(f);
 }
 export function wasmConvKernels(): WasmConvKernels {
   return active;
@@ -42,7 +48,7 @@ export interface WasmBackendLike {
 interface WinogradExports {
   wino4_filter(w: number, U: number, ci: number, co: number, flip: number): void;
   /** The same transform in SIMD (winograd-train.c). */
-  wino4_filter_simd(w: number, U: number, ci: number, co: number, flip: number): void;
+  wino4_filter_simd(w: number, U: number, ci: number, co: number, flip: number, n0: number, n1: number): void;
   wino4_conv(x: number, U: number, y: number, v: number, m: number, tmp: number, h: number, w: number, k: number,
     n: number, padT: number, padL: number, ho: number, wo: number, t0: number, t1: number, n0: number, n1: number): void;
   wino4_dw(x: number, dy: number, dU: number, v: number, m: number, tmp: number, h: number, w: number, k: number,
@@ -51,6 +57,8 @@ interface WinogradExports {
   mosaic_pack(x: number, m: number, b: number, h: number, w: number, c: number, cols: number, hm: number, wm: number): void;
   mosaic_unpack(m: number, y: number, b: number, h: number, w: number, c: number, cols: number, wm: number): void;
   colsum(x: number, out: number, rows: number, cols: number, scale: number): void;
+  adam_update(w: number, g: number, m: number, v: number, wo: number, mo: number, vo: number, n: number,
+    lr: number, b1: number, b2: number, c1: number, c2: number, eps: number): void;
   gemv_rows(x: number, b: number, y: number, k: number, n: number, n0: number, n1: number): void;
   gemv_dots(x: number, b: number, y: number, k: number, r0: number, r1: number): void;
 }
@@ -170,7 +178,7 @@ export function tileBlock(k: number, totalTiles: number): number {
  * output range n0, n1, scratch (conv: V, M, tmp), and [5] ready.
  */
 const P = 3, KIND = 16, BUILD = 17, T0 = 20, PER = 8;
-const JOB_CONV = 0, JOB_ROWS = 1, JOB_DOTS = 2, JOB_DW = 3;
+const JOB_CONV = 0, JOB_ROWS = 1, JOB_DOTS = 2, JOB_DW = 3, JOB_FILTER = 4;
 
 /** The helper thread's body (plain JS, run by Node's Worker with eval or a Web Worker from a blob). */
 export const WINOGRAD_WORKER_BODY = `
@@ -194,6 +202,8 @@ function winogradWorker(d) {
       const [x, dy, dW, H, W, K, N, pt, pl, Ho, Wo, total, tb] = c.subarray(${P}, ${P} + 13);
       for (let t0 = 0; t0 < total; t0 += tb) ex.wino4_dw(x, dy, c[b + 6], c[b + 2], c[b + 3], c[b + 4], H, W, K, N, pt, pl, Ho, Wo, t0, Math.min(total, t0 + tb), c[b], c[b + 1], t0 === 0 ? 1 : 0);
       ex.wino4_dw_finish(c[b + 6], dW, K, N, c[b], c[b + 1]);
+    } else if (c[b] < c[b + 1] && kind === ${JOB_FILTER}) {
+      ex.wino4_filter_simd(c[${P}], c[${P} + 1], c[${P} + 2], c[${P} + 3], c[${P} + 4], c[b], c[b + 1]);
     } else if (c[b] < c[b + 1] && kind === ${JOB_ROWS}) {
       ex.gemv_rows(c[${P}], c[${P} + 1], c[${P} + 2], c[${P} + 3], c[${P} + 4], c[b], c[b + 1]);
     } else if (c[b] < c[b + 1]) {
@@ -392,6 +402,22 @@ export function winogradFilterGrad(backend: WasmBackendLike, x: number, dy: numb
   } finally {
     m._free(base);
   }
+}
+
+/**
+ * The transformed filter U (36·K·N floats at `U`) of the 3×3 filter w [3, 3, ci, co]: flip 0 for the forward
+ * pass (K = ci, N = co), 1 for ∂L/∂x (K = co, N = ci; winograd-train.c's wino4_filter_simd). Threads split N.
+ * In training every fine-tuned filter changes every step, so this runs twice per filter and step.
+ */
+export function winogradFilterTransform(backend: WasmBackendLike, w: number, U: number, ci: number, co: number, flip: 0 | 1): void {
+  const ex = winogradFor(backend);
+  const n = flip ? ci : co;
+  const pool = pools.get(backend);
+  const parts = cuts(n, pool ? Math.max(1, Math.min(pool.threads, n / 64)) : 1, 8);
+  parallel(pool, JOB_FILTER, [w, U, ci, co, flip], parts, () => {
+    const [n0, n1] = parts[0]!;
+    ex.wino4_filter_simd(w, U, ci, co, flip, n0, n1);
+  });
 }
 
 /**

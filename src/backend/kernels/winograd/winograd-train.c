@@ -59,15 +59,16 @@ static inline V madd(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b)
 
 /*
  * w: [3][3][Ci][Co]. flip = 0: K = Ci, N = Co; flip = 1: K = Co, N = Ci, g_{k,n}[a][b] = w[2-a][2-b][n][k]
- * (the filter of ∂L/∂x). Ci and Co multiples of 8 (checked by the caller).
+ * (the filter of ∂L/∂x). Ci and Co multiples of 8 (checked by the caller). Transforms the filters n of
+ * [n0, n1) (multiples of 8: threads split N, each writing its own panels of U).
  */
 EXPORT(wino4_filter_simd)
-void wino4_filter_simd(const float *w, float *U, int Ci, int Co, int flip) {
+void wino4_filter_simd(const float *w, float *U, int Ci, int Co, int flip, int n0, int n1) {
   const int K = flip ? Co : Ci, N = flip ? Ci : Co;
   const long su = (long)N * K, tap = (long)Ci * Co;
   if (!flip) {
     /* n in blocks of four, k inner: the stores of consecutive k are adjacent (32 bytes apart). */
-    for (int n = 0; n < N; n += 4) {
+    for (int n = n0; n < n1; n += 4) {
       for (int k = 0; k < K; k++) {
         const float *p = w + (long)k * Co + n;
 #define L(a, b) wasm_v128_load(p + ((a) * 3 + (b)) * tap)
@@ -80,7 +81,7 @@ void wino4_filter_simd(const float *w, float *U, int Ci, int Co, int flip) {
     }
   } else {
     /* n (= ci) in blocks of four, k (= co) inner: the four rows w[·][·][n … n+3][k] are read in order. */
-    for (int n = 0; n < N; n += 4) {
+    for (int n = n0; n < n1; n += 4) {
       for (int k = 0; k < K; k++) {
         const float *p = w + (long)n * Co + k;
 #define L(a, b) wasm_f32x4_make(p[(8 - (a) * 3 - (b)) * tap], p[(8 - (a) * 3 - (b)) * tap + Co], \
@@ -290,4 +291,32 @@ void colsum(const float *x, float *out, int R, int C, float scale) {
     for (int c = 0; c < C; c += 4) wasm_v128_store(out + c, add(wasm_v128_load(out + c), wasm_v128_load(x + (long)r * C + c)));
   if (scale != 1.f)
     for (int c = 0; c < C; c += 4) wasm_v128_store(out + c, mulc(wasm_v128_load(out + c), scale));
+}
+
+/*
+ * One Adam update, fused (the same operations as tfjs's AdamOptimizer, in one pass instead of ~10):
+ *   m' = β1·m + (1 − β1)·g,  v' = β2·v + (1 − β2)·g²,  w' = w − lr · (m'/c1) / (√(v'/c2) + ε),
+ * c1 = 1 − β1^t, c2 = 1 − β2^t. Reads w, g, m, v, writes w', m', v' (n floats each, any n).
+ */
+EXPORT(adam_update)
+void adam_update(const float *w, const float *g, const float *m, const float *v, float *wo, float *mo, float *vo, int n,
+                 float lr, float b1, float b2, float c1, float c2, float eps) {
+  const V B1 = wasm_f32x4_splat(b1), A1 = wasm_f32x4_splat(1.f - b1), B2 = wasm_f32x4_splat(b2), A2 = wasm_f32x4_splat(1.f - b2),
+          C1 = wasm_f32x4_splat(c1), C2 = wasm_f32x4_splat(c2), E = wasm_f32x4_splat(eps), NL = wasm_f32x4_splat(-lr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const V gi = wasm_v128_load(g + i);
+    const V mi = add(wasm_f32x4_mul(wasm_v128_load(m + i), B1), wasm_f32x4_mul(gi, A1));
+    const V vi = add(wasm_f32x4_mul(wasm_v128_load(v + i), B2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), A2));
+    const V step = wasm_f32x4_div(wasm_f32x4_div(mi, C1), add(wasm_f32x4_sqrt(wasm_f32x4_div(vi, C2)), E));
+    wasm_v128_store(mo + i, mi);
+    wasm_v128_store(vo + i, vi);
+    wasm_v128_store(wo + i, add(wasm_f32x4_mul(step, NL), wasm_v128_load(w + i)));
+  }
+  for (; i < n; i++) {
+    const float gi = g[i], mi = m[i] * b1 + gi * (1.f - b1), vi = v[i] * b2 + gi * gi * (1.f - b2);
+    mo[i] = mi;
+    vo[i] = vi;
+    wo[i] = (mi / c1) / (__builtin_sqrtf(vi / c2) + eps) * -lr + w[i];
+  }
 }

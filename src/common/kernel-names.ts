@@ -1,0 +1,10 @@
+/**
+ * Names of kernels a backend may add to tfjs (src/backend registers them; src/core runs them by name when
+ * the active backend has them, else composes tfjs ops to the same result).
+ */
+
+/**
+ * One fused Adam update. Inputs: w, g, m, v (same shape). Attributes: lr, beta1, beta2, epsilon, c1 = 1 − β1^t,
+ * c2 = 1 − β2^t. Outputs: w', m', v' (src/core/adam.ts has the equations).
+ */
+export const FUSED_ADAM_KERNEL = 'AdvbnFusedAdam';

@@ -117,7 +117,10 @@ void input_transform(const float *x, float *Vb, float *tmp, int H, int W, int K,
     o0 = y0; o1 = add(e, f); o2 = sub(e, f); o3 = add(e4, f2); o4 = sub(e4, f2); o5 = y3; \
   } while (0)
 
-/* ∂M[36][t1-t0][n1-n0] = A ∂Y Aᵀ for tiles [t0, t1) and channels [n0, n1) of dy [·][Ho][Wo][N]; tmp: 96 floats. */
+/*
+ * ∂M = A ∂Y Aᵀ for tiles [t0, t1) and channels [n0, n1) of dy [·][Ho][Wo][N], packed in panels of 8 channels:
+ * ∂M[ξ][(n − n0)/8][t − t0][(n − n0)%8] (gemm_tn then reads each panel front to back); tmp: 96 floats.
+ */
 static void dy_transform(const float *dy, float *Mb, float *tmp, int Ho, int Wo, int N, int n0, int n1,
                          int tilesW, int tilesPerImage, int t0, int t1) {
   const int T = t1 - t0, nw = n1 - n0;
@@ -127,7 +130,6 @@ static void dy_transform(const float *dy, float *Mb, float *tmp, int Ho, int Wo,
     const int img = t / tilesPerImage, r = t % tilesPerImage;
     const int y0 = (r / tilesW) * 4, x0 = (r % tilesW) * 4;
     const float *di = dy + (long)img * Ho * Wo * N;
-    float *mt = Mb + (long)(t - t0) * nw - n0;
     for (int c = n0; c < n1; c += 4) {
       for (int a = 0; a < 4; a++) {
         const int row = y0 + a < Ho;
@@ -145,7 +147,7 @@ static void dy_transform(const float *dy, float *Mb, float *tmp, int Ho, int Wo,
         V o0, o1, o2, o3, o4, o5;
         AA(wasm_v128_load(tmp + j * 4), wasm_v128_load(tmp + 24 + j * 4), wasm_v128_load(tmp + 48 + j * 4),
            wasm_v128_load(tmp + 72 + j * 4), o0, o1, o2, o3, o4, o5);
-        float *m = mt + c + j * ms;
+        float *m = Mb + (long)((c - n0) / 8) * T * 8 + (long)(t - t0) * 8 + (c - n0) % 8 + j * ms;
         wasm_v128_store(m, o0); wasm_v128_store(m + 6 * ms, o1); wasm_v128_store(m + 12 * ms, o2);
         wasm_v128_store(m + 18 * ms, o3); wasm_v128_store(m + 24 * ms, o4); wasm_v128_store(m + 30 * ms, o5);
       }
@@ -153,7 +155,11 @@ static void dy_transform(const float *dy, float *Mb, float *tmp, int Ho, int Wo,
   }
 }
 
-/* C[K][nw] (+)= Aᵀ · B with A = V[T][K], B = ∂M[T][nw]: blocks of 4 k × 8 n held in registers over all T. */
+/*
+ * C[K][nw] (+)= Aᵀ · B with A = V[T][K], B = ∂M packed [nw/8][T][8]: blocks of 4 k × 8 n held in registers
+ * over all T. The panel of B is read front to back (32 bytes a tile), so a block touches T lines of A and
+ * T/2 of B (not T of each, as with B row-major), which stay in L1 across the n loop.
+ */
 static void gemm_tn(const float *A, const float *B, float *C, int T, int K, int nw, int first) {
   for (int k = 0; k < K; k += 4) {
     for (int n = 0; n < nw; n += 8) {
@@ -167,8 +173,8 @@ static void gemm_tn(const float *A, const float *B, float *C, int T, int K, int 
         c20 = wasm_v128_load(c + 2 * nw); c21 = wasm_v128_load(c + 2 * nw + 4);
         c30 = wasm_v128_load(c + 3 * nw); c31 = wasm_v128_load(c + 3 * nw + 4);
       }
-      const float *a = A + k, *b = B + n;
-      for (int t = 0; t < T; t++, a += K, b += nw) {
+      const float *a = A + k, *b = B + (long)(n / 8) * T * 8;
+      for (int t = 0; t < T; t++, a += K, b += 8) {
         const V b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
         V s = wasm_v128_load32_splat(a);
         c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);

@@ -79,3 +79,14 @@ export interface TrainRunSettings {
 export function learningRate(s: Pick<AdvbnTrainSettings, 'lr' | 'decayAt'>, step: number, totalSteps: number): number {
   return step < Math.floor(s.decayAt * totalSteps) ? s.lr : s.lr / 10;
 }
+
+/**
+ * The domains comparison's defaults (CLI and Train page), sized for 2 CPU cores: every arm over 3 seeds
+ * within 30 minutes, features cached on the first run. How they were chosen: docs/pacs.md.
+ */
+export const DOMAIN_DEFAULTS = {
+  layer: 'block5_conv1', size: 80, epochs: 1, batch: 32, lr: 1e-4, optimizer: 'adam' as const,
+  pgd: { eps: 0.5, tau: 0.2, steps: 3 }, testSize: 500,
+};
+/** A larger preset for a machine with a GPU: 224 px, an earlier split, longer training (unmeasured: no GPU here). */
+export const GPU_PRESET = { layer: 'block4_conv1', size: 224, epochs: 10, batch: 32, testSize: 0 };

@@ -25,14 +25,9 @@ import { checkSameClasses, domainSetSpecs, type DomainSetSpec, type DomainsLayou
 import { listDomainsFolder, loadDomainImage } from '../../data/domains-folder';
 import { domainMarkdown, domainVerdicts, summarizeDomains, type SetKind } from '../../common/domains-summary';
 import { disposeNetwork, layerIndex } from '../../models/network';
+import { DOMAIN_DEFAULTS, GPU_PRESET } from '../../common/train-settings';
 
-/** Defaults sized for 2 CPU cores (3 arms × 3 seeds in about half an hour, features cached on the first run). */
-export const DOMAIN_DEFAULTS = {
-  layer: 'block5_conv1', size: 80, epochs: 1, batch: 32, lr: 1e-4, optimizer: 'adam' as const,
-  pgd: { eps: 0.5, tau: 0.2, steps: 3 }, testSize: 500,
-};
-/** A larger preset for a machine with a GPU: the 224 px, an earlier split, longer training. */
-export const GPU_PRESET = { layer: 'block4_conv1', size: 224, epochs: 10, batch: 32, testSize: 0 };
+export { DOMAIN_DEFAULTS, GPU_PRESET };
 
 const log = (quiet: boolean, msg: string) => { if (!quiet) process.stderr.write(msg + '\n'); };
 const parseList = (s: string, name: string) => s.split(',').map((x) => {

@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import { parseFields, serializeFields, type FieldSpec } from '../url-state';
-import { DEFAULT_TRAIN_SETTINGS, type TrainRunSettings } from '../../common/train-settings';
+import { DEFAULT_TRAIN_SETTINGS, DOMAIN_DEFAULTS as D, type TrainRunSettings } from '../../common/train-settings';
 
 export type DataKind = 'style-world' | 'folder' | 'domains';
 
@@ -39,7 +39,7 @@ export const DEFAULT_TRAIN_UI: Readonly<TrainSettings> = Object.freeze({
   eps: DEFAULT_TRAIN_SETTINGS.pgd.eps, tau: DEFAULT_TRAIN_SETTINGS.pgd.tau, pgdSteps: DEFAULT_TRAIN_SETTINGS.pgd.steps,
   lr: DEFAULT_TRAIN_SETTINGS.lr, epochs: 2, batchSize: 32, trainSize: 1000, testSize: 100, seed: 1,
   // The CLI's 2-core defaults (advbn train --data DIR): see src/cli/commands/train-domains.ts.
-  dModel: '', dLayer: 'block5_conv1', dSize: 80, dSource: 'photo', dTestSize: 500, dEpochs: 1, dLr: 1e-4, dEps: 0.5, dTau: 0.2, dM: 3, dRandom: true, dMSweep: '',
+  dModel: '', dLayer: D.layer, dSize: D.size, dSource: 'photo', dTestSize: D.testSize, dEpochs: D.epochs, dLr: D.lr, dEps: D.pgd.eps, dTau: D.pgd.tau, dM: D.pgd.steps, dRandom: true, dMSweep: '',
 });
 
 export const TRAIN_FIELDS: FieldSpec = {

@@ -12,7 +12,7 @@ const args = process.argv.slice(2);
 const markdown = args.includes('--markdown');
 const orderAt = args.indexOf('--order');
 const order = orderAt >= 0 ? args[orderAt + 1]?.split(',') : undefined;
-const files = args.filter((a, i) => a !== '--markdown' && i !== orderAt && i !== orderAt + 1);
+const files = args.filter((a, i) => a !== '--markdown' && (orderAt < 0 || (i !== orderAt && i !== orderAt + 1)));
 if (!files.length) {
   process.stderr.write('usage: node --import tsx scripts/merge-domains.ts a.json b.json … [--markdown] [--order plain,advbn,…]\n');
   process.exit(2);

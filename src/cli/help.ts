@@ -1,4 +1,5 @@
 import { describeCheck, VGG19_SOURCES } from '../common/vgg19-sources';
+import { DOMAIN_DEFAULTS as D, GPU_PRESET } from '../common/train-settings';
 
 export const HELP: Record<string, string> = {
   get: `advbn get vgg19 [--from keras|torchvision] [--url URL] [--sha256 HEX] [--out DIR] [--downloads DIR] [--keep] [--json]
@@ -108,8 +109,8 @@ advbn train --data style-world --base --out DIR [--epochs 4] [--train-size 4000]
   Standard training of the style-world model from scratch (Adam), then its decoder for block2_relu1:
   how models/style-world was made.
 advbn train --data DIR [--source photo] [--extra-test DIR]… [--compare] [--seeds 3] [--seed 1] [--json]
-              [--model VGG19_DIR] [--layer block5_conv1] [--size 80] [--epochs 1] [--batch 32] [--lr 1e-4]
-              [--optimizer adam|sgd] [--eps 0.5] [--tau 0.2] [--pgd-steps 3] [--test-size 500]
+              [--model VGG19_DIR] [--layer ${D.layer}] [--size ${D.size}] [--epochs ${D.epochs}] [--batch ${D.batch}] [--lr 1e-4]
+              [--optimizer adam|sgd] [--eps ${D.pgd.eps}] [--tau ${D.pgd.tau}] [--pgd-steps ${D.pgd.steps}] [--test-size ${D.testSize}]
               [--arms plain,advbn,random-uniform,random-matched,mixstyle,dsu] [--sweep-m 0,1,2,3,6] [--cache-dir DIR] [--no-cache] [--no-divergence]
               [--preset gpu] [--pictures DIR] [--decoder DIR]
   A domains folder (DIR/<domain>/<class>/<image>, e.g. PACS): VGG-19 split at --layer, features computed once
@@ -124,7 +125,7 @@ advbn train --data DIR [--source photo] [--extra-test DIR]… [--compare] [--see
   Δ against plain with its 95 % interval (paired bootstrap over seeds and test images; "within noise" when
   it holds 0), verdicts; advbn/random-* follow the paper's rule (clean BNs on source-val,
   auxiliary BNs elsewhere), *-clean-bn / *-aux-bn give each branch. --sweep-m: the strength ablation
-  (τ 0.2, ε = m·τ − 0.1; m 0 = plain). --preset gpu: 224 px, block4_conv1, 10 epochs, every test image.
+  (τ 0.2, ε = m·τ − 0.1; m 0 = plain). --preset gpu: ${GPU_PRESET.size} px, ${GPU_PRESET.layer}, ${GPU_PRESET.epochs} epochs, every test image.
   --pictures DIR: per target a grid of test images, bars above/below green or red for plain/AdvBN (seed 1);
   with a decoder for --layer (--decoder DIR, else models/decoder-<layer>, else one beside the model) also
   advbn-batch.png: AdvBN on a source training batch by the trained AdvBN network, decoded (m = 0 and AdvBN).`,

@@ -14,6 +14,8 @@ import { registerNodeWebGpu, WebGpuUnavailable, type DawnModule, type NodeWebGpu
 /*
  * Relaxed SIMD (our kernels' fused multiply-add, winograd-loader.ts) ships in V8 11.4+ (Chrome 114, Node 22);
  * Node 20's V8 11.3 has it behind a flag. Set before any module compiles; worker threads inherit it.
+ * The probe is the smallest module that uses it: (func (result v128) (f32x4.relaxed_madd (v128.const 0)
+ * (v128.const 0) (v128.const 0))) — header, type, function and code sections; 0xfd 0x85 0x02 is relaxed_madd.
  */
 const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
   253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,

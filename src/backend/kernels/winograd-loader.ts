@@ -307,6 +307,12 @@ export function mosaicLayout(batch: number, h: number, w: number, padT: number, 
   return best && best.tiles <= 0.9 * batch * tileCount(h, w) ? best : null;
 }
 
+/** What a failed malloc asked for and how big the heap is, for the error. */
+function heapNote(backend: WasmBackendLike, floats: number[]): string {
+  const mb = (b: number) => Math.round(b / 2 ** 20);
+  return `asked ${mb(4 * floats.reduce((a, b) => a + b, 0))} MiB; the heap is ${mb(backendMemory(backend).buffer.byteLength)} MiB of at most 4,096`;
+}
+
 /** Runs `f` with one mosaic buffer per [pointer, channels] (malloc'd, hm·wm·channels floats), freed after. */
 function onMosaic(backend: WasmBackendLike, mo: Mosaic, bufs: Array<[number, number]>, f: (ptrs: number[]) => void): void {
   const m = backend.wasm;
@@ -346,7 +352,7 @@ export function winogradConv(backend: WasmBackendLike, x: number, U: number, y: 
   const sizes = ranges.map(([n0, n1]) => 36 * tb * (k + n1 - n0) + 144);
   const m = backend.wasm;
   const base = m._malloc(4 * sizes.reduce((a, b) => a + b, 0));
-  if (!base) throw new Error('out of WASM memory for the Winograd scratch');
+  if (!base) throw new Error(`out of WASM memory for the Winograd scratch (${heapNote(backend, sizes)})`);
   const parts: number[][] = []; // n0, n1, V, M, tmp
   for (let i = 0, at = base; i < ranges.length; at += 4 * sizes[i]!, i++) {
     const [n0, n1] = ranges[i]!;
@@ -386,7 +392,7 @@ export function winogradFilterGrad(backend: WasmBackendLike, x: number, dy: numb
   const sizes = ranges.map(([n0, n1]) => 36 * tb * (k + n1 - n0) + 36 * k * (n1 - n0) + 144);
   const m = backend.wasm;
   const base = m._malloc(4 * sizes.reduce((a, b) => a + b, 0));
-  if (!base) throw new Error('out of WASM memory for the Winograd filter-gradient scratch');
+  if (!base) throw new Error(`out of WASM memory for the Winograd filter-gradient scratch (${heapNote(backend, sizes)})`);
   const parts: number[][] = []; // n0, n1, V, M, tmp, (ready), dU
   for (let i = 0, at = base; i < ranges.length; at += 4 * sizes[i]!, i++) {
     const [n0, n1] = ranges[i]!;

@@ -51,11 +51,32 @@ function freeTransformed(backend: Backend, shapes: Map<string, Transformed>): vo
   for (const t of shapes.values()) for (const u of [t.fwd, t.bwd]) if (u) backend.disposeData(u.dataId);
 }
 
+/**
+ * At most this many bytes of transformed filters are kept per backend (36·Ci·Co floats each, two per filter:
+ * 75 MiB for one 512×512 filter). Beyond it the least recently used filters' transforms are freed (they are
+ * redone, ≈ 5 ms, if that filter comes back). Without a bound, every network evaluated in one process kept
+ * its transforms while its filters lived: the domains comparison at block4_conv1 (six trained heads of 528 MiB
+ * of transforms each) filled the 4 GiB wasm32 heap, and malloc crawled; at block3_conv1 an AdvBN step failed
+ * for want of memory.
+ */
+let budgetBytes = 2 ** 30;
+export function setWinogradFilterBudget(bytes: number): void {
+  budgetBytes = bytes;
+}
+/** Bytes of transformed filters kept on `backend` now. */
+export function winogradFilterCacheBytes(backend: tf.KernelBackend): number {
+  let n = 0;
+  for (const shapes of caches.get(backend)?.values() ?? []) for (const t of shapes.values()) for (const u of [t.fwd, t.bwd]) if (u) n += 4 * u.shape[0]!;
+  return n;
+}
+
 /** The transformed filter for the forward pass (flip 0) or ∂L/∂x (flip 1), made once per filter and shape. */
 function transformed(backend: Backend, filter: TensorInfo, flip: 0 | 1): TensorInfo {
   const cache = cacheOf(backend);
   let shapes = cache.get(filter.dataId);
-  if (!shapes) cache.set(filter.dataId, (shapes = new Map()));
+  if (shapes) cache.delete(filter.dataId); // re-inserted below: the Map's order is least recently used first
+  else shapes = new Map();
+  cache.set(filter.dataId, shapes);
   const shape = filter.shape.join('×');
   let e = shapes.get(shape);
   if (!e) shapes.set(shape, (e = {}));
@@ -69,6 +90,11 @@ function transformed(backend: Backend, filter: TensorInfo, flip: 0 | 1): TensorI
     filterTransformStats.calls++;
     filterTransformStats.ms += performance.now() - t0;
     e[key] = u;
+    for (const [id, old] of cache) {
+      if (id === filter.dataId || winogradFilterCacheBytes(backend) <= budgetBytes) break;
+      freeTransformed(backend, old);
+      cache.delete(id);
+    }
   }
   return u;
 }

@@ -16,7 +16,7 @@ import { applyLayer } from '../../models/network';
 import { preprocess } from '../../models/preprocess';
 import { listImages, loadCenterCrop } from '../../data/image-folder';
 import { IMAGENET_DIR, VGG19_DIR, vggSkipReason } from '../../testing/shared-data';
-import { clearWinogradFilters, setWasmConvKernels, wasmConvKernels, winogradCallCount, type WasmConvKernels } from './wasm-winograd-conv';
+import { clearWinogradFilters, setWinogradFilterBudget, winogradFilterCacheBytes, setWasmConvKernels, wasmConvKernels, winogradCallCount, type WasmConvKernels } from './wasm-winograd-conv';
 import { matVecCallCount } from './wasm-matvec';
 
 /** y = conv(x, w) and dx = ∂Σ(y·r)/∂x with one kernel set; returned as arrays, every tensor freed. */
@@ -124,6 +124,34 @@ test('the transformed filters are kept while their filter lives, then freed; no 
   assert.equal(backend.numDataIds(), ids);
   assert.equal(tf.memory().numTensors, tensors);
   x.dispose();
+});
+
+// Regression: without a bound, every live filter kept its two transforms; six trained heads at block4_conv1
+// (528 MiB of transforms each) filled the 4 GiB wasm32 heap.
+test('transformed filters stay within the budget (least recently used freed first, redone when needed), results unchanged', async () => {
+  await useNodeBackend('wasm');
+  const engine = tf.engine().backend;
+  clearWinogradFilters(engine);
+  const per = 2 * 4 * 36 * 16 * 16; // forward and ∂L/∂x transforms of one 3×3×16×16 filter, bytes
+  const x = tf.randomNormal([2, 6, 6, 16], 0, 1, 'float32', 41) as tf.Tensor4D;
+  const ks = [42, 43, 44].map((s) => tf.randomNormal([3, 3, 16, 16], 0, 0.2, 'float32', s) as tf.Tensor4D);
+  const step = (k: tf.Tensor4D) => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, k, 1, 'same'))))(x));
+  const tensors = tf.memory().numTensors;
+  const unbounded = ks.map(step);
+  assert.equal(winogradFilterCacheBytes(engine), 3 * per, 'no bound: three filters, two transforms each');
+  clearWinogradFilters(engine);
+  setWinogradFilterBudget(2 * per);
+  try {
+    const bounded = [...ks, ks[0]!].map(step);
+    assert.ok(winogradFilterCacheBytes(engine) <= 2 * per, `${winogradFilterCacheBytes(engine)} bytes kept, budget ${2 * per}`);
+    for (let i = 0; i < 4; i++) assert.deepEqual(await bounded[i]!.data(), await unbounded[i % 3]!.data(), `filter ${i % 3}: same gradient after eviction`);
+    tf.dispose(bounded);
+  } finally {
+    setWinogradFilterBudget(2 ** 30);
+  }
+  tf.dispose([...unbounded, ...ks, x]);
+  clearWinogradFilters(engine);
+  assert.equal(tf.memory().numTensors, tensors - 4);
 });
 
 // Regression: the caches were keyed by the filter's data id alone, and a reshape keeps the data id, so

@@ -310,7 +310,7 @@ export function mosaicLayout(batch: number, h: number, w: number, padT: number, 
 /** What a failed malloc asked for and how big the heap is, for the error. */
 function heapNote(backend: WasmBackendLike, floats: number[]): string {
   const mb = (b: number) => Math.round(b / 2 ** 20);
-  return `asked ${mb(4 * floats.reduce((a, b) => a + b, 0))} MiB; the heap is ${mb(backendMemory(backend).buffer.byteLength)} MiB of at most 4,096`;
+  return `asked ${mb(4 * floats.reduce((a, b) => a + b, 0))} MiB; the heap is ${mb(backendMemory(backend).buffer.byteLength)} MiB of at most 4,096; a smaller batch, image size or a later split needs less`;
 }
 
 /** Runs `f` with one mosaic buffer per [pointer, channels] (malloc'd, hm·wm·channels floats), freed after. */

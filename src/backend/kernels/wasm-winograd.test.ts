@@ -1,7 +1,7 @@
 /**
  * Our Winograd F(4×4, 3×3) WASM kernels (wasm-winograd-conv.ts) against tfjs's own WASM kernels (XNNPACK
  * forward; ∂L/∂x composed from it), the direct convolution: random shapes with ragged tiles and both
- * paddings, the fallbacks, the filter cache, and real VGG-19 activations (the documented 6.5e-6 relative).
+ * paddings, the fallbacks, the filter cache, and real VGG-19 activations (the documented 7e-6 relative).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -260,9 +260,10 @@ test('the committed WASM bytes equal a fresh build of winograd.c (when the same 
 
 const skip = vggSkipReason();
 // What the docs state (README, "Kernels of our own"): on VGG-19's 15 convolutions with ≥ 8 input channels,
-// on a real ImageNet image at 224 px, ours differ from tfjs's by at most 6.5e-6 of the largest value
-// (6.44e-6 at block4_conv4 with the SIMD filter transform of winograd-train.c; 6.0e-6 with the scalar one).
-const DOCUMENTED_VGG_ERROR = 6.5e-6;
+// on a real ImageNet image at 224 px, ours differ from tfjs's by at most 7e-6 of the largest value
+// (6.89e-6 at block4_conv3 with the GEMM reading four tiles per 16 bytes, 7 Dec 2026; 6.44e-6 before it,
+// 6.0e-6 with the scalar filter transform).
+const DOCUMENTED_VGG_ERROR = 7e-6;
 
 test(`on real VGG-19 activations (224 px) every 3×3 conv and its ∂L/∂x agree with tfjs within the documented ${DOCUMENTED_VGG_ERROR.toExponential(1)} of the largest value`, { skip, timeout: 300_000 }, async () => {
   await useNodeBackend('wasm');

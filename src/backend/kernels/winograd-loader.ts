@@ -349,14 +349,15 @@ export function winogradConv(backend: WasmBackendLike, x: number, U: number, y: 
   const tb = tileBlock(k, total);
   const pool = pools.get(backend);
   const ranges = cuts(n, pool ? Math.min(pool.threads, n / 8) : 1, 8); // output channels, whole panels of 8
-  const sizes = ranges.map(([n0, n1]) => 36 * tb * (k + n1 - n0) + 144);
+  const tb4 = Math.ceil(tb / 4) * 4; // the GEMM takes tiles in groups of four (winograd.c): the last group is padded
+  const sizes = ranges.map(([n0, n1]) => 36 * tb4 * (k + n1 - n0) + 144);
   const m = backend.wasm;
   const base = m._malloc(4 * sizes.reduce((a, b) => a + b, 0));
   if (!base) throw new Error(`out of WASM memory for the Winograd scratch (${heapNote(backend, sizes)})`);
   const parts: number[][] = []; // n0, n1, V, M, tmp
   for (let i = 0, at = base; i < ranges.length; at += 4 * sizes[i]!, i++) {
     const [n0, n1] = ranges[i]!;
-    parts.push([n0, n1, at, at + 4 * 36 * tb * k, at + 4 * 36 * tb * (k + n1 - n0)]);
+    parts.push([n0, n1, at, at + 4 * 36 * tb4 * k, at + 4 * 36 * tb4 * (k + n1 - n0)]);
   }
   try {
     parallel(pool, JOB_CONV, [x, U, y, h, w, k, n, padT, padL, ho, wo, total, tb], parts, () => {

@@ -19,6 +19,7 @@ import { registerWasmTile } from './kernels/wasm-tile';
 import { registerWasmWinogradFilterGrad } from './kernels/wasm-winograd-filter-grad';
 import { registerWasmReduce } from './kernels/wasm-reduce';
 import { registerWasmFusedAdam } from './kernels/wasm-adam';
+import { registerWasmBatchNorm } from './kernels/wasm-batchnorm';
 import { startWinogradThreads, type SpawnWinogradWorker, type WasmBackendLike } from './kernels/winograd-loader';
 import { kernelSelfCheck } from './kernel-self-check';
 import { configureWebGpu } from './webgpu-flags';
@@ -52,6 +53,7 @@ export async function startBackend(name: StartableBackend, platform: Platform): 
     registerWasmTrainingKernels();
     registerWasmWinogradKernels();
     registerWasmFusedAdam();
+    registerWasmBatchNorm();
     registerWasmSign(); // tfjs's gives 0 for |x| ≤ 1.19e-7: PGD's sign(∂L/∂δ) on a confident photo
     registerWasmTile();
     registerWasmWinogradFilterGrad();

@@ -8,3 +8,13 @@
  * c2 = 1 − β2^t. Outputs: w', m', v' (src/core/adam.ts has the equations).
  */
 export const FUSED_ADAM_KERNEL = 'AdvbnFusedAdam';
+/**
+ * BatchNorm in training mode, fused. Inputs: x [..., C], gamma [C], beta [C]. Attribute: epsilon. Outputs: y (x's
+ * shape), mean [C], variance [C] (biased, as tf.moments over every axis but the last). src/models/batchnorm-training.ts
+ * has the equations and the composed path.
+ */
+export const BN_TRAINING_KERNEL = 'AdvbnBatchNormTraining';
+/**
+ * Its gradient. Inputs: dy, x, mean, variance, gamma, dmean, dvariance. Attribute: epsilon. Outputs: dx, dgamma, dbeta.
+ */
+export const BN_TRAINING_GRAD_KERNEL = 'AdvbnBatchNormTrainingGrad';

@@ -9,6 +9,7 @@
  * by the caller (`probabilities`) so that losses can use the numerically stable log-softmax.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTraining } from './batchnorm-training';
 
 export type Activation = 'linear' | 'relu' | 'softmax';
 
@@ -110,11 +111,10 @@ function activate(x: tf.Tensor, a: Activation): tf.Tensor {
 function applyBatchNorm(layer: BatchNormLayer, x: tf.Tensor, opts: ForwardOptions): tf.Tensor {
   const twinName = opts.bn === 'adv' && layer.adv ? 'adv' : 'clean';
   const twin = twinName === 'adv' ? layer.adv! : layer.clean;
-  const axes = x.rank === 4 ? [0, 1, 2] : [0];
   if (opts.training) {
-    const { mean, variance } = tf.moments(x, axes);
+    const { y, mean, variance } = batchNormTraining(x, twin.gamma, twin.beta, layer.epsilon);
     opts.observedStats?.push({ layer, twin: twinName, mean, variance });
-    return tf.batchNorm(x, mean, variance, twin.beta, twin.gamma, layer.epsilon);
+    return y;
   }
   return tf.batchNorm(x, twin.movingMean, twin.movingVariance, twin.beta, twin.gamma, layer.epsilon);
 }

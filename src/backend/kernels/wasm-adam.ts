@@ -9,10 +9,11 @@
  * runs it when the backend has it and composes tfjs ops to the same equations otherwise, so `--kernels tfjs`
  * times tfjs's own element-wise kernels. Without our module (no WASM SIMD) the same pass runs in JavaScript.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { FUSED_ADAM_KERNEL } from '../../common/kernel-names';
-import { onWasmConvKernels, offsetOf, wasmConvKernels, winogradAvailable, winogradFor, type WasmBackendLike } from './winograd-loader';
+import { offsetOf, winogradAvailable, winogradFor, type WasmBackendLike } from './winograd-loader';
+import { registerWasmKernelsOfOurSet } from './wasm-wrap';
 
 type Backend = tf.KernelBackend & WasmBackendLike & {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
@@ -52,17 +53,7 @@ const fusedAdam: KernelFunc = ({ inputs, attrs, backend: b }) => {
   return out;
 };
 
-function sync(k: 'tfjs' | 'ours'): void {
-  const has = tf.getKernel(FUSED_ADAM_KERNEL, 'wasm') !== undefined;
-  if (k === 'ours' && !has) tf.registerKernel({ kernelName: FUSED_ADAM_KERNEL, backendName: 'wasm', kernelFunc: fusedAdam });
-  if (k === 'tfjs' && has) tf.unregisterKernel(FUSED_ADAM_KERNEL, 'wasm');
-}
-
-let registered = false;
 /** Registers the kernel (while our kernel set is on) for the 'wasm' backend. Idempotent. */
 export function registerWasmFusedAdam(): void {
-  if (registered) return;
-  registered = true;
-  onWasmConvKernels(sync);
-  sync(wasmConvKernels());
+  registerWasmKernelsOfOurSet([[FUSED_ADAM_KERNEL, fusedAdam]]);
 }

@@ -6,24 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../node/backend-node';
+import { withKernels } from '../../testing/kernel-sets';
 import { backendMemory, offsetOf, setWasmConvKernels, winogradThreads, winogradFilterTransform, setWinogradSimd, transformedFilterSize, wasmConvKernels, winogradFor, type WasmBackendLike, type WasmConvKernels } from './winograd-loader';
 import { repetitions } from './wasm-tile';
 import { reducesLeadingAxes } from './wasm-reduce';
 import { clearWinogradFilters } from './wasm-winograd-conv';
-
-/** Runs `f` with one kernel set and gives back its outputs' values. */
-async function withKernels(k: WasmConvKernels, f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  const before = wasmConvKernels();
-  setWasmConvKernels(k);
-  try {
-    const out = f();
-    const v = await Promise.all(out.map((t) => t.data() as Promise<Float32Array>));
-    tf.dispose(out);
-    return v;
-  } finally {
-    setWasmConvKernels(before);
-  }
-}
 
 test('repetitions: which tiles are the input end to end', () => {
   assert.equal(repetitions([1, 1, 1, 8], [2, 3, 4, 1]), 24);

@@ -1,6 +1,7 @@
 /** Wrapping one of the 'wasm' backend's kernels: ours runs where it fits and calls the one it replaced otherwise. */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc } from '@tensorflow/tfjs';
+import { onWasmConvKernels, wasmConvKernels } from './winograd-loader';
 
 const wrapped = new Set<string>();
 
@@ -15,4 +16,26 @@ export function wrapWasmKernel(name: string, make: (previous: KernelFunc) => Ker
   tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({ ...existing, kernelFunc: make(existing.kernelFunc) });
   wrapped.add(name);
+}
+
+const ownRegistered = new Set<string>();
+
+/**
+ * Registers kernels that exist only in our kernel set (no tfjs kernel of that name: fused Adam, fused BatchNorm)
+ * for the 'wasm' backend while the set is 'ours', and unregisters them under setWasmConvKernels('tfjs'), so that
+ * callers that look them up compose tfjs ops instead. Once per kernel name.
+ */
+export function registerWasmKernelsOfOurSet(kernels: Array<[string, KernelFunc]>): void {
+  const fresh = kernels.filter(([name]) => !ownRegistered.has(name));
+  if (!fresh.length) return;
+  for (const [name] of fresh) ownRegistered.add(name);
+  const sync = (k: 'tfjs' | 'ours') => {
+    for (const [kernelName, kernelFunc] of fresh) {
+      const has = tf.getKernel(kernelName, 'wasm') !== undefined;
+      if (k === 'ours' && !has) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+      if (k === 'tfjs' && has) tf.unregisterKernel(kernelName, 'wasm');
+    }
+  };
+  onWasmConvKernels(sync);
+  sync(wasmConvKernels());
 }

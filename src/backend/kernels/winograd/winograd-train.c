@@ -326,3 +326,76 @@ void adam_update(const float *w, const float *g, const float *m, const float *v,
     wo[i] = (mi / c1) / (__builtin_sqrtf(vi / c2) + eps) * -lr + w[i];
   }
 }
+
+/*
+ * BatchNorm in training mode over x [R][C] (C a multiple of 4; the rows are every position of the batch):
+ *   μ = Σ_r x / R,  σ² = Σ_r (x − μ)² / R (biased, as tf.moments),  y = γ (x − μ) / √(σ² + ε) + β.
+ * Three passes (Σx, Σ(x − μ)², y) instead of tfjs's ~8 kernels (moments, then batchNorm); scratch: C floats.
+ */
+EXPORT(bn_train_fwd)
+void bn_train_fwd(const float *x, const float *gamma, const float *beta, float *y, float *mean, float *var, float *scale,
+                  int R, int C, float eps) {
+  colsum(x, mean, R, C, 1.f / R);
+  const V zero = wasm_f32x4_splat(0.f);
+  for (int c = 0; c < C; c += 4) wasm_v128_store(var + c, zero);
+  for (int r = 0; r < R; r++) {
+    const float *a = x + (long)r * C;
+    for (int c = 0; c < C; c += 4) {
+      const V d = sub(wasm_v128_load(a + c), wasm_v128_load(mean + c));
+      wasm_v128_store(var + c, add(wasm_v128_load(var + c), wasm_f32x4_mul(d, d)));
+    }
+  }
+  const V inv = wasm_f32x4_splat(1.f / R), E = wasm_f32x4_splat(eps);
+  for (int c = 0; c < C; c += 4) {
+    const V v = wasm_f32x4_mul(wasm_v128_load(var + c), inv);
+    wasm_v128_store(var + c, v);
+    wasm_v128_store(scale + c, wasm_f32x4_div(wasm_v128_load(gamma + c), wasm_f32x4_sqrt(add(v, E))));
+  }
+  for (int r = 0; r < R; r++) {
+    const float *a = x + (long)r * C;
+    float *o = y + (long)r * C;
+    for (int c = 0; c < C; c += 4)
+      wasm_v128_store(o + c, add(wasm_f32x4_mul(sub(wasm_v128_load(a + c), wasm_v128_load(mean + c)), wasm_v128_load(scale + c)), wasm_v128_load(beta + c)));
+  }
+}
+
+/*
+ * The gradient of bn_train_fwd, outputs (y, μ, σ²) with upstream gradients (dy, dμ, dσ²); with r = 1/√(σ² + ε),
+ * x̂ = (x − μ)·r and sums over the rows:
+ *   ∂β = Σ dy,  ∂γ = Σ dy·x̂,
+ *   ∂x = γr·dy − γr/R·(Σ dy + x̂·Σ dy·x̂) + dμ/R + 2·dσ²·(x − μ)/R
+ *      = A·dy + B·(x − μ) + D,  A = γr,  B = 2dσ²/R − γr³·Σ dy·(x − μ)/R,  D = dμ/R − γr·Σ dy/R.
+ * Two passes (the sums, then ∂x). scratch: 3·C floats.
+ */
+EXPORT(bn_train_bwd)
+void bn_train_bwd(const float *dy, const float *x, const float *mean, const float *var, const float *gamma, const float *dmean,
+                  const float *dvar, float *dx, float *dgamma, float *dbeta, float *scratch, int R, int C, float eps) {
+  float *sA = scratch, *sB = scratch + C, *sD = scratch + 2 * C;
+  const V zero = wasm_f32x4_splat(0.f);
+  for (int c = 0; c < C; c += 4) { wasm_v128_store(dbeta + c, zero); wasm_v128_store(sB + c, zero); }
+  for (int r = 0; r < R; r++) {
+    const float *g = dy + (long)r * C, *a = x + (long)r * C;
+    for (int c = 0; c < C; c += 4) {
+      const V d = wasm_v128_load(g + c);
+      wasm_v128_store(dbeta + c, add(wasm_v128_load(dbeta + c), d));
+      wasm_v128_store(sB + c, add(wasm_v128_load(sB + c), wasm_f32x4_mul(d, sub(wasm_v128_load(a + c), wasm_v128_load(mean + c)))));
+    }
+  }
+  const V E = wasm_f32x4_splat(eps), inv = wasm_f32x4_splat(1.f / R), one = wasm_f32x4_splat(1.f), two = wasm_f32x4_splat(2.f);
+  for (int c = 0; c < C; c += 4) {
+    const V r = wasm_f32x4_div(one, wasm_f32x4_sqrt(add(wasm_v128_load(var + c), E)));
+    const V sdyx = wasm_v128_load(sB + c), gr = wasm_f32x4_mul(wasm_v128_load(gamma + c), r);
+    wasm_v128_store(dgamma + c, wasm_f32x4_mul(sdyx, r));
+    wasm_v128_store(sA + c, gr);
+    wasm_v128_store(sB + c, wasm_f32x4_mul(sub(wasm_f32x4_mul(two, wasm_v128_load(dvar + c)), wasm_f32x4_mul(wasm_f32x4_mul(gr, wasm_f32x4_mul(r, r)), sdyx)), inv));
+    wasm_v128_store(sD + c, wasm_f32x4_mul(sub(wasm_v128_load(dmean + c), wasm_f32x4_mul(gr, wasm_v128_load(dbeta + c))), inv));
+  }
+  for (int r = 0; r < R; r++) {
+    const float *g = dy + (long)r * C, *a = x + (long)r * C;
+    float *o = dx + (long)r * C;
+    for (int c = 0; c < C; c += 4)
+      wasm_v128_store(o + c, add(add(wasm_f32x4_mul(wasm_v128_load(sA + c), wasm_v128_load(g + c)),
+                                     wasm_f32x4_mul(wasm_v128_load(sB + c), sub(wasm_v128_load(a + c), wasm_v128_load(mean + c)))),
+                                 wasm_v128_load(sD + c)));
+  }
+}

@@ -11,6 +11,8 @@ import { backendMemory, offsetOf, setWasmConvKernels, winogradThreads, winogradF
 import { repetitions } from './wasm-tile';
 import { reducesLeadingAxes } from './wasm-reduce';
 import { clearWinogradFilters } from './wasm-winograd-conv';
+import { batchNormTraining } from '../../models/batchnorm-training';
+import { fusedBatchNormCallCount } from './wasm-batchnorm';
 
 test('repetitions: which tiles are the input end to end', () => {
   assert.equal(repetitions([1, 1, 1, 8], [2, 3, 4, 1]), 24);
@@ -84,7 +86,8 @@ for (const [n, h, w, ci, co, pad] of [
 }
 
 /**
- * Six Adam steps (lr 1e-2) of a small conv stack — conv 16→16 at 10×10, BN (batch statistics), ReLU, max
+ * Six Adam steps (lr 1e-2) of a small conv stack — conv 16→16 at 10×10, BN (batch statistics, the fused
+ * kernels of wasm-batchnorm.ts with our set), ReLU, max
  * pool, conv 16→24 at 5×5, BN, ReLU, GAP, dense 24→7, cross-entropy — from the same weights and batch with
  * each kernel set. Returns the losses and the final weights.
  */
@@ -100,7 +103,8 @@ async function trainSmall(k: WasmConvKernels): Promise<{ losses: number[]; weigh
       tf.variable(tf.randomNormal([24, 7], 0, 0.3, 'float32', 24)),
     ]); // tidy frees the initial values; the variables keep their own
     const [w1, g1, b1, w2, g2, b2, d] = vars as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R2>];
-    const bn = (h: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => { const m = tf.moments(h, [0, 1, 2]); return tf.relu(tf.batchNorm(h, m.mean, m.variance, b, g, 1e-3)) as tf.Tensor4D; };
+    // The models' training BN: the fused kernels with our set, tf.moments + tf.batchNorm with tfjs's.
+    const bn = (h: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.relu(batchNormTraining(h, g, b, 1e-3).y) as tf.Tensor4D;
     const opt = tf.train.adam(1e-2);
     const losses: number[] = [];
     for (let s = 0; s < 6; s++) {
@@ -132,7 +136,9 @@ test('six Adam steps on a small conv stack: our kernels (strict and relaxed-SIMD
     try {
       // Node 20 turns relaxed SIMD on (backend-node.ts): the relaxed build must run here unless switched off.
       if (process.env.ADVBN_RELAXED_SIMD !== '0') assert.equal(ran, build, `the ${build} build runs`);
+      const fused = fusedBatchNormCallCount();
       const ours = await trainSmall('ours');
+      assert.equal(fusedBatchNormCallCount(), fused + 6 * 4, `${build}: the fused BN ran (2 BNs, forward and gradient, 6 steps)`);
       ours.losses.forEach((l, i) => assert.ok(Math.abs(l - theirs.losses[i]!) <= 1e-4 * Math.abs(theirs.losses[i]!), `${build}, step ${i}: loss ${l} vs ${theirs.losses[i]}`));
       ours.weights.forEach((w, i) => assert.ok(relErr(w, theirs.weights[i]!) < 1e-3, `${build}, weights ${i}: relative difference ${relErr(w, theirs.weights[i]!)}`));
     } finally {

@@ -18,6 +18,7 @@ import { listImages, loadCenterCrop } from '../../data/image-folder';
 import { IMAGENET_DIR, VGG19_DIR, vggSkipReason } from '../../testing/shared-data';
 import { clearWinogradFilters, setWinogradFilterBudget, winogradFilterCacheBytes, setWasmConvKernels, wasmConvKernels, winogradCallCount, type WasmConvKernels } from './wasm-winograd-conv';
 import { matVecCallCount } from './wasm-matvec';
+import { setWinogradConvSplit } from './winograd-loader';
 
 /** y = conv(x, w) and dx = ∂Σ(y·r)/∂x with one kernel set; returned as arrays, every tensor freed. */
 function convAndGrad(kernels: WasmConvKernels, x: tf.Tensor4D, w: tf.Tensor4D, r: tf.Tensor, pad: 'same' | 'valid'): [Float32Array, Float32Array] {
@@ -43,6 +44,7 @@ function relErr(a: Float32Array, b: Float32Array): number {
 
 for (const [n, h, w, ci, co, pad] of [
   [1, 8, 8, 8, 8, 'same'], [2, 7, 9, 16, 8, 'same'], [1, 13, 6, 8, 24, 'valid'], [3, 5, 5, 32, 16, 'same'], [1, 4, 11, 8, 8, 'valid'],
+  [2, 30, 30, 8, 16, 'same'], [3, 17, 13, 8, 8, 'valid'],
 ] as const) {
   test(`Winograd conv and ∂L/∂x equal tfjs's WASM kernels: ${n}×${h}×${w}×${ci}→${co}, ${pad}`, async () => {
     await useNodeBackend('wasm');
@@ -57,6 +59,16 @@ for (const [n, h, w, ci, co, pad] of [
     assert.equal(winogradCallCount(), c0 + 3, 'ours ran: y, the forward inside tf.grad, and ∂L/∂x');
     assert.ok(relErr(y1, y0) < 1e-5, `y: ${relErr(y1, y0)}`);
     assert.ok(relErr(dx1, dx0) < 1e-5, `dx: ${relErr(dx1, dx0)}`);
+    // Threads splitting the tiles or the output channels compute every output the same way: identical bits.
+    for (const split of ['tiles', 'channels'] as const) {
+      setWinogradConvSplit(split);
+      try {
+        const [y2, dx2] = convAndGrad('ours', x, k, r, pad);
+        assert.deepEqual([y2, dx2], [y1, dx1], `threads splitting the ${split}`);
+      } finally {
+        setWinogradConvSplit('auto');
+      }
+    }
     tf.dispose([x, k, r]);
   });
 }

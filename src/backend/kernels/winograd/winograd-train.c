@@ -156,9 +156,9 @@ static void dy_transform(const float *dy, float *Mb, float *tmp, int Ho, int Wo,
 }
 
 /*
- * C[K][nw] (+)= Aᵀ · B with A = V[T][K], B = ∂M packed [nw/8][T][8]: blocks of 4 k × 8 n held in registers
- * over all T. The panel of B is read front to back (32 bytes a tile), so a block touches T lines of A and
- * T/2 of B (not T of each, as with B row-major), which stay in L1 across the n loop.
+ * C[K][nw] (+)= Aᵀ · B with A = V packed [K/4][T][4] (input_transform's packed 2), B = ∂M packed [nw/8][T][8]:
+ * blocks of 4 k × 8 n held in registers over all T. Both operands are read front to back (16 and 32 bytes a
+ * tile); A's T·16 bytes stay in L1 across the n loop.
  */
 static void gemm_tn(const float *A, const float *B, float *C, int T, int K, int nw, int first) {
   for (int k = 0; k < K; k += 4) {
@@ -173,8 +173,8 @@ static void gemm_tn(const float *A, const float *B, float *C, int T, int K, int 
         c20 = wasm_v128_load(c + 2 * nw); c21 = wasm_v128_load(c + 2 * nw + 4);
         c30 = wasm_v128_load(c + 3 * nw); c31 = wasm_v128_load(c + 3 * nw + 4);
       }
-      const float *a = A + k, *b = B + (long)(n / 8) * T * 8;
-      for (int t = 0; t < T; t++, a += K, b += 8) {
+      const float *a = A + (long)k * T, *b = B + (long)(n / 8) * T * 8;
+      for (int t = 0; t < T; t++, a += 4, b += 8) {
         const V b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
         V s = wasm_v128_load32_splat(a);
         c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
@@ -202,7 +202,7 @@ EXPORT(wino4_dw)
 void wino4_dw(const float *x, const float *dy, float *dU, float *Vb, float *Mb, float *tmp, int H, int W, int K,
               int N, int padT, int padL, int Ho, int Wo, int t0, int t1, int n0, int n1, int first) {
   const int tilesW = (Wo + 3) / 4, tilesPerImage = ((Ho + 3) / 4) * tilesW, T = t1 - t0, nw = n1 - n0;
-  input_transform(x, Vb, tmp, H, W, K, padT, padL, tilesW, tilesPerImage, t0, t1, 0);
+  input_transform(x, Vb, tmp, H, W, K, padT, padL, tilesW, tilesPerImage, t0, t1, 2);
   dy_transform(dy, Mb, tmp, Ho, Wo, N, n0, n1, tilesW, tilesPerImage, t0, t1);
   for (int xi = 0; xi < 36; xi++)
     gemm_tn(Vb + (long)xi * T * K, Mb + (long)xi * T * nw, dU + (long)xi * K * nw, T, K, nw, first);

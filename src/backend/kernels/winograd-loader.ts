@@ -171,7 +171,7 @@ export function tileBlock(k: number, totalTiles: number): number {
 
 /*
  * Threads. With tfjs's threaded build the heap is a shared WebAssembly.Memory: helper threads (Node
- * worker_threads, or Web Workers) instantiate the same module on it. A convolution with ≥ 64 tiles per thread
+ * worker_threads, or Web Workers) instantiate the same module on it. A convolution with ≥ 32 tiles per thread
  * is split by tiles (each thread transforms only its tiles and reads all of the transformed filter: 5–15 %
  * faster at VGG-19's training and Explore shapes than splitting channels, 7 Dec 2026); a smaller one by output
  * channels, each thread reading its part of the transformed filter and transforming every tile into its own
@@ -294,10 +294,10 @@ function cuts(n: number, threads: number, unit: number): Array<[number, number]>
   return Array.from({ length: threads }, (_, i) => [at(i), i === threads - 1 ? n : at(i + 1)]);
 }
 
-/** How threads share a convolution: 'auto' (tiles where each thread gets ≥ TILES_PER_THREAD, else channels), or forced (tests, benchmarks). */
+/** How threads share a convolution: 'auto' (tiles where each thread gets ≥ TILES_PER_THREAD, else channels; 32: 32×5×5×512→512, 72 tiles, 18.9 → 17.5 ms, while 16×5×5 and 1×14×14 run faster by channels), or forced (tests, benchmarks). */
 export type ConvSplit = 'auto' | 'tiles' | 'channels';
 let convSplit: ConvSplit = 'auto';
-const TILES_PER_THREAD = 64;
+const TILES_PER_THREAD = 32;
 export function setWinogradConvSplit(s: ConvSplit): void {
   convSplit = s;
 }

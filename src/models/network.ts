@@ -9,7 +9,7 @@
  * by the caller (`probabilities`) so that losses can use the numerically stable log-softmax.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining } from './batchnorm-training';
+import { batchNormInference, batchNormTraining } from './batchnorm-ops';
 
 export type Activation = 'linear' | 'relu' | 'softmax';
 
@@ -116,7 +116,7 @@ function applyBatchNorm(layer: BatchNormLayer, x: tf.Tensor, opts: ForwardOption
     opts.observedStats?.push({ layer, twin: twinName, mean, variance });
     return y;
   }
-  return tf.batchNorm(x, twin.movingMean, twin.movingVariance, twin.beta, twin.gamma, layer.epsilon);
+  return batchNormInference(x, twin.movingMean, twin.movingVariance, twin.gamma, twin.beta, layer.epsilon);
 }
 
 /** x·W with W given as row blocks W_0 … W_k: Σ x[:, rows_i]·W_i (every binding stays as small as a block). */

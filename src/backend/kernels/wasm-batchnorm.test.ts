@@ -1,5 +1,5 @@
 /**
- * The fused training BatchNorm (wasm-batchnorm.ts, src/models/batchnorm-training.ts) against the composed path
+ * The fused training BatchNorm (wasm-batchnorm.ts, src/models/batchnorm-ops.ts) against the composed path
  * (tf.moments then tf.batchNorm, differentiated by tfjs) on the same WASM backend: values and all gradients,
  * with a loss that also reads the mean and variance outputs (so dμ and dσ² are not zero).
  */
@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../node/backend-node';
 import { withKernels } from '../../testing/kernel-sets';
 import { fusedBatchNormCallCount } from './wasm-batchnorm';
-import { batchNormTraining, fusedBatchNormTraining } from '../../models/batchnorm-training';
+import { batchNormInference, batchNormTraining, fusedBatchNormTraining } from '../../models/batchnorm-ops';
 import { BN_TRAINING_GRAD_KERNEL } from '../../common/kernel-names';
 
 /** y, mean, variance, and ∂/∂(x, γ, β) of a loss that reads all three outputs. */
@@ -85,4 +85,28 @@ test('the composed gradient (where the fused gradient kernel is missing) equals 
   const theirs = await withKernels('tfjs', () => run(x, gamma, beta, w));
   ours.forEach((o, i) => assert.ok(relErr(o, theirs[i]!) <= 1e-5, `${NAMES[i]}: ${relErr(o, theirs[i]!)}`));
   tf.dispose([x, gamma, beta, w]);
+});
+
+test('BatchNorm with running statistics as a channel affine map (ours) equals tf.batchNorm, values and gradients of x, γ, β, μ, σ², within 1e-5 relative; tensor count flat', async () => {
+  await useNodeBackend('wasm');
+  for (const shape of [[32, 5, 5, 512], [16, 24], [3, 4, 4, 6]]) {
+    const c = shape[shape.length - 1]!;
+    const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 11), tf.linspace(20, 80, c)), tf.linspace(50, 150, c)));
+    const mean = tf.linspace(45, 155, c), variance = tf.tidy(() => tf.square(tf.linspace(25, 75, c)));
+    const gamma = tf.randomUniform([c], 0.5, 2, 'float32', 12), beta = tf.randomNormal([c], 0, 1, 'float32', 13);
+    const w = tf.randomNormal(shape, 0, 1, 'float32', 14);
+    const f = (...v: tf.Tensor[]) => tf.sum(tf.mul(batchNormInference(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, 1e-3), w));
+    const run = () => [batchNormInference(x, mean, variance, gamma, beta, 1e-3), ...tf.grads(f)([x, mean, variance, gamma, beta])];
+    const tensors = tf.memory().numTensors;
+    const calls = fusedBatchNormCallCount();
+    const ours = await withKernels('ours', run);
+    if (c % 4 === 0) assert.equal(fusedBatchNormCallCount(), calls + 3, `${shape}: y twice and ∂L/∂x once on our module`);
+    const theirs = await withKernels('tfjs', run);
+    assert.equal(tf.memory().numTensors, tensors, `${shape}: tensor count flat`);
+    ['y', '∂x', '∂μ', '∂σ²', '∂γ', '∂β'].forEach((name, i) => {
+      const e = relErr(ours[i]!, theirs[i]!);
+      assert.ok(e <= 1e-5, `${shape} ${name}: ${e}`);
+    });
+    tf.dispose([x, mean, variance, gamma, beta, w]);
+  }
 });

@@ -6,13 +6,17 @@
  * each a pass over the activation with a fresh output: ≈ 8 % of a block4_conv1 step of the domains head
  * (advbn bench --train --profile). No library offers it for tfjs's WASM backend.
  *
- * Like the fused Adam (wasm-adam.ts), the kernels exist only while our kernel set is on; src/models/batchnorm-training.ts
+ * CHANNEL_AFFINE_KERNEL (x·a + b per channel, winograd-train.c's channel_affine) is BatchNorm with running
+ * statistics and its ∂L/∂x (dy·a) in one pass each: tfjs's FusedBatchNorm runs ≈ 1 GB/s on one thread, and its
+ * gradient makes four passes (the eval-mode BNs of PGD: ≈ 4 % of an AdvBN step at block4_conv1).
+ *
+ * Like the fused Adam (wasm-adam.ts), the kernels exist only while our kernel set is on; src/models/batchnorm-ops.ts
  * runs them when the backend has them and composes tfjs ops otherwise. Channel counts that are not a multiple
  * of 4, and engines without our module, take the same equations in JavaScript.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { BN_TRAINING_GRAD_KERNEL, BN_TRAINING_KERNEL } from '../../common/kernel-names';
+import { BN_TRAINING_GRAD_KERNEL, BN_TRAINING_KERNEL, CHANNEL_AFFINE_KERNEL } from '../../common/kernel-names';
 import { offsetOf, winogradAvailable, winogradFor, type WasmBackendLike } from './winograd-loader';
 import { registerWasmKernelsOfOurSet } from './wasm-wrap';
 
@@ -22,7 +26,7 @@ type Backend = tf.KernelBackend & WasmBackendLike & {
 };
 
 let calls = 0;
-/** How many fused BN passes (forward or gradient) ran on our module in this process (tests: proof that it ran). */
+/** How many fused BN passes (training forward or gradient, or a channel affine map) ran on our module in this process (tests: proof that it ran). */
 export function fusedBatchNormCallCount(): number {
   return calls;
 }
@@ -109,7 +113,24 @@ const gradient: KernelFunc = ({ inputs, attrs, backend: b }) => {
   return out;
 };
 
-/** Registers both kernels (while our kernel set is on) for the 'wasm' backend. Idempotent. */
+const affine: KernelFunc = ({ inputs, backend: b }) => {
+  const backend = b as Backend;
+  const { x, a, b: offset } = inputs as { x: TensorInfo; a: TensorInfo; b?: TensorInfo };
+  const { rows, c } = channelsOf(x, CHANNEL_AFFINE_KERNEL, offset ? [a, offset] : [a]);
+  const y = backend.makeOutput(x.shape, 'float32');
+  if (rows === 0) return y;
+  if (c % 4 === 0 && winogradAvailable(backend)) {
+    calls++;
+    winogradFor(backend).channel_affine(offsetOf(backend, x), offsetOf(backend, a), offset ? offsetOf(backend, offset) : 0, offsetOf(backend, y), rows, c);
+    return y;
+  }
+  const [X, A, Y] = [x, a, y].map((t) => backend.typedArrayFromHeap(t)) as Float32Array[];
+  const B = offset ? backend.typedArrayFromHeap(offset) : null;
+  for (let i = 0; i < rows * c; i++) Y![i] = X![i]! * A![i % c]! + (B ? B[i % c]! : 0);
+  return y;
+};
+
+/** Registers the three kernels (while our kernel set is on) for the 'wasm' backend. Idempotent. */
 export function registerWasmBatchNorm(): void {
-  registerWasmKernelsOfOurSet([[BN_TRAINING_KERNEL, forward], [BN_TRAINING_GRAD_KERNEL, gradient]]);
+  registerWasmKernelsOfOurSet([[BN_TRAINING_KERNEL, forward], [BN_TRAINING_GRAD_KERNEL, gradient], [CHANNEL_AFFINE_KERNEL, affine]]);
 }

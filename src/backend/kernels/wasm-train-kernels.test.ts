@@ -11,7 +11,7 @@ import { backendMemory, offsetOf, setWasmConvKernels, winogradThreads, winogradF
 import { repetitions } from './wasm-tile';
 import { reducesLeadingAxes } from './wasm-reduce';
 import { clearWinogradFilters } from './wasm-winograd-conv';
-import { batchNormTraining } from '../../models/batchnorm-training';
+import { batchNormTraining } from '../../models/batchnorm-ops';
 import { fusedBatchNormCallCount } from './wasm-batchnorm';
 
 test('repetitions: which tiles are the input end to end', () => {

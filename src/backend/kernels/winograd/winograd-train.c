@@ -399,3 +399,17 @@ void bn_train_bwd(const float *dy, const float *x, const float *mean, const floa
                                  wasm_v128_load(sD + c)));
   }
 }
+
+/* y[r][c] = x[r][c]·a[c] + b[c] over x [R][C] (C a multiple of 4; b may be 0: no offset): a per-channel affine map,
+   what BatchNorm with running statistics is, and its ∂L/∂x (dy·a). */
+EXPORT(channel_affine)
+void channel_affine(const float *x, const float *a, const float *b, float *y, int R, int C) {
+  for (int r = 0; r < R; r++) {
+    const float *s = x + (long)r * C;
+    float *o = y + (long)r * C;
+    if (b)
+      for (int c = 0; c < C; c += 4) wasm_v128_store(o + c, add(wasm_f32x4_mul(wasm_v128_load(s + c), wasm_v128_load(a + c)), wasm_v128_load(b + c)));
+    else
+      for (int c = 0; c < C; c += 4) wasm_v128_store(o + c, wasm_f32x4_mul(wasm_v128_load(s + c), wasm_v128_load(a + c)));
+  }
+}

@@ -1,5 +1,7 @@
 /**
- * BatchNorm in training mode (batch statistics), as one op with its own gradient:
+ * BatchNorm's two modes as ops with their own gradients, fused where the backend has kernels for them.
+ *
+ * Training mode (batch statistics), one op:
  *
  *     μ = mean of x over every axis but the last,   σ² = mean of (x − μ)² (biased, as tf.moments),
  *     y = γ (x − μ) / √(σ² + ε) + β,
@@ -12,10 +14,10 @@
  * Where the active backend has BN_TRAINING_KERNEL (our WASM kernels: src/backend/kernels/wasm-batchnorm.ts)
  * the forward pass and, through the gradient registered here, the backward pass are one kernel each;
  * elsewhere the op is tf.moments then tf.batchNorm, and tfjs differentiates those. Both give the same values
- * (src/models/batchnorm-training.test.ts).
+ * (src/backend/kernels/wasm-batchnorm.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BN_TRAINING_GRAD_KERNEL, BN_TRAINING_KERNEL } from '../common/kernel-names';
+import { BN_TRAINING_GRAD_KERNEL, BN_TRAINING_KERNEL, CHANNEL_AFFINE_KERNEL } from '../common/kernel-names';
 
 /** The gradient of BN_TRAINING_KERNEL from tfjs ops (where the fused gradient kernel is missing). */
 function composedGradient(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor,
@@ -65,4 +67,42 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const { mean, variance } = tf.moments(x, axes);
   return { y: tf.batchNorm(x, mean, variance, beta, gamma, epsilon), mean, variance };
+}
+
+/** Every axis but the last. */
+function leadingAxes(x: tf.Tensor): number[] {
+  return x.shape.slice(0, -1).map((_, i) => i);
+}
+
+tf.registerGradient({
+  kernelName: CHANNEL_AFFINE_KERNEL,
+  inputsToSave: ['x', 'a'],
+  gradFunc: (dy, saved) => {
+    const [x, a] = saved as tf.Tensor[];
+    const g = dy as tf.Tensor;
+    return { x: () => channelAffine(g, a!), a: () => tf.sum(tf.mul(g, x!), leadingAxes(x!)), b: () => tf.sum(g, leadingAxes(x!)) };
+  },
+});
+
+/** x·a + b per channel (a, b: [C] for x [..., C]; b optional): one kernel where the backend has CHANNEL_AFFINE_KERNEL. */
+export function channelAffine(x: tf.Tensor, a: tf.Tensor, b?: tf.Tensor): tf.Tensor {
+  if (tf.getKernel(CHANNEL_AFFINE_KERNEL, tf.getBackend())) return tf.engine().runKernel(CHANNEL_AFFINE_KERNEL, b ? { x, a, b } : { x, a }) as tf.Tensor;
+  return b ? tf.add(tf.mul(x, a), b) : tf.mul(x, a);
+}
+
+/**
+ * BatchNorm with running statistics (inference mode, and the eval-mode passes of PGD):
+ *
+ *     y = γ (x − μ_run) / √(σ²_run + ε) + β  =  x·a + b,   a = γ / √(σ²_run + ε),  b = β − μ_run·a,
+ *
+ * the per-channel affine map in one pass where the backend has CHANNEL_AFFINE_KERNEL (its ∂L/∂x, dy·a, is one
+ * pass too; tfjs's FusedBatchNorm gradient makes four over the activation: x − μ, a tiled 1/√(σ² + ε), two
+ * products); tf.batchNorm elsewhere. The two differ by rounding only (≈ 1e-7 of |μ_run·a|).
+ */
+export function batchNormInference(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  if (!tf.getKernel(CHANNEL_AFFINE_KERNEL, tf.getBackend())) return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+  return tf.tidy(() => {
+    const a = tf.mul(gamma, tf.rsqrt(tf.add(variance, epsilon)));
+    return channelAffine(x, a, tf.sub(beta, tf.mul(mean, a)));
+  });
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../node/backend-node';
 import { clearFlippedFilters } from './wasm-conv2d-backprop-filter';
+import { maxPoolGradSimdCount } from './wasm-max-pool-grad';
 
 /** Conv gradients on the CPU backend (reference) and on WASM with the project's kernels. */
 async function convGrads(backend: 'cpu' | 'wasm', xv: Float32Array, xs: number[], wv: Float32Array, ws: number[], stride: number, pad: 'same' | 'valid') {
@@ -102,19 +103,24 @@ async function poolGrad(backend: 'cpu' | 'wasm', xv: Float32Array, xs: number[],
 
 // Regression: tfjs-backend-wasm 4.22's MaxPoolGrad passed nothing back from a window whose maximum is
 // ≤ 0 — negative maxima, and the all-zero windows of dead ReLU units that AdvBN's δ gradient goes through.
-for (const [name, shift, size, stride, pad] of [
-  ['negative maxima, 2×2/2 valid', -1, 2, 2, 'valid'], ['all-zero windows (ReLU), 2×2/2 valid', 0, 2, 2, 'valid'],
-  ['3×3/1 same (padding never counts)', -1, 3, 1, 'same'], ['2×2/2 same, odd size (ceil mode)', -1, 2, 2, 'same'],
+// 3 channels and the 3×3 and ceil-mode pools take the JavaScript loop; 2×2/2 without padding on 8 channels the
+// SIMD one (winograd-train.c's max_pool_grad_2x2), odd sizes (a last row and column outside every window) included.
+for (const [name, shift, size, stride, pad, xs, simd] of [
+  ['negative maxima, 2×2/2 valid', -1, 2, 2, 'valid', [2, 7, 7, 3], 0], ['all-zero windows (ReLU), 2×2/2 valid', 0, 2, 2, 'valid', [2, 7, 7, 3], 0],
+  ['3×3/1 same (padding never counts)', -1, 3, 1, 'same', [2, 7, 7, 3], 0], ['2×2/2 same, odd size (ceil mode)', -1, 2, 2, 'same', [2, 7, 7, 3], 0],
+  ['SIMD: negative maxima, 2×2/2 valid, odd size', -1, 2, 2, 'valid', [2, 7, 5, 8], 1], ['SIMD: all-zero windows (ReLU), 2×2/2 valid', 0, 2, 2, 'valid', [2, 6, 6, 8], 1],
+  ['SIMD: 2×2/2 same, even size', -1, 2, 2, 'same', [3, 4, 6, 16], 1],
 ] as const) {
   test(`WASM MaxPoolGrad matches the CPU backend: ${name}`, async () => {
     await tf.setBackend('cpu');
-    const xs = [2, 7, 7, 3];
     const xv = tf.tidy(() => {
-      const r = tf.randomNormal(xs, 0, 1, 'float32', 5);
+      const r = tf.randomNormal(xs as unknown as number[], 0, 1, 'float32', 5);
       return (shift === 0 ? tf.relu(r) : tf.add(r, shift)).dataSync() as Float32Array;
     });
-    const c = await poolGrad('cpu', xv, xs, size, stride, pad);
-    const w = await poolGrad('wasm', xv, xs, size, stride, pad);
+    const c = await poolGrad('cpu', xv, xs as unknown as number[], size, stride, pad);
+    const before = maxPoolGradSimdCount();
+    const w = await poolGrad('wasm', xv, xs as unknown as number[], size, stride, pad);
+    assert.equal(maxPoolGradSimdCount(), before + simd, simd ? 'the SIMD loop ran' : 'the JavaScript loop ran');
     assert.ok(c.some((v) => v !== 0));
     assert.deepEqual(Array.from(w), Array.from(c));
   });

@@ -413,3 +413,45 @@ void channel_affine(const float *x, const float *a, const float *b, float *y, in
       for (int c = 0; c < C; c += 4) wasm_v128_store(o + c, wasm_f32x4_mul(wasm_v128_load(s + c), wasm_v128_load(a + c)));
   }
 }
+
+/*
+ * ∂L/∂x of 2×2 max pooling with stride 2 and no padding (VGG-19's five pools): x [B][H][W][C], dy [B][H/2][W/2][C]
+ * (floor), dx [B][H][W][C]. Each window's gradient goes to its first maximum in row-major order, as
+ * wasm-max-pool-grad.ts's loop (tfjs CPU, WebGPU, PyTorch): position p takes over from the best so far only where
+ * x[p] > best, so ties and all-zero windows go to the first. An odd last row or column gets 0. C a multiple of 4.
+ */
+EXPORT(max_pool_grad_2x2)
+void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int B, int H, int W, int C) {
+  const int Ho = H / 2, Wo = W / 2;
+  const V zero = wasm_f32x4_splat(0.f);
+  for (int b = 0; b < B; b++) {
+    for (int r = 0; r < Ho; r++) {
+      for (int q = 0; q < Wo; q++) {
+        const long p00 = (((long)b * H + 2 * r) * W + 2 * q) * C, p01 = p00 + C, p10 = p00 + (long)W * C, p11 = p10 + C;
+        const float *g = dy + (((long)b * Ho + r) * Wo + q) * C;
+        for (int c = 0; c < C; c += 4) {
+          const V v0 = wasm_v128_load(x + p00 + c), v1 = wasm_v128_load(x + p01 + c), v2 = wasm_v128_load(x + p10 + c),
+                  v3 = wasm_v128_load(x + p11 + c), d = wasm_v128_load(g + c);
+          V best = v0;
+          const V m1 = wasm_f32x4_gt(v1, best);
+          best = wasm_v128_bitselect(v1, best, m1);
+          const V m2 = wasm_f32x4_gt(v2, best);
+          best = wasm_v128_bitselect(v2, best, m2);
+          const V m3 = wasm_f32x4_gt(v3, best);
+          /* the winner: 3 where m3, else 2 where m2, else 1 where m1, else 0 */
+          const V w3 = m3, w2 = wasm_v128_andnot(m2, m3), w1 = wasm_v128_andnot(wasm_v128_andnot(m1, m2), m3),
+                  w0 = wasm_v128_not(wasm_v128_or(wasm_v128_or(m1, m2), m3));
+          wasm_v128_store(dx + p00 + c, wasm_v128_and(d, w0));
+          wasm_v128_store(dx + p01 + c, wasm_v128_and(d, w1));
+          wasm_v128_store(dx + p10 + c, wasm_v128_and(d, w2));
+          wasm_v128_store(dx + p11 + c, wasm_v128_and(d, w3));
+        }
+      }
+      if (W % 2) for (int c = 0; c < C; c += 4) {
+        wasm_v128_store(dx + (((long)b * H + 2 * r) * W + W - 1) * C + c, zero);
+        wasm_v128_store(dx + (((long)b * H + 2 * r + 1) * W + W - 1) * C + c, zero);
+      }
+    }
+    if (H % 2) for (long i = 0; i < (long)W * C; i += 4) wasm_v128_store(dx + (((long)b * H + H - 1) * W) * C + i, zero);
+  }
+}

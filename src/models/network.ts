@@ -108,15 +108,17 @@ function activate(x: tf.Tensor, a: Activation): tf.Tensor {
   return a === 'relu' ? tf.relu(x) : x;
 }
 
-function applyBatchNorm(layer: BatchNormLayer, x: tf.Tensor, opts: ForwardOptions): tf.Tensor {
+/** relu: the ReLU layer that follows, applied in the same op (forwardRange fuses the pair). */
+function applyBatchNorm(layer: BatchNormLayer, x: tf.Tensor, opts: ForwardOptions, relu = false): tf.Tensor {
   const twinName = opts.bn === 'adv' && layer.adv ? 'adv' : 'clean';
   const twin = twinName === 'adv' ? layer.adv! : layer.clean;
   if (opts.training) {
-    const { y, mean, variance } = batchNormTraining(x, twin.gamma, twin.beta, layer.epsilon);
-    opts.observedStats?.push({ layer, twin: twinName, mean, variance });
+    const { y, mean, variance } = batchNormTraining(x, twin.gamma, twin.beta, layer.epsilon, relu);
+    if (opts.observedStats) opts.observedStats.push({ layer, twin: twinName, mean, variance });
+    else tf.dispose([mean, variance]); // nobody asked for them (a tape keeps its own copies)
     return y;
   }
-  return batchNormInference(x, twin.movingMean, twin.movingVariance, twin.gamma, twin.beta, layer.epsilon);
+  return batchNormInference(x, twin.movingMean, twin.movingVariance, twin.gamma, twin.beta, layer.epsilon, relu);
 }
 
 /** x·W with W given as row blocks W_0 … W_k: Σ x[:, rows_i]·W_i (every binding stays as small as a block). */
@@ -180,7 +182,11 @@ export function applyLayer(layer: Layer, x: tf.Tensor, opts: ForwardOptions = {}
 export function forwardRange(net: Network, x: tf.Tensor, from: number, to: number, opts: ForwardOptions = {}): tf.Tensor {
   let h = x;
   for (let i = from; i < to; i++) {
-    const next = applyLayer(net.layers[i]!, h, opts);
+    const layer = net.layers[i]!;
+    // A BatchNorm followed by a ReLU (the domains head's pattern) runs as one op: one pass fewer each way.
+    const fused = layer.kind === 'batchnorm' && i + 1 < to && net.layers[i + 1]!.kind === 'relu';
+    const next = fused ? applyBatchNorm(layer, h, opts, true) : applyLayer(layer, h, opts);
+    if (fused) i++;
     if (h !== x && !isTaped()) h.dispose();
     h = next;
   }

@@ -55,7 +55,7 @@ function withScratch(backend: Backend, floats: number, f: (p: number) => void): 
 const forward: KernelFunc = ({ inputs, attrs, backend: b }) => {
   const backend = b as Backend;
   const { x, gamma, beta } = inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
-  const eps = (attrs as unknown as { epsilon: number }).epsilon;
+  const { epsilon: eps, relu } = attrs as unknown as { epsilon: number; relu?: boolean };
   const { rows, c } = channelsOf(x, BN_TRAINING_KERNEL, [gamma, beta]);
   const out = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')];
   const [y, mean, variance] = out as [TensorInfo, TensorInfo, TensorInfo];
@@ -63,7 +63,7 @@ const forward: KernelFunc = ({ inputs, attrs, backend: b }) => {
   if (c % 4 === 0 && winogradAvailable(backend)) {
     calls++;
     withScratch(backend, c, (scale) => winogradFor(backend).bn_train_fwd(offsetOf(backend, x), offsetOf(backend, gamma), offsetOf(backend, beta),
-      offsetOf(backend, y), offsetOf(backend, mean), offsetOf(backend, variance), scale, rows, c, eps));
+      offsetOf(backend, y), offsetOf(backend, mean), offsetOf(backend, variance), scale, rows, c, eps, relu ? 1 : 0));
     return out;
   }
   const [X, G, B, Y, M, S] = [x, gamma, beta, y, mean, variance].map((t) => backend.typedArrayFromHeap(t)) as Float32Array[];
@@ -76,17 +76,20 @@ const forward: KernelFunc = ({ inputs, attrs, backend: b }) => {
     const v = Math.fround(q / rows), k = G![j]! / Math.sqrt(v + eps);
     M![j] = mu;
     S![j] = v;
-    for (let r = 0; r < rows; r++) Y![r * c + j] = (X![r * c + j]! - mu) * k + B![j]!;
+    for (let r = 0; r < rows; r++) {
+      const v = (X![r * c + j]! - mu) * k + B![j]!;
+      Y![r * c + j] = relu ? Math.max(v, 0) : v;
+    }
   }
   return out;
 };
 
 const gradient: KernelFunc = ({ inputs, attrs, backend: b }) => {
   const backend = b as Backend;
-  const { dy, x, mean, variance, gamma, dmean, dvariance } = inputs as Record<'dy' | 'x' | 'mean' | 'variance' | 'gamma' | 'dmean' | 'dvariance', TensorInfo>;
+  const { dy, x, mean, variance, gamma, dmean, dvariance, y } = inputs as Record<'dy' | 'x' | 'mean' | 'variance' | 'gamma' | 'dmean' | 'dvariance', TensorInfo> & { y?: TensorInfo };
   const eps = (attrs as unknown as { epsilon: number }).epsilon;
   const { rows, c } = channelsOf(x, BN_TRAINING_GRAD_KERNEL, [mean, variance, gamma, dmean, dvariance]);
-  if (dy.shape.join() !== x.shape.join()) throw new Error(`${BN_TRAINING_GRAD_KERNEL}: dy [${dy.shape}] and x [${x.shape}] differ`);
+  for (const t of y ? [dy, y] : [dy]) if (t.shape.join() !== x.shape.join()) throw new Error(`${BN_TRAINING_GRAD_KERNEL}: [${t.shape}] and x [${x.shape}] differ`);
   const out = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')];
   const [dx, dgamma, dbeta] = out as [TensorInfo, TensorInfo, TensorInfo];
   if (rows === 0) return out;
@@ -94,10 +97,12 @@ const gradient: KernelFunc = ({ inputs, attrs, backend: b }) => {
     calls++;
     const o = (t: TensorInfo) => offsetOf(backend, t);
     withScratch(backend, 3 * c, (scratch) => winogradFor(backend).bn_train_bwd(o(dy), o(x), o(mean), o(variance), o(gamma), o(dmean), o(dvariance),
-      o(dx), o(dgamma), o(dbeta), scratch, rows, c, eps));
+      o(dx), o(dgamma), o(dbeta), scratch, rows, c, eps, y ? o(y) : 0, y ? 1 : 0));
     return out;
   }
-  const [DY, X, M, S, G, DM, DS, DX, DG, DB] = [dy, x, mean, variance, gamma, dmean, dvariance, dx, dgamma, dbeta].map((t) => backend.typedArrayFromHeap(t)) as Float32Array[];
+  const [G0, X, M, S, G, DM, DS, DX, DG, DB] = [dy, x, mean, variance, gamma, dmean, dvariance, dx, dgamma, dbeta].map((t) => backend.typedArrayFromHeap(t)) as Float32Array[];
+  const Y = y ? backend.typedArrayFromHeap(y) : null;
+  const DY = Y ? G0!.map((d, i) => (Y[i]! > 0 ? d : 0)) : G0; // the ReLU's gradient first
   for (let j = 0; j < c; j++) {
     const mu = M![j]!, r = 1 / Math.sqrt(S![j]! + eps), gr = G![j]! * r;
     let sdy = 0, sdyx = 0;
@@ -113,20 +118,26 @@ const gradient: KernelFunc = ({ inputs, attrs, backend: b }) => {
   return out;
 };
 
-const affine: KernelFunc = ({ inputs, backend: b }) => {
+const affine: KernelFunc = ({ inputs, attrs, backend: b }) => {
   const backend = b as Backend;
-  const { x, a, b: offset } = inputs as { x: TensorInfo; a: TensorInfo; b?: TensorInfo };
+  const { x, a, b: offset, mask } = inputs as { x: TensorInfo; a: TensorInfo; b?: TensorInfo; mask?: TensorInfo };
+  const relu = (attrs as unknown as { relu?: boolean }).relu ?? false;
   const { rows, c } = channelsOf(x, CHANNEL_AFFINE_KERNEL, offset ? [a, offset] : [a]);
+  if (mask && mask.shape.join() !== x.shape.join()) throw new Error(`${CHANNEL_AFFINE_KERNEL}: mask [${mask.shape}] and x [${x.shape}] differ`);
   const y = backend.makeOutput(x.shape, 'float32');
   if (rows === 0) return y;
+  const at = (t?: TensorInfo) => (t ? offsetOf(backend, t) : 0);
   if (c % 4 === 0 && winogradAvailable(backend)) {
     calls++;
-    winogradFor(backend).channel_affine(offsetOf(backend, x), offsetOf(backend, a), offset ? offsetOf(backend, offset) : 0, offsetOf(backend, y), rows, c);
+    winogradFor(backend).channel_affine(at(x), at(a), at(offset), at(mask), at(y), rows, c, relu ? 1 : 0);
     return y;
   }
   const [X, A, Y] = [x, a, y].map((t) => backend.typedArrayFromHeap(t)) as Float32Array[];
-  const B = offset ? backend.typedArrayFromHeap(offset) : null;
-  for (let i = 0; i < rows * c; i++) Y![i] = X![i]! * A![i % c]! + (B ? B[i % c]! : 0);
+  const B = offset ? backend.typedArrayFromHeap(offset) : null, K = mask ? backend.typedArrayFromHeap(mask) : null;
+  for (let i = 0; i < rows * c; i++) {
+    const v = (K && !(K[i]! > 0) ? 0 : X![i]!) * A![i % c]! + (B ? B[i % c]! : 0);
+    Y![i] = relu ? Math.max(v, 0) : v;
+  }
   return y;
 };
 

@@ -57,11 +57,11 @@ interface WinogradExports {
   mosaic_pack(x: number, m: number, b: number, h: number, w: number, c: number, cols: number, hm: number, wm: number): void;
   mosaic_unpack(m: number, y: number, b: number, h: number, w: number, c: number, cols: number, wm: number): void;
   colsum(x: number, out: number, rows: number, cols: number, scale: number): void;
-  bn_train_fwd(x: number, gamma: number, beta: number, y: number, mean: number, v: number, scale: number, rows: number, c: number, eps: number): void;
+  bn_train_fwd(x: number, gamma: number, beta: number, y: number, mean: number, v: number, scale: number, rows: number, c: number, eps: number, relu: number): void;
   bn_train_bwd(dy: number, x: number, mean: number, v: number, gamma: number, dmean: number, dv: number, dx: number, dgamma: number,
-    dbeta: number, scratch: number, rows: number, c: number, eps: number): void;
+    dbeta: number, scratch: number, rows: number, c: number, eps: number, y: number, relu: number): void;
   max_pool_grad_2x2(x: number, dy: number, dx: number, b: number, h: number, w: number, c: number): void;
-  channel_affine(x: number, a: number, b: number, y: number, rows: number, c: number): void;
+  channel_affine(x: number, a: number, b: number, mask: number, y: number, rows: number, c: number, relu: number): void;
   adam_update(w: number, g: number, m: number, v: number, wo: number, mo: number, vo: number, n: number,
     lr: number, b1: number, b2: number, c1: number, c2: number, eps: number): void;
   gemv_rows(x: number, b: number, y: number, k: number, n: number, n0: number, n1: number): void;

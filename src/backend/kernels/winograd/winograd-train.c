@@ -331,10 +331,11 @@ void adam_update(const float *w, const float *g, const float *m, const float *v,
  * BatchNorm in training mode over x [R][C] (C a multiple of 4; the rows are every position of the batch):
  *   μ = Σ_r x / R,  σ² = Σ_r (x − μ)² / R (biased, as tf.moments),  y = γ (x − μ) / √(σ² + ε) + β.
  * Three passes (Σx, Σ(x − μ)², y) instead of tfjs's ~8 kernels (moments, then batchNorm); scratch: C floats.
+ * relu: y = max(y, 0), the ReLU that follows every BN of the domains head, in the same pass.
  */
 EXPORT(bn_train_fwd)
 void bn_train_fwd(const float *x, const float *gamma, const float *beta, float *y, float *mean, float *var, float *scale,
-                  int R, int C, float eps) {
+                  int R, int C, float eps, int relu) {
   colsum(x, mean, R, C, 1.f / R);
   const V zero = wasm_f32x4_splat(0.f);
   for (int c = 0; c < C; c += 4) wasm_v128_store(var + c, zero);
@@ -354,8 +355,10 @@ void bn_train_fwd(const float *x, const float *gamma, const float *beta, float *
   for (int r = 0; r < R; r++) {
     const float *a = x + (long)r * C;
     float *o = y + (long)r * C;
-    for (int c = 0; c < C; c += 4)
-      wasm_v128_store(o + c, add(wasm_f32x4_mul(sub(wasm_v128_load(a + c), wasm_v128_load(mean + c)), wasm_v128_load(scale + c)), wasm_v128_load(beta + c)));
+    for (int c = 0; c < C; c += 4) {
+      const V v = add(wasm_f32x4_mul(sub(wasm_v128_load(a + c), wasm_v128_load(mean + c)), wasm_v128_load(scale + c)), wasm_v128_load(beta + c));
+      wasm_v128_store(o + c, relu ? wasm_f32x4_max(v, zero) : v);
+    }
   }
 }
 
@@ -365,18 +368,21 @@ void bn_train_fwd(const float *x, const float *gamma, const float *beta, float *
  *   ∂β = Σ dy,  ∂γ = Σ dy·x̂,
  *   ∂x = γr·dy − γr/R·(Σ dy + x̂·Σ dy·x̂) + dμ/R + 2·dσ²·(x − μ)/R
  *      = A·dy + B·(x − μ) + D,  A = γr,  B = 2dσ²/R − γr³·Σ dy·(x − μ)/R,  D = dμ/R − γr·Σ dy/R.
- * Two passes (the sums, then ∂x). scratch: 3·C floats.
+ * Two passes (the sums, then ∂x). scratch: 3·C floats. relu: the forward pass was max(BN, 0) with output y, and dy
+ * is first zeroed where y ≤ 0 (the ReLU's gradient, as tfjs's: it passes where its input is > 0).
  */
 EXPORT(bn_train_bwd)
 void bn_train_bwd(const float *dy, const float *x, const float *mean, const float *var, const float *gamma, const float *dmean,
-                  const float *dvar, float *dx, float *dgamma, float *dbeta, float *scratch, int R, int C, float eps) {
+                  const float *dvar, float *dx, float *dgamma, float *dbeta, float *scratch, int R, int C, float eps,
+                  const float *y, int relu) {
   float *sA = scratch, *sB = scratch + C, *sD = scratch + 2 * C;
   const V zero = wasm_f32x4_splat(0.f);
   for (int c = 0; c < C; c += 4) { wasm_v128_store(dbeta + c, zero); wasm_v128_store(sB + c, zero); }
+#define DY(c) (relu ? wasm_v128_and(wasm_v128_load(g + (c)), wasm_f32x4_gt(wasm_v128_load(yr + (c)), zero)) : wasm_v128_load(g + (c)))
   for (int r = 0; r < R; r++) {
-    const float *g = dy + (long)r * C, *a = x + (long)r * C;
+    const float *g = dy + (long)r * C, *a = x + (long)r * C, *yr = y + (long)r * C;
     for (int c = 0; c < C; c += 4) {
-      const V d = wasm_v128_load(g + c);
+      const V d = DY(c);
       wasm_v128_store(dbeta + c, add(wasm_v128_load(dbeta + c), d));
       wasm_v128_store(sB + c, add(wasm_v128_load(sB + c), wasm_f32x4_mul(d, sub(wasm_v128_load(a + c), wasm_v128_load(mean + c)))));
     }
@@ -391,26 +397,34 @@ void bn_train_bwd(const float *dy, const float *x, const float *mean, const floa
     wasm_v128_store(sD + c, wasm_f32x4_mul(sub(wasm_v128_load(dmean + c), wasm_f32x4_mul(gr, wasm_v128_load(dbeta + c))), inv));
   }
   for (int r = 0; r < R; r++) {
-    const float *g = dy + (long)r * C, *a = x + (long)r * C;
+    const float *g = dy + (long)r * C, *a = x + (long)r * C, *yr = y + (long)r * C;
     float *o = dx + (long)r * C;
     for (int c = 0; c < C; c += 4)
-      wasm_v128_store(o + c, add(add(wasm_f32x4_mul(wasm_v128_load(sA + c), wasm_v128_load(g + c)),
+      wasm_v128_store(o + c, add(add(wasm_f32x4_mul(wasm_v128_load(sA + c), DY(c)),
                                      wasm_f32x4_mul(wasm_v128_load(sB + c), sub(wasm_v128_load(a + c), wasm_v128_load(mean + c)))),
                                  wasm_v128_load(sD + c)));
   }
+#undef DY
 }
 
-/* y[r][c] = x[r][c]·a[c] + b[c] over x [R][C] (C a multiple of 4; b may be 0: no offset): a per-channel affine map,
-   what BatchNorm with running statistics is, and its ∂L/∂x (dy·a). */
+/*
+ * y[r][c] = x[r][c]·a[c] + b[c] over x [R][C] (C a multiple of 4): a per-channel affine map, what BatchNorm with
+ * running statistics is. b may be 0 (no offset); mask, if not 0, zeroes x where mask ≤ 0 first; relu: y = max(y, 0).
+ * The gradient of max(x·a + b, 0) with respect to x is this map of dy with a, no b, and the output as mask.
+ */
 EXPORT(channel_affine)
-void channel_affine(const float *x, const float *a, const float *b, float *y, int R, int C) {
+void channel_affine(const float *x, const float *a, const float *b, const float *mask, float *y, int R, int C, int relu) {
+  const V zero = wasm_f32x4_splat(0.f);
   for (int r = 0; r < R; r++) {
-    const float *s = x + (long)r * C;
+    const float *s = x + (long)r * C, *m = mask + (long)r * C;
     float *o = y + (long)r * C;
-    if (b)
-      for (int c = 0; c < C; c += 4) wasm_v128_store(o + c, add(wasm_f32x4_mul(wasm_v128_load(s + c), wasm_v128_load(a + c)), wasm_v128_load(b + c)));
-    else
-      for (int c = 0; c < C; c += 4) wasm_v128_store(o + c, wasm_f32x4_mul(wasm_v128_load(s + c), wasm_v128_load(a + c)));
+    for (int c = 0; c < C; c += 4) {
+      V v = wasm_v128_load(s + c);
+      if (mask) v = wasm_v128_and(v, wasm_f32x4_gt(wasm_v128_load(m + c), zero));
+      v = wasm_f32x4_mul(v, wasm_v128_load(a + c));
+      if (b) v = add(v, wasm_v128_load(b + c));
+      wasm_v128_store(o + c, relu ? wasm_f32x4_max(v, zero) : v);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The fused Adam update (FUSED_ADAM_KERNEL, src/common/kernel-names.ts) for tfjs's WASM backend:
- * winograd-train.c's adam_update, one SIMD pass over w, g, m, v per variable (threads split large ones). tfjs's AdamOptimizer makes
+ * winograd-train.c's adam_update, one SIMD pass over w, g, m, v per variable. tfjs's AdamOptimizer makes
  * about ten element-wise passes per variable (mul, add, square, div, sqrt …, each a kernel call with a
  * fresh output); for the block4_conv1 head's 16.5 M weights that was ≈ 100 ms of a 1.3 s training step
  * (advbn bench --train --profile). No library offers it for tfjs's WASM backend.
@@ -12,7 +12,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { FUSED_ADAM_KERNEL } from '../../common/kernel-names';
-import { adamUpdate, offsetOf, winogradAvailable, type WasmBackendLike } from './winograd-loader';
+import { offsetOf, winogradAvailable, winogradFor, type WasmBackendLike } from './winograd-loader';
 import { registerWasmKernelsOfOurSet } from './wasm-wrap';
 
 type Backend = tf.KernelBackend & WasmBackendLike & {
@@ -38,8 +38,8 @@ const fusedAdam: KernelFunc = ({ inputs, attrs, backend: b }) => {
   if (n === 0) return out;
   if (winogradAvailable(backend)) {
     calls++;
-    adamUpdate(backend, [offsetOf(backend, w), offsetOf(backend, g), offsetOf(backend, m), offsetOf(backend, v),
-      offsetOf(backend, out[0]!), offsetOf(backend, out[1]!), offsetOf(backend, out[2]!)], n, lr, beta1, beta2, c1, c2, epsilon);
+    winogradFor(backend).adam_update(offsetOf(backend, w), offsetOf(backend, g), offsetOf(backend, m), offsetOf(backend, v),
+      offsetOf(backend, out[0]!), offsetOf(backend, out[1]!), offsetOf(backend, out[2]!), n, lr, beta1, beta2, c1, c2, epsilon);
     return out;
   }
   const [W, G, M, S] = [w, g, m, v].map((t) => backend.typedArrayFromHeap(t));

@@ -185,7 +185,7 @@ export function tileBlock(k: number, totalTiles: number): number {
  * output range n0, n1, scratch (conv: V, M, tmp), and [5] ready.
  */
 const P = 3, KIND = 16, BUILD = 17, T0 = 20, PER = 8;
-const JOB_CONV = 0, JOB_ROWS = 1, JOB_DOTS = 2, JOB_DW = 3, JOB_FILTER = 4, JOB_CONV_TILES = 5, JOB_ADAM = 6;
+const JOB_CONV = 0, JOB_ROWS = 1, JOB_DOTS = 2, JOB_DW = 3, JOB_FILTER = 4, JOB_CONV_TILES = 5;
 
 /** The helper thread's body (plain JS, run by Node's Worker with eval or a Web Worker from a blob). */
 export const WINOGRAD_WORKER_BODY = `
@@ -214,10 +214,6 @@ function winogradWorker(d) {
       ex.wino4_dw_finish(c[b + 6], dW, K, N, c[b], c[b + 1]);
     } else if (c[b] < c[b + 1] && kind === ${JOB_FILTER}) {
       ex.wino4_filter_simd(c[${P}], c[${P} + 1], c[${P} + 2], c[${P} + 3], c[${P} + 4], c[b], c[b + 1]);
-    } else if (c[b] < c[b + 1] && kind === ${JOB_ADAM}) {
-      const f = new Float32Array(d.ctrl), o = 4 * c[b], n = c[b + 1] - c[b];
-      ex.adam_update(c[${P}] + o, c[${P} + 1] + o, c[${P} + 2] + o, c[${P} + 3] + o, c[${P} + 4] + o, c[${P} + 5] + o, c[${P} + 6] + o, n,
-        f[${P} + 7], f[${P} + 8], f[${P} + 9], f[${P} + 10], f[${P} + 11], f[${P} + 12]);
     } else if (c[b] < c[b + 1] && kind === ${JOB_ROWS}) {
       ex.gemv_rows(c[${P}], c[${P} + 1], c[${P} + 2], c[${P} + 3], c[${P} + 4], c[b], c[b + 1]);
     } else if (c[b] < c[b + 1]) {
@@ -451,24 +447,6 @@ export function winogradFilterTransform(backend: WasmBackendLike, w: number, U: 
   parallel(pool, JOB_FILTER, [w, U, ci, co, flip], parts, () => {
     const [n0, n1] = parts[0]!;
     ex.wino4_filter_simd(w, U, ci, co, flip, n0, n1);
-  });
-}
-
-/**
- * One Adam update over n floats (winograd-train.c's adam_update; pointers w, g, m, v in, w', m', v' out): threads
- * split the elements. Memory-bound (seven streams of n floats): two threads read and write faster than one.
- */
-export function adamUpdate(backend: WasmBackendLike, ptrs: [number, number, number, number, number, number, number], n: number,
-  lr: number, b1: number, b2: number, c1: number, c2: number, eps: number): void {
-  const ex = winogradFor(backend);
-  const pool = pools.get(backend);
-  const parts = cuts(n, pool ? Math.max(1, Math.min(pool.threads, Math.floor(n / 65536))) : 1, 4);
-  const floats = [lr, b1, b2, c1, c2, eps];
-  const args = [...ptrs, ...floats.map((v) => new Int32Array(new Float32Array([v]).buffer)[0]!)];
-  parallel(pool, JOB_ADAM, args, parts, () => {
-    const [e0, e1] = parts[0]!;
-    const o = 4 * e0!;
-    ex.adam_update(ptrs[0] + o, ptrs[1] + o, ptrs[2] + o, ptrs[3] + o, ptrs[4] + o, ptrs[5] + o, ptrs[6] + o, e1! - e0!, lr, b1, b2, c1, c2, eps);
   });
 }
 

@@ -28,7 +28,7 @@ function leadingAxes(x: tf.Tensor): number[] {
 function composedGradient(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor,
   dmean: tf.Tensor, dvariance: tf.Tensor, epsilon: number): tf.Tensor[] {
   return tf.tidy(() => {
-    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const axes = leadingAxes(x);
     const rows = x.size / x.shape[x.shape.length - 1]!;
     const r = tf.rsqrt(tf.add(variance, epsilon));
     const gr = tf.mul(gamma, r);
@@ -83,7 +83,6 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
     return { y: relu ? tf.relu(y) : y, mean, variance };
   });
 }
-
 
 tf.registerGradient({
   kernelName: CHANNEL_AFFINE_KERNEL,

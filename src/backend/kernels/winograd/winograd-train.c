@@ -380,7 +380,7 @@ void bn_train_bwd(const float *dy, const float *x, const float *mean, const floa
   for (int c = 0; c < C; c += 4) { wasm_v128_store(dbeta + c, zero); wasm_v128_store(sB + c, zero); }
 #define DY(c) (relu ? wasm_v128_and(wasm_v128_load(g + (c)), wasm_f32x4_gt(wasm_v128_load(yr + (c)), zero)) : wasm_v128_load(g + (c)))
   for (int r = 0; r < R; r++) {
-    const float *g = dy + (long)r * C, *a = x + (long)r * C, *yr = y + (long)r * C;
+    const float *g = dy + (long)r * C, *a = x + (long)r * C, *yr = relu ? y + (long)r * C : 0;
     for (int c = 0; c < C; c += 4) {
       const V d = DY(c);
       wasm_v128_store(dbeta + c, add(wasm_v128_load(dbeta + c), d));
@@ -397,7 +397,7 @@ void bn_train_bwd(const float *dy, const float *x, const float *mean, const floa
     wasm_v128_store(sD + c, wasm_f32x4_mul(sub(wasm_v128_load(dmean + c), wasm_f32x4_mul(gr, wasm_v128_load(dbeta + c))), inv));
   }
   for (int r = 0; r < R; r++) {
-    const float *g = dy + (long)r * C, *a = x + (long)r * C, *yr = y + (long)r * C;
+    const float *g = dy + (long)r * C, *a = x + (long)r * C, *yr = relu ? y + (long)r * C : 0;
     float *o = dx + (long)r * C;
     for (int c = 0; c < C; c += 4)
       wasm_v128_store(o + c, add(add(wasm_f32x4_mul(wasm_v128_load(sA + c), DY(c)),
@@ -416,7 +416,7 @@ EXPORT(channel_affine)
 void channel_affine(const float *x, const float *a, const float *b, const float *mask, float *y, int R, int C, int relu) {
   const V zero = wasm_f32x4_splat(0.f);
   for (int r = 0; r < R; r++) {
-    const float *s = x + (long)r * C, *m = mask + (long)r * C;
+    const float *s = x + (long)r * C, *m = mask ? mask + (long)r * C : 0;
     float *o = y + (long)r * C;
     for (int c = 0; c < C; c += 4) {
       V v = wasm_v128_load(s + c);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds src/backend/kernels/winograd/winograd.c and winograd-train.c into the WASM modules that winograd-loader.ts loads and
+# Builds src/backend/kernels/winograd/winograd.c and winograd-train.c (with the helpers both share, winograd-simd.h) into the WASM modules that winograd-loader.ts loads and
 # writes them, base64, into src/backend/kernels/winograd/winograd-module.generated.ts (committed; a test rebuilds them and
 # compares when the same clang and wasm-ld are present). Needs clang 19 with the wasm32 target and its wasm-ld
 # (Debian: apt-get install clang-19 lld-19; CC=... for another clang ≥ 16, whose bytes will differ).

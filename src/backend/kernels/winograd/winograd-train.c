@@ -8,19 +8,7 @@
  * transform took ≈ 65–100 ms per 512×512 filter (advbn bench --train --profile), 14 of them per step of
  * the block4_conv1 head.
  */
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(#name)))
-typedef v128_t V;
-
-static inline V add(V a, V b) { return wasm_f32x4_add(a, b); }
-static inline V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
-static inline V mulc(V a, float c) { return wasm_f32x4_mul(a, wasm_f32x4_splat(c)); }
-#ifdef ADVBN_RELAXED
-static inline V madd(V a, V b, V c) { return __builtin_wasm_relaxed_madd_f32x4(a, b, c); }
-#else
-static inline V madd(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
-#endif
+#include "winograd-simd.h"
 
 /* The rows of G (points 0, ±1, ±2 and ∞, as wino4_filter) applied to (g0, g1, g2). */
 #define GT(g0, g1, g2, o0, o1, o2, o3, o4, o5)                                  \
@@ -174,17 +162,7 @@ static void gemm_tn(const float *A, const float *B, float *C, int T, int K, int 
         c30 = wasm_v128_load(c + 3 * nw); c31 = wasm_v128_load(c + 3 * nw + 4);
       }
       const float *a = A + (long)k * T, *b = B + (long)(n / 8) * T * 8;
-      for (int t = 0; t < T; t++, a += 4, b += 8) {
-        const V b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
-        V s = wasm_v128_load32_splat(a);
-        c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
-        s = wasm_v128_load32_splat(a + 1);
-        c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
-        s = wasm_v128_load32_splat(a + 2);
-        c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
-        s = wasm_v128_load32_splat(a + 3);
-        c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
-      }
+      for (int t = 0; t < T; t++, a += 4, b += 8) MK4X8_STEP(a, b);
       wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
       wasm_v128_store(c + nw, c10); wasm_v128_store(c + nw + 4, c11);
       wasm_v128_store(c + 2 * nw, c20); wasm_v128_store(c + 2 * nw + 4, c21);

@@ -14,21 +14,7 @@
  * M[ξ] = V[ξ] · U[ξ] (U = the transformed filter, packed [36][N/8][K][8]) and the output transform.
  * K (input channels) and N (output channels) must be multiples of 8 (checked by the caller).
  */
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(#name))) 
-typedef v128_t V;
-
-static inline V ld(const float *p) { return wasm_v128_load(p); }
-static inline void st(float *p, V v) { wasm_v128_store(p, v); }
-static inline V add(V a, V b) { return wasm_f32x4_add(a, b); }
-static inline V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
-static inline V mulc(V a, float c) { return wasm_f32x4_mul(a, wasm_f32x4_splat(c)); }
-#ifdef ADVBN_RELAXED
-static inline V madd(V a, V b, V c) { return __builtin_wasm_relaxed_madd_f32x4(a, b, c); }
-#else
-static inline V madd(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
-#endif
+#include "winograd-simd.h"
 
 /*
  * The filter transform U[ξ = 6i+j][n/8][k][n%8] = (G g_{k,n} Gᵀ)[i][j], once per filter.
@@ -197,17 +183,7 @@ static void gemm(const float *A, const float *B, float *C, int T, int K, int p0,
       const float *a = A + (long)t * K;
       V c00 = wasm_f32x4_splat(0.f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
       const float *b = Bp;
-      for (int k = 0; k < K; k++, b += 8, a += 4) {
-        const V b0 = ld(b), b1 = ld(b + 4);
-        V s = wasm_v128_load32_splat(a);
-        c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
-        s = wasm_v128_load32_splat(a + 1);
-        c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
-        s = wasm_v128_load32_splat(a + 2);
-        c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
-        s = wasm_v128_load32_splat(a + 3);
-        c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
-      }
+      for (int k = 0; k < K; k++, b += 8, a += 4) MK4X8_STEP(a, b);
       float *c = C + (long)t * ldc + p * 8;
       st(c, c00); st(c + 4, c01); c += ldc;
       st(c, c10); st(c + 4, c11); c += ldc;
